@@ -1,0 +1,300 @@
+"""params.yaml, typed and strict.
+
+Every stage reads only its own section. An unknown or mistyped key is an error
+that names the file and the key (``params.yaml: data.split.trian: unknown key``),
+never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from embedlab.errors import ConfigError
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- data
+class SplitParams(Strict):
+    train: float = Field(0.8, gt=0, lt=1)
+    val: float = Field(0.1, gt=0, lt=1)
+    test: float = Field(0.1, gt=0, lt=1)
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> SplitParams:
+        total = self.train + self.val + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"train + val + test must sum to 1, they sum to {total:g}")
+        return self
+
+
+class LabelRule(Strict):
+    """Numeric thresholds (star ratings) or value lists (string labels)."""
+
+    positive_min: float | None = None
+    negative_max: float | None = None
+    positive_values: list[str] | None = None
+    negative_values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LabelRule:
+        numeric = self.positive_min is not None or self.negative_max is not None
+        values = self.positive_values is not None or self.negative_values is not None
+        if numeric == values:
+            raise ValueError("give either positive_min and negative_max (numeric labels) "
+                             "or positive_values and negative_values (string labels)")
+        if numeric:
+            if self.positive_min is None or self.negative_max is None:
+                raise ValueError("numeric labels need both positive_min and negative_max")
+            if self.negative_max >= self.positive_min:
+                raise ValueError("negative_max must be below positive_min")
+        else:
+            if not self.positive_values or not self.negative_values:
+                raise ValueError("string labels need non-empty positive_values and negative_values")
+            overlap = set(self.positive_values) & set(self.negative_values)
+            if overlap:
+                raise ValueError(f"values in both lists: {sorted(overlap)}")
+        return self
+
+
+class DataParams(Strict):
+    source: str = "embedded:amazon-fine-foods"
+    format: Literal["auto", "jsonl", "csv", "tsv", "fasttext", "parquet"] = "auto"
+    text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
+    label_column: str = "score"
+    group_column: str | None = None
+    label: LabelRule = LabelRule(positive_values=["great"], negative_values=["other"])
+    max_bad_fraction: float = Field(0.0, ge=0, le=1)
+    split: SplitParams = SplitParams()
+    max_len: int | Literal["auto"] = "auto"
+    max_len_percentile: float = Field(95, gt=0, le=100)
+    truncate: Literal["pre", "post"] = "post"
+    sample: int | None = Field(None, ge=10, description="use only this many reviews (quick trials)")
+
+    @model_validator(mode="after")
+    def _max_len(self) -> DataParams:
+        if isinstance(self.max_len, int) and self.max_len < 1:
+            raise ValueError("max_len must be >= 1 or 'auto'")
+        return self
+
+
+class VocabParams(Strict):
+    min_count: int = Field(2, ge=1)
+    max_size: int = Field(20000, ge=10)
+
+
+class PrepareParams(Strict):
+    data: DataParams = DataParams()
+    vocab: VocabParams = VocabParams()
+
+
+# --------------------------------------------------------------------- embeddings
+class Word2VecVariant(Strict):
+    sg: Literal[0, 1] = 0  # 0 = CBOW, 1 = skip-gram
+    vector_size: int = Field(100, gt=0)
+    window: int = Field(5, gt=0)
+    negative: int = Field(5, ge=0)
+    min_count: int = Field(1, ge=1)
+    sample: float = Field(1e-3, ge=0)
+    epochs: int = Field(10, gt=0)
+    seed: int = 1
+
+
+class EmbeddingsParams(Strict):
+    variants: dict[str, Word2VecVariant] = Field(
+        default_factory=lambda: {"cbow": Word2VecVariant()}, min_length=1)
+    # Vocabulary words the vectors lack: 'random' draws N(0, std of the vectors),
+    # 'zeros' leaves them at zero. Row 0 (padding) is always zero.
+    oov_init: Literal["random", "zeros"] = "random"
+    workers: int = Field(0, ge=0, description="0 = all cores")
+
+
+# -------------------------------------------------------------------------- train
+Strategy = Literal["learned", "random_frozen", "w2v_frozen", "w2v_finetuned",
+                   "w2v_multichannel", "w2v_unfreeze"]
+Architecture = Literal["lstm", "bilstm", "cnn", "meanpool"]
+W2V_STRATEGIES = {"w2v_frozen", "w2v_finetuned", "w2v_multichannel", "w2v_unfreeze"}
+
+
+class TrainParams(Strict):
+    epochs: int = Field(8, gt=0)
+    batch_size: int = Field(64, gt=0)
+    learning_rate: float = Field(1e-3, gt=0)
+    patience: int = Field(2, ge=0, description="early stopping on val loss")
+    embedding_dim: int = Field(100, gt=0, description="width of tables not from Word2Vec")
+    units: int = Field(64, gt=0, description="LSTM units / CNN filters per width / dense units")
+    dropout: float = Field(0.2, ge=0, lt=1)
+    class_weight: bool = False
+    unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
+    unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
+
+
+class GridParams(Strict):
+    strategies: list[str] = Field(
+        default_factory=lambda: ["learned", "w2v_frozen", "w2v_finetuned"], min_length=1)
+    architectures: list[Architecture] = Field(default_factory=lambda: ["lstm"], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    variant: str = "cbow"  # the Word2Vec variant a bare w2v_* strategy uses
+    baseline: bool = True  # TF-IDF + logistic regression reference row
+
+    @model_validator(mode="after")
+    def _strategies(self) -> GridParams:
+        allowed = typing.get_args(Strategy)
+        for s in self.strategies:
+            name, _, variant = s.partition("@")
+            if name not in allowed:
+                raise ValueError(f"unknown strategy {s!r}; choose from {', '.join(allowed)}")
+            if variant and name not in W2V_STRATEGIES:
+                raise ValueError(f"strategy {name!r} takes no Word2Vec variant ({s!r})")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError("seeds repeat")
+        return self
+
+
+class RunnerParams(Strict):
+    kind: Literal["sequential", "threads", "processes", "dask"] = "sequential"
+    workers: int = Field(1, gt=0)
+    address: str | None = None  # dask: tcp://scheduler:8786 for an existing cluster
+
+
+class TrainStageParams(Strict):
+    train: TrainParams = TrainParams()
+    grid: GridParams = GridParams()
+    runner: RunnerParams = RunnerParams()
+
+
+# ----------------------------------------------------------------------- evaluate
+class EvaluateParams(Strict):
+    model_name: str = "review-sentiment"
+    alias: str = "champion"
+    margin: float = Field(0.0, ge=0, description="accuracy a challenger must gain to be promoted")
+    select_metric: Literal["val_accuracy", "val_auc"] = "val_accuracy"
+
+
+class ScheduleParams(Strict):
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
+class Params(Strict):
+    data: DataParams = DataParams()
+    vocab: VocabParams = VocabParams()
+    embeddings: EmbeddingsParams = EmbeddingsParams()
+    train: TrainParams = TrainParams()
+    grid: GridParams = GridParams()
+    runner: RunnerParams = RunnerParams()
+    evaluate: EvaluateParams = EvaluateParams()
+    schedule: ScheduleParams = ScheduleParams()
+
+
+# ------------------------------------------------------------------------ loading
+def read_yaml(path: Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found. Run from the project root or pass --params.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {exc.problem}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(raw).__name__}")
+    return raw
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """Allowed keys of the (nested) model that ``loc`` points into."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+        # unwrap Optional[X]
+        args = [a for a in typing.get_args(current) if a is not type(None)]
+        if typing.get_origin(current) in (typing.Union, types.UnionType) and len(args) == 1:
+            current = args[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def format_validation_error(path: Path, exc: ValidationError, prefix: tuple[str, ...],
+                            model: type[BaseModel]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        key = ".".join(prefix + loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+            lines.append(f"{path}: {key}: unknown key{hint}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {key}: {msg} (got {err.get('input')!r})")
+    return "\n".join(lines) + "\nFix params.yaml and run again."
+
+
+def _validate(model: type[Strict], raw: Any, path: Path, prefix: tuple[str, ...]) -> Any:
+    try:
+        return model.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc, prefix, model)) from None
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:
+    """The whole file, every section validated."""
+    path = Path(path)
+    return _validate(Params, read_yaml(path), path, ())
+
+
+def _sections(model: type[Strict], path: Path) -> Any:
+    raw = read_yaml(path)
+    unknown = set(raw) - set(Params.model_fields)
+    if unknown:
+        raise ConfigError(f"{path}: {', '.join(sorted(unknown))}: unknown section "
+                          f"(allowed: {', '.join(Params.model_fields)})")
+    wanted = {k: raw[k] for k in model.model_fields if k in raw}
+    return _validate(model, wanted, path, ())
+
+
+def load_prepare(path: Path | str = DEFAULT_PARAMS) -> PrepareParams:
+    return _sections(PrepareParams, Path(path))
+
+
+def load_embeddings(path: Path | str = DEFAULT_PARAMS) -> EmbeddingsParams:
+    raw = read_yaml(Path(path)).get("embeddings")
+    return _validate(EmbeddingsParams, raw, Path(path), ("embeddings",))
+
+
+def load_train(path: Path | str = DEFAULT_PARAMS) -> TrainStageParams:
+    return _sections(TrainStageParams, Path(path))
+
+
+def load_evaluate(path: Path | str = DEFAULT_PARAMS) -> EvaluateParams:
+    raw = read_yaml(Path(path)).get("evaluate")
+    return _validate(EvaluateParams, raw, Path(path), ("evaluate",))
+
+
+def load_schedule(path: Path | str = DEFAULT_PARAMS) -> ScheduleParams:
+    raw = read_yaml(Path(path)).get("schedule")
+    return _validate(ScheduleParams, raw, Path(path), ("schedule",))

@@ -1,0 +1,324 @@
+"""Stage ``train``: one grid cell = one (strategy, architecture, seed), one MLflow run.
+
+Every cell has a fingerprint (its config, the data and matrix digests and the
+code that trains it). A cell whose fingerprint already has a FINISHED run is not
+trained again: its model and predictions are fetched from that run. So a grid
+killed half-way resumes where it stopped and never duplicates a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embedlab.config import GridParams, TrainParams, W2V_STRATEGIES
+
+FINGERPRINT_TAG = "embedlab.fingerprint"
+CELL_TAG = "embedlab.cell"
+KIND_TAG = "embedlab.kind"
+
+
+@dataclass(frozen=True)
+class Cell:
+    strategy: str            # base strategy name, e.g. "w2v_finetuned"
+    variant: str | None      # Word2Vec variant for w2v_* strategies
+    architecture: str
+    seed: int
+    label: str               # strategy as shown in tables: "w2v_finetuned" or "w2v_finetuned@sg"
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}/{self.architecture}/seed{self.seed}"
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace("/", "__").replace("@", "-")
+
+
+def expand_grid(grid: GridParams) -> list[Cell]:
+    cells = []
+    for entry in grid.strategies:
+        base, _, variant = entry.partition("@")
+        uses_w2v = base in W2V_STRATEGIES
+        var = (variant or grid.variant) if uses_w2v else None
+        label = base if (not uses_w2v or var == grid.variant) else f"{base}@{var}"
+        for arch in grid.architectures:
+            for seed in grid.seeds:
+                cells.append(Cell(base, var, arch, seed, label))
+    names = [c.name for c in cells]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"grid lists the same cell twice: {sorted(dup)}")
+    return cells
+
+
+@dataclass(frozen=True)
+class TrainInputs:
+    """Paths and digests handed to each cell task (cheap to serialise)."""
+
+    train: str
+    val: str
+    test: str
+    vocab: str
+    matrices: dict[str, str]       # variant -> .npy path
+    data_digest: str
+    matrix_digests: dict[str, str]
+    code_digest: str
+
+
+def code_digest() -> str:
+    """Digest of the code that builds and trains a model: a change re-trains."""
+    h = hashlib.sha256()
+    for mod in ("models.py", "training.py"):
+        h.update((Path(__file__).parent / mod).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def fingerprint(cell: Cell, params: TrainParams, inputs: TrainInputs) -> str:
+    payload = {
+        "cell": asdict(cell), "train": params.model_dump(), "data": inputs.data_digest,
+        "matrix": inputs.matrix_digests.get(cell.variant) if cell.variant else None,
+        "code": inputs.code_digest,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+
+
+# ---------------------------------------------------------------------- metrics
+def classification_metrics(y: np.ndarray, prob: np.ndarray, prefix: str) -> dict[str, float]:
+    from sklearn import metrics as m
+
+    prob = np.clip(prob.astype(np.float64), 1e-7, 1 - 1e-7)
+    pred = (prob >= 0.5).astype(int)
+    two = len(np.unique(y)) == 2
+    return {
+        f"{prefix}accuracy": float(m.accuracy_score(y, pred)),
+        f"{prefix}balanced_accuracy": float(m.balanced_accuracy_score(y, pred)),
+        f"{prefix}f1_macro": float(m.f1_score(y, pred, average="macro")),
+        f"{prefix}roc_auc": float(m.roc_auc_score(y, prob)) if two else float("nan"),
+        f"{prefix}pr_auc": float(m.average_precision_score(y, prob)) if two else float("nan"),
+        f"{prefix}log_loss": float(m.log_loss(y, prob, labels=[0, 1])),
+    }
+
+
+# ------------------------------------------------------------------- MLflow I/O
+def find_run(client, experiment_id: str, fp: str, statuses: tuple[str, ...]):
+    runs = client.search_runs(
+        [experiment_id], f"tags.`{FINGERPRINT_TAG}` = '{fp}'",
+        max_results=50, order_by=["attributes.start_time DESC"])
+    return [r for r in runs if r.info.status in statuses]
+
+
+def _log_params(client, run_id: str, cell: Cell, params: TrainParams, fp: str) -> None:
+    from mlflow.entities import Param
+
+    flat = {"strategy": cell.strategy, "variant": cell.variant or "", "architecture": cell.architecture,
+            "seed": cell.seed, "fingerprint": fp, **params.model_dump()}
+    client.log_batch(run_id, params=[Param(k, str(v)) for k, v in flat.items()])
+
+
+def _log_metrics(client, run_id: str, values: dict[str, float], step: int = 0) -> None:
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    ms = [Metric(k, float(v), now, step) for k, v in values.items() if v is not None and np.isfinite(v)]
+    for i in range(0, len(ms), 900):
+        client.log_batch(run_id, metrics=ms[i:i + 900])
+
+
+# --------------------------------------------------------------------- training
+def _dataset(x, y, batch_size: int, shuffle_seed: int | None):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype("float32")))
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _class_weight(y: np.ndarray) -> dict[int, float]:
+    n, pos = len(y), int(y.sum())
+    return {0: n / (2 * max(n - pos, 1)), 1: n / (2 * max(pos, 1))}
+
+
+def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch=None) -> dict:
+    """Build and train one model. Returns the model, history and predictions."""
+    import keras
+
+    from embedlab.models import build_model, compile_model, embedding_tables, parameter_counts
+    from embedlab.prepare import read_split, read_vocab
+
+    x_tr, y_tr = read_split(inputs.train)
+    x_va, y_va = read_split(inputs.val)
+    x_te, y_te = read_split(inputs.test)
+    vocab = read_vocab(inputs.vocab)
+    matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
+
+    model = build_model(cell.strategy, cell.architecture, vocab_size=len(vocab["tokens"]),
+                        max_len=x_tr.shape[1], matrix=matrix, embedding_dim=params.embedding_dim,
+                        units=params.units, dropout=params.dropout, seed=cell.seed,
+                        learning_rate=params.learning_rate)
+    initial_tables = embedding_tables(model)
+    counts = parameter_counts(model)
+    train_ds = _dataset(x_tr, y_tr, params.batch_size, cell.seed)
+    val_ds = _dataset(x_va, y_va, params.batch_size, None)
+    cw = _class_weight(y_tr) if params.class_weight else None
+
+    class EpochLogger(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if on_epoch:
+                on_epoch(epoch, dict(logs or {}))
+
+    def stopper():
+        return keras.callbacks.EarlyStopping(monitor="val_loss", patience=params.patience,
+                                             restore_best_weights=True)
+
+    t0 = time.perf_counter()
+    history: dict[str, list[float]] = {}
+    if cell.strategy == "w2v_unfreeze":
+        # Phase 1: the Word2Vec table frozen while the rest of the network settles;
+        # phase 2: fine-tune everything at a lower learning rate.
+        k = min(params.unfreeze_after, params.epochs)
+        h1 = model.fit(train_ds, validation_data=val_ds, epochs=k, verbose=0,
+                       class_weight=cw, callbacks=[EpochLogger()])
+        history = {key: list(v) for key, v in h1.history.items()}
+        if params.epochs > k:
+            model.get_layer("embedding").trainable = True
+            compile_model(model, params.learning_rate * params.unfreeze_lr_factor)
+            h2 = model.fit(train_ds, validation_data=val_ds, epochs=params.epochs, initial_epoch=k,
+                           verbose=0, class_weight=cw, callbacks=[stopper(), EpochLogger()])
+            for key, v in h2.history.items():
+                history.setdefault(key, []).extend(v)
+    else:
+        h = model.fit(train_ds, validation_data=val_ds, epochs=params.epochs, verbose=0,
+                      class_weight=cw, callbacks=[stopper(), EpochLogger()])
+        history = {key: list(v) for key, v in h.history.items()}
+    seconds = time.perf_counter() - t0
+    epochs_run = len(history.get("loss", []))
+
+    val_prob = model.predict(x_va, batch_size=512, verbose=0).ravel()
+    test_prob = model.predict(x_te, batch_size=512, verbose=0).ravel()
+    final_tables = embedding_tables(model)
+    return {
+        "model": model, "history": history, "val_prob": val_prob, "test_prob": test_prob,
+        "y_val": y_va, "y_test": y_te, "seconds": seconds, "epochs_run": epochs_run,
+        "examples_per_second": len(x_tr) * epochs_run / max(seconds, 1e-9),
+        "counts": counts, "initial_tables": initial_tables, "final_tables": final_tables,
+    }
+
+
+def drift_summary(initial: dict[str, np.ndarray], final: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """Per-row L2 change of each trainable table (row 0, padding, excluded)."""
+    metrics, rows = {}, {}
+    for name, before in initial.items():
+        after = final[name]
+        change = np.linalg.norm(after[1:] - before[1:], axis=1)
+        rows[name] = change
+        prefix = "drift" if name == "embedding" else f"drift_{name.removeprefix('embedding_')}"
+        metrics[f"{prefix}_mean"] = float(change.mean())
+        metrics[f"{prefix}_max"] = float(change.max()) if len(change) else 0.0
+        metrics[f"{prefix}_share_moved"] = float((change > 1e-7).mean())
+    return metrics, rows
+
+
+def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_uri: str,
+               experiment_id: str, parent_run_id: str, out_dir: str) -> dict:
+    """Train (or reuse) one cell; write its model and predictions under ``out_dir``."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri, tracking_uri)
+    fp = fingerprint(cell, params, inputs)
+    cell_dir = Path(out_dir) / cell.slug
+    done = find_run(client, experiment_id, fp, ("FINISHED",))
+    if done:
+        run = done[0]
+        if cell_dir.exists():
+            shutil.rmtree(cell_dir)
+        cell_dir.mkdir(parents=True)
+        for name in ("model.keras", "predictions.npz"):
+            client.download_artifacts(run.info.run_id, name, str(cell_dir))
+        return {"cell": cell.name, "run_id": run.info.run_id, "status": "reused",
+                **{k: v for k, v in run.data.metrics.items()}}
+
+    # An earlier attempt that crashed or failed is replaced, not kept beside the new one.
+    for stale in find_run(client, experiment_id, fp, ("RUNNING", "FAILED", "KILLED", "SCHEDULED")):
+        client.delete_run(stale.info.run_id)
+    run = client.create_run(experiment_id, run_name=cell.name, tags={
+        "mlflow.parentRunId": parent_run_id, FINGERPRINT_TAG: fp, CELL_TAG: cell.name,
+        KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,
+        "seed": str(cell.seed)})
+    run_id = run.info.run_id
+    try:
+        _log_params(client, run_id, cell, params, fp)
+
+        def on_epoch(epoch: int, logs: dict) -> None:
+            _log_metrics(client, run_id, {
+                "train_loss": logs.get("loss"), "train_accuracy": logs.get("accuracy"),
+                "val_loss": logs.get("val_loss"), "val_accuracy": logs.get("val_accuracy"),
+                "val_auc": logs.get("val_auc")}, step=epoch)
+
+        res = fit_cell(cell, params, inputs, on_epoch)
+        val = classification_metrics(res["y_val"], res["val_prob"], "best_val_")
+        test = classification_metrics(res["y_test"], res["test_prob"], "test_")
+        val_loss = res["history"].get("val_loss", [])
+        summary = {**val, **test, **res["counts"], "epochs_run": res["epochs_run"],
+                   "best_epoch": int(np.argmin(val_loss)) if val_loss else 0,
+                   "train_seconds": res["seconds"], "examples_per_second": res["examples_per_second"]}
+        trainable = {n: t for n, t in res["initial_tables"].items()
+                     if res["model"].get_layer(n).trainable}
+        drift_rows = {}
+        if cell.variant and trainable:
+            drift, drift_rows = drift_summary(trainable, res["final_tables"])
+            summary.update(drift)
+        _log_metrics(client, run_id, summary)
+
+        if cell_dir.exists():
+            shutil.rmtree(cell_dir)
+        cell_dir.mkdir(parents=True)
+        res["model"].save(cell_dir / "model.keras")
+        np.savez_compressed(cell_dir / "predictions.npz", val_prob=res["val_prob"],
+                            test_prob=res["test_prob"], y_val=res["y_val"], y_test=res["y_test"],
+                            **{f"drift_{k}": v for k, v in drift_rows.items()})
+        (cell_dir / "history.json").write_text(json.dumps(res["history"]))
+        for name in ("model.keras", "predictions.npz", "history.json"):
+            client.log_artifact(run_id, str(cell_dir / name))
+        client.set_terminated(run_id, "FINISHED")
+        return {"cell": cell.name, "run_id": run_id, "status": "trained", **summary}
+    except BaseException as exc:
+        client.set_tag(run_id, "error", f"{type(exc).__name__}: {exc}"[:4000])
+        client.log_text(run_id, traceback.format_exc(), "error.txt")
+        client.set_terminated(run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        raise
+
+
+def tfidf_baseline(inputs: TrainInputs) -> dict:
+    """TF-IDF + logistic regression on the same split and the same tokenizer."""
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from embedlab_serving.text import tokenize
+
+    frames = {k: pd.read_parquet(getattr(inputs, k), columns=["text", "label"])
+              for k in ("train", "val", "test")}
+    t0 = time.perf_counter()
+    vec = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None,
+                          ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    xtr = vec.fit_transform(frames["train"]["text"])
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(xtr, frames["train"]["label"])
+    seconds = time.perf_counter() - t0
+    out = {"cell": "tfidf_logreg", "status": "trained", "train_seconds": seconds}
+    probs = {}
+    for split in ("val", "test"):
+        prob = clf.predict_proba(vec.transform(frames[split]["text"]))[:, 1]
+        probs[split] = prob
+        prefix = "best_val_" if split == "val" else "test_"
+        out.update(classification_metrics(frames[split]["label"].to_numpy(), prob, prefix))
+    out["test_prob"] = probs["test"]
+    return out
