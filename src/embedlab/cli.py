@@ -1,0 +1,123 @@
+"""The ``embedlab`` command line (Typer)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from embedlab.errors import EmbedlabError
+from embedlab.runtime import configure_env
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="embedlab: which embedding strategy should a Keras review classifier use?")
+
+DEFAULT_MODEL = "models:/review-sentiment@champion"
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def predict(
+    texts: Annotated[Optional[list[str]], typer.Argument(help="review texts to score")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="CSV/TSV/Parquet/JSONL file of reviews")] = None,
+    column: Annotated[str, typer.Option(help="text column in --file")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write results here (CSV) instead of printing")] = None,
+    model_uri: Annotated[str, typer.Option(help="MLflow model URI")] = DEFAULT_MODEL,
+) -> None:
+    """Score reviews with the registered champion (raw text in, probability and label out)."""
+    configure_env()
+    import pandas as pd
+
+    from embedlab import tracking
+
+    if not texts and file is None:
+        _fail("give review texts as arguments or --file FILE")
+    if file is not None:
+        frame = _read_table(file)
+        if column not in frame.columns:
+            _fail(f"{file}: no column {column!r}; columns present: {list(frame.columns)}. "
+                  "Pick one with --column.")
+        batch = frame[[column]].rename(columns={column: "text"}).astype({"text": str})
+    else:
+        batch = pd.DataFrame({"text": list(texts or [])})
+    tracking.setup()
+    import mlflow.pyfunc
+
+    try:
+        model = mlflow.pyfunc.load_model(model_uri)
+    except Exception as exc:  # MlflowException, missing alias, missing store ...
+        _fail(f"cannot load {model_uri} from {tracking.tracking_uri()}: {exc}. "
+              "Run `python3.11 dev.py repro` first, or pass --model-uri.")
+    out = pd.concat([batch.reset_index(drop=True), model.predict(batch)], axis=1)
+    if output:
+        from embedlab import io
+
+        io.write_text(output, out.to_csv(index=False))
+        typer.echo(f"wrote {len(out)} predictions to {output}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("review", "probability", "label")
+    for row in out.itertuples(index=False):
+        text = row.text if len(row.text) <= 70 else row.text[:67] + "..."
+        table.add_row(text, f"{row.probability:.3f}", row.label)
+    Console().print(table)
+
+
+def _read_table(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        _fail(f"{path}: file not found")
+    name = path.name.lower()
+    try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(path)
+        if name.endswith((".jsonl", ".jsonl.gz", ".json")):
+            return pd.read_json(path, lines=True)
+        sep = "\t" if name.endswith((".tsv", ".tsv.gz")) else ","
+        return pd.read_csv(path, sep=sep)
+    except Exception as exc:
+        _fail(f"{path}: cannot read it as a table: {exc}")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="open a browser tab")] = False,
+) -> None:
+    """Open the MLflow UI on the project store, bound to 127.0.0.1."""
+    configure_env()
+    from embedlab import tracking
+
+    uri = tracking.tracking_uri()
+    artifacts = (Path.cwd() / "mlruns" / "artifacts").as_uri()
+    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+           "--backend-store-uri", uri, "--default-artifact-root", artifacts, "--workers", "1"]
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(8.0, webbrowser.open, args=(f"http://127.0.0.1:{port}",)).start()
+    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+def main() -> None:
+    try:
+        app()
+    except EmbedlabError as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()
