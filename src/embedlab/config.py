@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from embedlab.errors import ConfigError
 
@@ -82,11 +82,12 @@ class DataParams(Strict):
     truncate: Literal["pre", "post"] = "post"
     sample: int | None = Field(None, ge=10, description="use only this many reviews (quick trials)")
 
-    @model_validator(mode="after")
-    def _max_len(self) -> DataParams:
-        if isinstance(self.max_len, int) and self.max_len < 1:
+    @field_validator("max_len")
+    @classmethod
+    def _max_len(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
             raise ValueError("max_len must be >= 1 or 'auto'")
-        return self
+        return value
 
 
 class VocabParams(Strict):

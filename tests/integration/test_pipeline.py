@@ -1,0 +1,111 @@
+"""The whole pipeline for real: a temporary git + DVC repository, `dvc repro`
+(each stage a real Prefect flow on a temporary Prefect server), a temporary
+sqlite MLflow store, then a registry pull with raw text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from tests.conftest import make_project, stage_env
+
+OVERRIDES = """
+data: {sample: 400}
+train: {epochs: 1, units: 8, batch_size: 32}
+"""
+
+
+def dvc(project, *args, env):
+    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def repro(tmp_path_factory, prefect_home):
+    project = make_project(tmp_path_factory.mktemp("pipeline") / "proj", OVERRIDES)
+    env = stage_env(project)
+    t0 = time.perf_counter()
+    first = dvc(project, "repro", env=env)
+    seconds = time.perf_counter() - t0
+    assert first.returncode == 0, f"dvc repro failed:\n{first.stdout[-4000:]}\n{first.stderr[-4000:]}"
+    return project, env, first, seconds
+
+
+def test_every_stage_ran_and_wrote_its_outputs(repro):
+    project, _, first, _ = repro
+    for stage in ("prepare", "embeddings", "train", "evaluate"):
+        assert f"Running stage '{stage}'" in first.stdout
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    assert set(metrics["strategies"]) == {"learned", "w2v_frozen", "w2v_finetuned"}
+    assert 0.0 <= metrics["champion"]["test_accuracy"] <= 1.0
+    assert metrics["registry"]["promoted"] is True
+    assert (project / "reports" / "plots" / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
+    grid = pd.read_csv(project / "reports" / "grid.csv")
+    assert len(grid) == 3 and set(grid["architecture"]) == {"lstm"}
+    data = json.loads((project / "reports" / "data.json").read_text())
+    assert data["train"]["reviews"] + data["val"]["reviews"] + data["test"]["reviews"] == 400
+
+
+def test_runs_are_in_mlflow_as_parent_and_children(repro):
+    project, env, _, _ = repro
+    from mlflow import MlflowClient
+
+    uri = env["MLFLOW_TRACKING_URI"]
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name("embedlab")
+    runs = client.search_runs([exp.experiment_id], max_results=100)
+    by_kind = {}
+    for r in runs:
+        by_kind.setdefault(r.data.tags.get("embedlab.kind"), []).append(r)
+    assert len(by_kind["grid"]) == 1
+    parent = by_kind["grid"][0].info.run_id
+    cells = by_kind["cell"]
+    assert sorted(r.info.run_name for r in cells) == [
+        "learned/lstm/seed1", "w2v_finetuned/lstm/seed1", "w2v_frozen/lstm/seed1"]
+    for r in cells:
+        assert r.info.status == "FINISHED"
+        assert r.data.tags["mlflow.parentRunId"] == parent
+        for m in ("test_accuracy", "test_f1_macro", "test_roc_auc", "params_trainable",
+                  "params_non_trainable", "val_loss"):
+            assert m in r.data.metrics, m
+        artifacts = {a.path for a in client.list_artifacts(r.info.run_id)}
+        assert "model.keras" in artifacts
+    frozen = next(r for r in cells if r.info.run_name.startswith("w2v_frozen"))
+    learned = next(r for r in cells if r.info.run_name.startswith("learned"))
+    # The frozen Word2Vec table is not trained: its weights are non-trainable parameters.
+    assert frozen.data.metrics["params_non_trainable"] > 0
+    assert learned.data.metrics["params_non_trainable"] == 0
+    history = client.get_metric_history(learned.info.run_id, "val_loss")
+    assert len(history) == 1
+
+
+def test_champion_pull_takes_raw_text(repro):
+    _, env, _, _ = repro
+    import mlflow.pyfunc
+
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    mlflow.set_registry_uri(env["MLFLOW_TRACKING_URI"])
+    model = mlflow.pyfunc.load_model("models:/review-sentiment@champion")
+    reviews = ["Delicious! My kids love these snacks.<br />Will buy again.",
+               "Terrible taste, arrived stale. Don't waste your money."]
+    out = model.predict(pd.DataFrame({"text": reviews}))
+    assert list(out.columns) == ["probability", "label"]
+    assert len(out) == 2
+    assert out["probability"].between(0, 1).all()
+    assert set(out["label"]) <= {"positive", "negative"}
+
+
+def test_second_repro_is_a_no_op(repro):
+    project, env, _, _ = repro
+    again = dvc(project, "repro", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "Running stage" not in again.stdout
+    for stage in ("prepare", "embeddings", "train", "evaluate"):
+        assert f"'{stage}' didn't change, skipping" in again.stdout
+    status = dvc(project, "status", env=env)
+    assert "Data and pipelines are up to date" in status.stdout
