@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from embedlab.scaffold import new_project
+from embedlab.scaffold import stage_env as _stage_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,41 +42,10 @@ def prefect_home(tmp_path_factory):
 
 
 def make_project(dest: Path, params_overrides: str = "") -> Path:
-    """A real git + DVC repository holding this project's pipeline definition.
-
-    The code is the installed package; src/ and flows/ are copied because dvc.yaml
-    lists them as dependencies.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
-        shutil.copy(ROOT / name, dest / name)
-    for name in ("src", "flows"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    (dest / "mlruns").mkdir(exist_ok=True)
-    if params_overrides:
-        import yaml
-
-        params = yaml.safe_load((dest / "params.yaml").read_text())
-        for section, values in yaml.safe_load(params_overrides).items():
-            params.setdefault(section, {}).update(values)
-        (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    run = lambda *c: subprocess.run(c, cwd=dest, env=env, check=True, capture_output=True)  # noqa: E731
-    run("git", "init", "-q")
-    run(sys.executable, "-m", "dvc", "init", "-q")
-    run(sys.executable, "-m", "dvc", "config", "core.analytics", "false")
-    run("git", "add", "-A")
-    run("git", "commit", "-qm", "init")
-    return dest
+    """A real git + DVC repository holding this project's pipeline definition."""
+    return new_project(dest, params_overrides, ROOT)
 
 
 def stage_env(project: Path) -> dict[str, str]:
     """Environment for running stages in ``project``: its own MLflow store."""
-    env = dict(os.environ)
-    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{project / 'mlruns' / 'mlflow.db'}"
-    env["DVC_SITE_CACHE_DIR"] = str(project / ".dvc" / "tmp" / "site_cache")
-    # The project's own sources (copied) come first, like a user's checkout would.
-    env["PYTHONPATH"] = os.pathsep.join([str(project / "src"), str(project),
-                                        env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
+    return _stage_env(project)

@@ -1,0 +1,54 @@
+"""Shared helpers: machine facts, timing, results files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        import psutil
+
+        mem = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem,
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def save(name: str, figures: dict, command: str) -> Path:
+    """Write benchmarks/results/<name>.json atomically and print the figures."""
+    from embedlab import io
+
+    payload = {"benchmark": name, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+               "command": command, "machine": machine(), "figures": figures}
+    path = RESULTS / f"{name}.json"
+    io.write_json(path, payload)
+    print(json.dumps(figures, indent=2))
+    print(f"-> {path.relative_to(ROOT)}")
+    return path
+
+
+def dvc(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DVC_NO_ANALYTICS="1")
+    env.setdefault("DVC_SITE_CACHE_DIR", str(cwd / ".dvc" / "tmp" / "site_cache"))
+    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=check)
