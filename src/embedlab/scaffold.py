@@ -55,6 +55,7 @@ def new_project(dest: Path, overrides: str | dict = "", source: Path = ROOT) -> 
     run("git", "init", "-q")
     run(sys.executable, "-m", "dvc", "init", "-q")
     run(sys.executable, "-m", "dvc", "config", "core.analytics", "false")
+    run(sys.executable, "-m", "dvc", "config", "core.site_cache_dir", ".dvc/tmp/site_cache")
     run("git", "add", "-A")
     run("git", "commit", "-qm", "embedlab pipeline")
     return dest
