@@ -18,7 +18,7 @@ import yaml
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
 from embedlab.embeddings import (EmbeddingsLayout, build_corpus, build_matrix, build_matrix_info,
                                  check_corpus_file, check_token_lists, coverage, load_external,
-                                 lookup, probes, run_variant, sniff_word2vec, train_word2vec,
+                                 lookup, probes, probes_markdown, run_variant, sniff_word2vec, train_word2vec,
                                  write_corpus)
 from embedlab.errors import ConfigError, DataError
 from embedlab_serving.text import tokenize
@@ -248,6 +248,14 @@ def test_probes_neighbours_and_antonym_cosine():
     a = res["antonyms"]
     assert a[0]["cosine"] == pytest.approx(0.8, abs=1e-4) and a[0]["rank_of_b_among_neighbours_of_a"] == 2
     assert a[1]["cosine"] is None
+
+
+def test_probes_markdown_summarises_every_variant():
+    res = {v: {"neighbours": {"good": [["great", 0.9], ["nice", 0.8]], "zzz": None},
+               "antonyms": [{"a": "good", "b": "bad", "cosine": c}]} for v, c in (("cbow", 0.71), ("sg", None))}
+    md = probes_markdown(res)
+    assert "| good / bad | 0.710 | – |" in md
+    assert "| good | great, nice | great, nice |" in md and "| zzz | not in vocabulary |" in md
 
 
 def test_run_variant_writes_aligned_outputs(tmp_path):
