@@ -17,7 +17,7 @@ from prefect import flow, task
 from embedlab import io
 from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
 from embedlab.embeddings import (DETERMINISTIC_HASH_SEED, EmbeddingsLayout, build_corpus,
-                                 hash_seed_fixed, log_to_mlflow, run_variant)
+                                 hash_seed_fixed, log_to_mlflow, preflight, run_variant)
 from embedlab.errors import EmbedlabError
 from embedlab.prepare import SPLITS, PreparedLayout, read_split, read_vocab
 from embedlab.runtime import run_entry
@@ -99,6 +99,7 @@ def main() -> None:
 
     args = parse_args(__doc__)
     params = load_embeddings(args.params)
+    preflight(params)  # a wrong path fails here, before a Prefect server starts
     if params.deterministic and not hash_seed_fixed():
         # Hash randomisation is fixed when the interpreter starts, so a fixed seed
         # means starting again: same command, same arguments, PYTHONHASHSEED set.

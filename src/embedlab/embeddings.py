@@ -254,6 +254,25 @@ def refuse_unsafe(path: Path, head: bytes) -> None:
                         f"text or binary. {why}")
 
 
+def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
+    """Cheap checks before any work starts: every external vectors file exists and
+    is not a pickle; every extra corpus path matches a file."""
+    from embedlab.corpus import expand
+
+    for name, v in params.variants.items():
+        if v.external:
+            path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
+            if not path.is_file():
+                raise DataError(f"embeddings.variants.{name}.path: {path} not found. Give a "
+                                "word2vec text or binary file, relative to the project root.")
+            try:
+                refuse_unsafe(path, _head(path))
+            except DataError as exc:
+                raise DataError(f"embeddings.variants.{name}.path: {exc}") from None
+    for spec in params.extra_corpus:
+        expand(spec.path, root)
+
+
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 
 
@@ -567,7 +586,8 @@ def log_to_mlflow(report: dict, probe_results: dict, params: EmbeddingsParams,
         for name, res in probe_results.items():
             for a in res["antonyms"]:
                 if a["cosine"] is not None:
-                    metrics[f"{name}.cos.{a['a']}-{a['b']}"] = float(a["cosine"])
+                    key = re.sub(r"[^\w.\- /]", "_", f"{a['a']}-{a['b']}")  # MLflow's allowed characters
+                    metrics[f"{name}.cos.{key}"] = float(a["cosine"])
         mlflow.log_metrics(metrics)
         mlflow.log_dict(report, "embeddings.json")
         for name, res in probe_results.items():

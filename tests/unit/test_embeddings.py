@@ -18,7 +18,7 @@ import yaml
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
 from embedlab.embeddings import (EmbeddingsLayout, build_corpus, build_matrix, build_matrix_info,
                                  check_corpus_file, check_token_lists, coverage, load_external,
-                                 lookup, probes, probes_markdown, run_variant, sniff_word2vec, train_word2vec,
+                                 lookup, preflight, probes, probes_markdown, run_variant, sniff_word2vec, train_word2vec,
                                  write_corpus)
 from embedlab.errors import ConfigError, DataError
 from embedlab_serving.text import tokenize
@@ -206,6 +206,20 @@ def test_pickle_and_native_gensim_files_are_refused(tmp_path):
     gz.write_bytes(gzip.compress(native.read_bytes()))
     with pytest.raises(DataError, match="pickle"):
         load_external(Word2VecVariant(path=str(gz)))
+
+
+def test_preflight_names_the_variant_before_any_work(tmp_path):
+    pickled = tmp_path / "model.bin"
+    pickled.write_bytes(b"\x80\x04\x95 rest of a pickle")
+    params = EmbeddingsParams(variants={"mine": Word2VecVariant(path="model.bin")})
+    with pytest.raises(DataError, match="pickle"):
+        preflight(params, tmp_path)
+    params = EmbeddingsParams(variants={"mine": Word2VecVariant(path="gone.txt")})
+    with pytest.raises(DataError, match=r"embeddings\.variants\.mine\.path: .*gone\.txt not found"):
+        preflight(params, tmp_path)
+    params = EmbeddingsParams(extra_corpus=[ExtraCorpus(path="none/*.txt")])
+    with pytest.raises(DataError, match="matches no file"):
+        preflight(params, tmp_path)
 
 
 def test_broken_vector_file_gets_a_clear_error(tmp_path):
