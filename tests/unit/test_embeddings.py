@@ -296,6 +296,7 @@ _TRAIN_SCRIPT = textwrap.dedent("""
     kv, _ = train_word2vec(Path(sys.argv[1]), Word2VecVariant(sg=int(sys.argv[3]), vector_size=16,
                            epochs=3, seed=7), workers=4, deterministic=True)
     np.save(sys.argv[2], kv.vectors)
+    assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "no TensorFlow in this stage"
     Path(sys.argv[2] + ".keys").write_text("\\n".join(kv.index_to_key))
 """)
 
