@@ -101,7 +101,14 @@ class PrepareParams(Strict):
 
 
 # --------------------------------------------------------------------- embeddings
+# Keys that only make sense when embedlab trains the vectors itself.
+W2V_TRAINING_KEYS = ("sg", "vector_size", "window", "negative", "min_count", "sample", "epochs", "seed")
+
+
 class Word2VecVariant(Strict):
+    """One named set of vectors: trained here (the Word2Vec keys) or read from
+    ``path`` (a word2vec text or binary file), never both."""
+
     sg: Literal[0, 1] = 0  # 0 = CBOW, 1 = skip-gram
     vector_size: int = Field(100, gt=0)
     window: int = Field(5, gt=0)
@@ -110,6 +117,49 @@ class Word2VecVariant(Strict):
     sample: float = Field(1e-3, ge=0)
     epochs: int = Field(10, gt=0)
     seed: int = 1
+    # External vectors (word2vec text/binary format, optionally .gz; GloVe's
+    # header-less text too). Never a pickle: gensim .kv/.model files are refused.
+    path: str | None = None
+    binary: bool | Literal["auto"] = "auto"  # auto: sniffed from the file's bytes
+    limit: int | None = Field(None, gt=0, description="read only the first N vectors (huge files)")
+
+    @model_validator(mode="after")
+    def _trained_or_external(self) -> Word2VecVariant:
+        if self.path is None:
+            stray = [k for k in ("binary", "limit") if k in self.model_fields_set]
+            if stray:
+                raise ValueError(f"{', '.join(stray)} only apply to external vectors; "
+                                 "set path: to a word2vec-format file or remove them")
+            return self
+        if not self.path.strip():
+            raise ValueError("path is empty; give a word2vec text/binary file or remove path")
+        both = [k for k in W2V_TRAINING_KEYS if k in self.model_fields_set]
+        if both:
+            raise ValueError(f"a variant is either trained or external, not both: path is set "
+                             f"and so are training keys {', '.join(both)}; remove one side")
+        return self
+
+    @property
+    def external(self) -> bool:
+        return self.path is not None
+
+
+class ExtraCorpus(Strict):
+    """Unlabeled review text added to the Word2Vec corpus (never to the classifier's data)."""
+
+    path: str = Field(min_length=1)
+    format: Literal["auto", "txt", "jsonl", "csv", "tsv", "fasttext", "parquet"] = "auto"
+    text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
+
+
+class ProbeParams(Strict):
+    """Quality probes: nearest neighbours of these words, cosine of these antonym pairs."""
+
+    words: list[str] = Field(default_factory=lambda: [
+        "good", "bad", "great", "terrible", "love", "not", "return", "delicious"])
+    antonyms: list[tuple[str, str]] = Field(
+        default_factory=lambda: [("good", "bad"), ("great", "terrible")])
+    topn: int = Field(8, gt=0, le=100)
 
 
 class EmbeddingsParams(Strict):
@@ -119,6 +169,25 @@ class EmbeddingsParams(Strict):
     # 'zeros' leaves them at zero. Row 0 (padding) is always zero.
     oov_init: Literal["random", "zeros"] = "random"
     workers: int = Field(0, ge=0, description="0 = all cores")
+    # One worker and a fixed PYTHONHASHSEED (the stage re-executes itself with it):
+    # identical vectors on every run, at the price of speed.
+    deterministic: bool = False
+    extra_corpus: list[ExtraCorpus] = Field(default_factory=list)
+    # Val/test texts in the Word2Vec corpus leak their word co-occurrences into the
+    # vectors; off by default, and recorded in the report when on.
+    include_eval_texts: bool = False
+    probes: ProbeParams = ProbeParams()
+    track: bool = True  # log the run to MLflow (run name `embeddings`)
+
+    @model_validator(mode="after")
+    def _names(self) -> EmbeddingsParams:
+        import re
+
+        for name in self.variants:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+                raise ValueError(f"variant name {name!r}: use letters, digits, '_', '-', '.' "
+                                 "(it becomes a file name and a grid reference)")
+        return self
 
 
 # -------------------------------------------------------------------------- train

@@ -1,25 +1,36 @@
-"""Stage ``embeddings``: Word2Vec variants and matrices aligned to the vocabulary.
+"""Stage ``embeddings``: Word2Vec variants (or the user's own vectors) and
+matrices aligned to the vocabulary.
 
 Row ``i`` of a matrix is the vector of vocabulary id ``i``; row 0 (padding) is
-zero; vocabulary words the vectors lack get the ``oov_init`` initialisation. The
-matrix width is the vectors' width, so an Embedding built from it cannot disagree
-with Word2Vec's ``vector_size`` (the 200-vs-100 bug of the original question).
-No TensorFlow here.
+zero; vocabulary words the vectors lack get the ``oov_init`` initialisation
+(``random``: N(0, sd) with sd the spread of the vectors' components, so those
+rows sit on the same scale; ``zeros``: left at zero). The matrix width is the
+vectors' width, so an Embedding built from it cannot disagree with Word2Vec's
+``vector_size`` (the 200-vs-100 bug of the original question).
+
+No TensorFlow here. User-supplied vector files are parsed as word2vec text or
+binary, never unpickled.
 """
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import os
-from collections.abc import Sequence
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from embedlab import io
-from embedlab.config import EmbeddingsParams, Word2VecVariant
-from embedlab.errors import DataError
-from embedlab_serving.text import PAD_ID
+from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
+from embedlab.errors import ConfigError, DataError
+from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
+
+# The hash seed the stage fixes when `deterministic: true` (any fixed value will do).
+DETERMINISTIC_HASH_SEED = "0"
 
 
 @dataclass(frozen=True)
@@ -35,121 +46,552 @@ class EmbeddingsLayout:
 
     @property
     def coverage(self) -> Path:
+        """DVC metrics: coverage, speed and corpus figures per variant."""
         return self.reports / "embeddings.json"
+
+    @property
+    def probes(self) -> Path:
+        """Nearest neighbours and antonym cosines per variant (read by the report)."""
+        return self.reports / "embeddings_probes.json"
+
+
+# ------------------------------------------------------------------ the corpus
+def _single_char_share(tokens: Sequence[str]) -> float:
+    return sum(len(t) == 1 for t in tokens) / max(len(tokens), 1)
 
 
 def check_corpus_file(path: Path, sample_lines: int = 1000) -> None:
-    """The corpus must be whitespace-separated tokens, one review per line.
+    """The corpus must be the tokenizer's output: space-separated tokens, one review a line.
 
-    A file of raw strings or of one-character "tokens" is refused: that is the
-    classic bug where Word2Vec ends up learning characters instead of words.
+    Refused: a file of one-character "tokens" (the classic bug where Word2Vec
+    learns characters instead of words) and a file of raw, untokenized text
+    (Word2Vec would learn ``Great!`` and ``great`` as different words, and the
+    classifier's vocabulary would not match).
     """
-    n_tokens = n_single = 0
+    n_tokens = n_single = n_lines = 0
+    bad: list[int] = []
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             if i >= sample_lines:
                 break
             toks = line.split()
+            n_lines += 1
             n_tokens += len(toks)
             n_single += sum(len(t) == 1 for t in toks)
+            if toks and i < 200 and tokenize(line) != toks:  # 200 lines tell; keep it cheap
+                bad.append(i + 1)
     if n_tokens == 0:
         raise DataError(f"{path}: the Word2Vec corpus is empty; re-run the prepare stage.")
     if n_single / n_tokens > 0.5:
         raise DataError(f"{path}: {n_single / n_tokens:.0%} of the corpus tokens are single "
                         "characters: the corpus looks like characters, not words. Word2Vec "
                         "needs token lists (embedlab_serving.text.tokenize).")
+    if len(bad) > max(1, min(n_lines, 200) // 100):
+        raise DataError(f"{path}: line {bad[0]} (and {len(bad) - 1} more of the first "
+                        f"{min(n_lines, 200)}) is not tokenizer output: the corpus must be "
+                        "embedlab_serving.text.tokenize tokens joined by spaces, not raw text.")
+
+
+def token_lists(sentences: Iterable, where: str = "Word2Vec corpus") -> Iterator[list[str]]:
+    """Pass token lists through, refusing anything else as it streams by.
+
+    A string where a token list belongs would be iterated character by character
+    by gensim; a list of one-character strings is the same bug one step later.
+    """
+    for i, s in enumerate(sentences):
+        if isinstance(s, (str, bytes)):
+            raise DataError(f"{where}: item {i} is a string ({s[:40]!r}...), not a token list: "
+                            "gensim would learn characters. Tokenize it first "
+                            "(embedlab_serving.text.tokenize).")
+        if not isinstance(s, (list, tuple)) or not all(isinstance(t, str) for t in s):
+            raise DataError(f"{where}: item {i} is {type(s).__name__}, not a list of str tokens.")
+        if len(s) >= 5 and _single_char_share(s) > 0.8:
+            raise DataError(f"{where}: item {i} is a list of single characters "
+                            f"({' '.join(s[:10])}...): a string was split into letters. "
+                            "Tokenize it with embedlab_serving.text.tokenize.")
+        yield list(s)
 
 
 def check_token_lists(sentences: Sequence) -> None:
-    """Guard for in-memory corpora: a list of token lists, never of strings."""
-    for i, s in enumerate(sentences[:100] if hasattr(sentences, "__getitem__") else []):
-        if isinstance(s, str):
-            raise DataError(f"Word2Vec corpus item {i} is a string ({s[:40]!r}...): gensim "
-                            "would iterate it character by character. Pass token lists.")
+    """Guard for an in-memory corpus: every item must be a token list."""
+    for _ in token_lists(sentences):
+        pass
 
 
-def resolve_workers(workers: int) -> int:
+def write_corpus(fh, sentences: Iterable, where: str) -> tuple[int, int]:
+    """Append token lists to an open LineSentence file; (lines, tokens) written."""
+    lines = tokens = 0
+    for toks in token_lists(sentences, where):
+        if not toks:
+            continue
+        if any(not t or any(c.isspace() for c in t) for t in toks):
+            raise DataError(f"{where}: a token is empty or holds whitespace; the corpus file "
+                            "would split it differently from the tokenizer.")
+        fh.write(" ".join(toks) + "\n")
+        lines += 1
+        tokens += len(toks)
+    return lines, tokens
+
+
+def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mapping[str, Iterable[str]],
+                 out: Path, root: Path = Path(".")) -> tuple[Path, dict]:
+    """The Word2Vec corpus file: the train split's tokens, plus (if asked) the
+    val/test texts and the extra unlabeled texts, all through the one tokenizer.
+
+    With nothing to add, the prepared ``train_tokens.txt`` is used as it is.
+    """
+    from embedlab.corpus import read_texts
+
+    check_corpus_file(train_corpus)
+    info: dict = {"include_eval_texts": params.include_eval_texts, "sources": {}}
+    if not params.include_eval_texts and not params.extra_corpus:
+        lines = tokens = 0
+        with open(train_corpus, encoding="utf-8") as fh:
+            for line in fh:
+                lines += 1
+                tokens += len(line.split())
+        info["sources"]["train"] = {"lines": lines, "tokens": tokens}
+        info.update(lines=lines, tokens=tokens)
+        return train_corpus, info
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        with open(train_corpus, encoding="utf-8") as src:
+            n = write_corpus(fh, (line.split() for line in src), str(train_corpus))
+        info["sources"]["train"] = {"lines": n[0], "tokens": n[1]}
+        if params.include_eval_texts:
+            for split, texts in eval_texts.items():
+                n = write_corpus(fh, (tokenize(t) for t in texts), f"{split} texts")
+                info["sources"][split] = {"lines": n[0], "tokens": n[1]}
+        for i, spec in enumerate(params.extra_corpus):
+            where = f"embeddings.extra_corpus[{i}] ({spec.path})"
+            n = write_corpus(fh, (tokenize(t) for t in read_texts(spec, root)), where)
+            if n[0] == 0:
+                raise DataError(f"{where}: no text with any word in it; check text_columns "
+                                "and format on this entry.")
+            info["sources"][f"extra:{spec.path}"] = {"lines": n[0], "tokens": n[1]}
+    info["lines"] = sum(s["lines"] for s in info["sources"].values())
+    info["tokens"] = sum(s["tokens"] for s in info["sources"].values())
+    check_corpus_file(out)
+    return out, info
+
+
+# -------------------------------------------------------------------- training
+def hash_seed_fixed() -> bool:
+    value = os.environ.get("PYTHONHASHSEED", "random")
+    return value != "random" and value.isdigit()
+
+
+def resolve_workers(workers: int, deterministic: bool = False) -> int:
+    if deterministic:
+        return 1  # several workers interleave updates in a thread-timing order
     return workers if workers > 0 else max(1, os.cpu_count() or 1)
 
 
-def train_word2vec(corpus_file: Path, variant: Word2VecVariant, workers: int):
-    """gensim 4 Word2Vec in corpus_file mode (no Python iterator in the hot loop)."""
+def train_word2vec(corpus_file: Path, variant: Word2VecVariant, workers: int,
+                   deterministic: bool = False, check: bool = True):
+    """gensim 4 Word2Vec in corpus_file mode (no Python iterator in the hot loop).
+
+    Returns ``(KeyedVectors, stats)`` with stats ``seconds`` (vocabulary scan +
+    training, everything gensim does) and ``words_per_sec`` (raw corpus words
+    times epochs, per second of that).
+    """
     from gensim.models import Word2Vec
 
-    check_corpus_file(corpus_file)
-    model = Word2Vec(
-        corpus_file=str(corpus_file),
-        vector_size=variant.vector_size, window=variant.window, sg=variant.sg,
-        negative=variant.negative, min_count=variant.min_count, sample=variant.sample,
-        epochs=variant.epochs, seed=variant.seed, workers=workers,
-    )
-    return model.wv
+    if deterministic:
+        if not hash_seed_fixed():
+            raise ConfigError("embeddings.deterministic: true needs a fixed PYTHONHASHSEED: run the "
+                              "stage as `python -m flows.embeddings` (it sets one) or export "
+                              f"PYTHONHASHSEED={DETERMINISTIC_HASH_SEED} before starting Python.")
+        workers = 1
+    if check:
+        check_corpus_file(Path(corpus_file))
+    t0 = time.perf_counter()
+    try:
+        model = Word2Vec(
+            corpus_file=str(corpus_file),
+            vector_size=variant.vector_size, window=variant.window, sg=variant.sg,
+            negative=variant.negative, min_count=variant.min_count, sample=variant.sample,
+            epochs=variant.epochs, seed=variant.seed, workers=workers,
+        )
+    except RuntimeError as exc:  # gensim: "you must first build vocabulary before training"
+        raise DataError(f"{corpus_file}: Word2Vec found no word with at least min_count="
+                        f"{variant.min_count} occurrences ({exc}); lower min_count or add text.") from None
+    seconds = time.perf_counter() - t0
+    words = int(model.corpus_total_words) * variant.epochs
+    return model.wv, {"seconds": round(seconds, 3), "corpus_words": int(model.corpus_total_words),
+                      "words_per_sec": round(words / max(seconds, 1e-9)), "workers": workers}
+
+
+# ------------------------------------------------------------ external vectors
+_REFUSED_SUFFIXES = {".kv", ".model", ".pkl", ".pickle", ".npy", ".npz", ".joblib", ".pt", ".h5"}
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read ({exc}).") from None
+
+
+def refuse_unsafe(path: Path, head: bytes) -> None:
+    """Refuse pickles (gensim's native .kv/.model files are pickles) and other
+    non-word2vec files before anything parses them: unpickling a file runs
+    whatever code it holds."""
+    why = ("embedlab never unpickles a user's file: loading a pickle can run arbitrary code. "
+           "Convert it once, in an environment you trust, to word2vec format: "
+           "KeyedVectors.load(p).save_word2vec_format('vectors.bin', binary=True), "
+           "then point path: at vectors.bin.")
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise DataError(f"{path}: this is a Python pickle (gensim's native model/KeyedVectors "
+                        f"format). {why}")
+    if head.startswith(b"\x93NUMPY") or head.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path}: this is a numpy/zip file, not word2vec text or binary. {why}")
+    suffix = path.suffix.lower() if path.suffix.lower() != ".gz" else Path(path.stem).suffix.lower()
+    if suffix in _REFUSED_SUFFIXES:
+        raise DataError(f"{path}: a {suffix} file is a native/pickled format, not word2vec "
+                        f"text or binary. {why}")
+
+
+def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
+    """Cheap checks before any work starts: every external vectors file exists and
+    is not a pickle; every extra corpus path matches a file."""
+    from embedlab.corpus import expand
+
+    for name, v in params.variants.items():
+        if v.external:
+            path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
+            if not path.is_file():
+                raise DataError(f"embeddings.variants.{name}.path: {path} not found. Give a "
+                                "word2vec text or binary file, relative to the project root.")
+            try:
+                refuse_unsafe(path, _head(path))
+            except DataError as exc:
+                raise DataError(f"embeddings.variants.{name}.path: {exc}") from None
+    for spec in params.extra_corpus:
+        expand(spec.path, root)
+
+
+_HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
+
+
+def sniff_word2vec(path: Path, head: bytes | None = None) -> tuple[bool, bool]:
+    """(binary, has_header) from the file's first bytes.
+
+    word2vec binary files start with a ``count dim`` text line followed by raw
+    float32 bytes, which contain control bytes and invalid UTF-8; text files do
+    not. A text file without the header line is GloVe's layout.
+    """
+    head = _head(path) if head is None else head
+    first, _, rest = head.partition(b"\n")
+    has_header = bool(_HEADER.match(first))
+    body = rest if has_header else head
+    controls = sum(b < 0x20 and b not in (0x09, 0x0A, 0x0D) for b in body)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        valid_utf8 = True
+    except UnicodeDecodeError:
+        valid_utf8 = False
+    return (controls > 0 or not valid_utf8), has_header
+
+
+def load_external(variant: Word2VecVariant, root: Path = Path(".")):
+    """The user's vectors via ``KeyedVectors.load_word2vec_format``; a pickle is refused."""
+    from gensim.models import KeyedVectors
+
+    path = Path(variant.path)
+    path = path if path.is_absolute() else root / path
+    if not path.is_file():
+        raise DataError(f"{path}: vectors file not found (embeddings variant path:). Give a "
+                        "word2vec text or binary file, relative to the project root.")
+    head = _head(path)
+    refuse_unsafe(path, head)
+    sniffed_binary, has_header = sniff_word2vec(path, head)
+    binary = sniffed_binary if variant.binary == "auto" else bool(variant.binary)
+    if binary and not has_header:
+        raise DataError(f"{path}: a word2vec binary file must start with a '<count> <dim>' "
+                        "line; this one does not. Is it a text file (set binary: false)?")
+    try:
+        kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=not has_header,
+                                               limit=variant.limit, unicode_errors="replace")
+    except (ValueError, EOFError, IndexError, UnicodeDecodeError, OSError) as exc:
+        kind = "binary" if binary else "text"
+        raise DataError(f"{path}: not a valid word2vec {kind} file ({type(exc).__name__}: {exc}). "
+                        "Each line must be a word followed by the same number of floats"
+                        + (" after a '<count> <dim>' header" if has_header else "")
+                        + "; set binary: true/false if the format was guessed wrong.") from None
+    if len(kv.key_to_index) == 0:
+        raise DataError(f"{path}: holds no vectors.")
+    if not np.isfinite(kv.vectors).all():
+        raise DataError(f"{path}: holds NaN or infinite values.")
+    return kv, {"binary": binary, "header": has_header, "file_vectors": len(kv.key_to_index)}
+
+
+# -------------------------------------------------------------------- matrices
+class CaseLookup:
+    """Word -> key of the vectors: the exact word, then its lowercase form, then
+    the first (in files sorted by frequency: the most frequent) key that is equal
+    ignoring case. Our tokens are lowercase; cased vector files such as
+    GoogleNews hold ``Paris`` but not ``paris``."""
+
+    def __init__(self, kv):
+        self.kv = kv
+        self._folded: dict[str, str] | None = None
+
+    def key(self, word: str) -> str | None:
+        k2i = self.kv.key_to_index
+        if word in k2i:
+            return word
+        lower = word.lower()
+        if lower in k2i:
+            return lower
+        if self._folded is None:
+            self._folded = {}
+            for k in self.kv.index_to_key:  # file order: first wins
+                self._folded.setdefault(str(k).lower(), k)
+        return self._folded.get(lower)
 
 
 def lookup(kv, word: str):
-    """Exact word, then its lowercase form (pretrained vectors are often cased)."""
-    if word in kv.key_to_index:
-        return kv[word]
-    lower = word.lower()
-    if lower != word and lower in kv.key_to_index:
-        return kv[lower]
-    return None
+    """The vector of ``word`` with case fallback, or None."""
+    key = CaseLookup(kv).key(word)
+    return None if key is None else kv[key]
 
 
-def build_matrix(kv, vocab_tokens: Sequence[str], oov_init: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _spread(kv, max_rows: int = 100_000) -> float:
+    sd = float(np.std(kv.vectors[:max_rows])) if len(kv.vectors) else 0.0
+    return sd if sd > 0 else 0.1
+
+
+def build_matrix(kv, vocab_tokens: Sequence[str], oov_init: str, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """(matrix float32 (len(vocab), dim), found bool (len(vocab),)).
 
-    Rows for words the vectors lack: ``random`` = N(0, sd) with sd the standard
-    deviation of all vector components (so they are on the same scale), or ``zeros``.
+    Row i is the vector of vocabulary id i. Padding (row 0) is zero. Rows for
+    words the vectors lack: ``random`` = N(0, sd) with sd the standard deviation
+    of the vectors' components, or ``zeros``.
     """
-    dim = kv.vector_size
-    rng = np.random.default_rng(seed)
-    sd = float(np.std(kv.vectors)) if len(kv.vectors) else 0.1
-    matrix = np.zeros((len(vocab_tokens), dim), dtype=np.float32)
-    found = np.zeros(len(vocab_tokens), dtype=bool)
-    for i, word in enumerate(vocab_tokens):
-        if i == PAD_ID:
-            continue
-        vec = lookup(kv, word)
-        if vec is not None:
-            matrix[i] = vec
-            found[i] = True
-        elif oov_init == "random":
-            matrix[i] = rng.normal(0.0, sd, dim)
+    matrix, found, _ = build_matrix_info(kv, vocab_tokens, oov_init, seed)
     return matrix, found
 
 
-def coverage(found: np.ndarray, vocab_tokens: Sequence[str], token_counts: dict[str, int],
+def build_matrix_info(kv, vocab_tokens: Sequence[str], oov_init: str, seed: int
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`build_matrix` plus how many rows were found only by case fallback."""
+    dim = kv.vector_size
+    rng = np.random.default_rng(seed)
+    sd = _spread(kv)
+    matrix = np.zeros((len(vocab_tokens), dim), dtype=np.float32)
+    found = np.zeros(len(vocab_tokens), dtype=bool)
+    case = CaseLookup(kv)
+    n_case = 0
+    for i, word in enumerate(vocab_tokens):
+        if i == PAD_ID:
+            continue
+        key = case.key(word) if i != OOV_ID else None  # '<oov>' is a placeholder, not a word
+        if key is not None:
+            matrix[i] = kv[key]
+            found[i] = True
+            n_case += key != word
+        elif oov_init == "random":
+            matrix[i] = rng.normal(0.0, sd, dim)
+    return matrix, found, n_case
+
+
+def coverage(found: np.ndarray, vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],
              top_missing: int = 20) -> dict:
-    """Share of vocabulary types (padding/OOV rows excluded) and of running tokens
-    whose word has a vector."""
-    words = range(2, len(vocab_tokens))
-    types_found = int(sum(found[i] for i in words))
-    total_tok = sum(token_counts.get(vocab_tokens[i], 0) for i in words)
-    tok_found = sum(token_counts.get(vocab_tokens[i], 0) for i in words if found[i])
-    missing = sorted((i for i in words if not found[i]),
-                     key=lambda i: -token_counts.get(vocab_tokens[i], 0))[:top_missing]
+    """How much of the data the vectors cover.
+
+    ``type_coverage``: share of vocabulary words (ids >= 2; padding and the OOV
+    placeholder excluded) that have a vector. ``token_coverage.<split>``: share of
+    the split's tokens as the classifier sees them (ids after max_len
+    truncation, padding excluded; tokens outside the vocabulary count as
+    missing) whose row holds a real vector. ``top_missing``: vocabulary words
+    without a vector, most frequent in train first, with their train counts.
+    """
+    n = len(vocab_tokens)
+    words = np.arange(2, n)
+    types_found = int(found[words].sum())
+    tok_cov = {}
+    for split, ids in split_ids.items():
+        toks = np.asarray(ids).ravel()
+        toks = toks[toks != PAD_ID]
+        tok_cov[split] = round(float(found[toks].mean()) if len(toks) else 0.0, 5)
+    train = np.asarray(split_ids.get("train", np.zeros(0, np.int64))).ravel()
+    counts = np.bincount(train[train != PAD_ID], minlength=n)[:n]
+    missing = [int(i) for i in words if not found[i]]
+    missing.sort(key=lambda i: (-counts[i], i))
     return {
         "vocab_types": len(words),
         "types_found": types_found,
         "type_coverage": round(types_found / max(len(words), 1), 5),
-        "token_coverage": round(tok_found / max(total_tok, 1), 5),
-        "top_missing": [vocab_tokens[i] for i in missing],
+        "token_coverage": tok_cov,
+        "missing_types": len(missing),
+        "top_missing": [[vocab_tokens[i], int(counts[i])] for i in missing[:top_missing]],
     }
 
 
-def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path,
-                vocab_tokens: Sequence[str], token_counts: dict[str, int],
-                layout: EmbeddingsLayout, out_dir: Path) -> dict:
-    """Train one variant, write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``."""
-    import time
+# ---------------------------------------------------------------------- probes
+def probes(matrix: np.ndarray, found: np.ndarray, vocab_tokens: Sequence[str],
+           params: ProbeParams) -> dict:
+    """Nearest neighbours (cosine) of the probe words among the vocabulary rows
+    that hold a real vector, and the cosine of each antonym pair.
 
-    t0 = time.perf_counter()
-    kv = train_word2vec(corpus, variant, resolve_workers(params.workers))
-    seconds = time.perf_counter() - t0
-    matrix, found = build_matrix(kv, vocab_tokens, params.oov_init, variant.seed)
+    Distributional vectors often put antonyms close ("good"/"bad" share
+    contexts); fine-tuning on sentiment labels is what may pull them apart.
+    Works on any aligned matrix, so fine-tuned tables can be probed the same way.
+    """
+    index = {w: i for i, w in enumerate(vocab_tokens)}
+    rows = np.flatnonzero(found)
+    norms = np.linalg.norm(matrix, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    unit = matrix / safe[:, None]
+
+    def row(word: str) -> int | None:
+        i = index.get(word, index.get(word.lower()))
+        return i if i is not None and found[i] else None
+
+    neighbours: dict[str, list | None] = {}
+    for word in params.words:
+        i = row(word)
+        if i is None:
+            neighbours[word] = None
+            continue
+        cand = rows[rows != i]
+        sims = unit[cand] @ unit[i]
+        top = np.argsort(-sims, kind="stable")[: params.topn]
+        neighbours[word] = [[vocab_tokens[cand[j]], round(float(sims[j]), 4)] for j in top]
+    antonyms = []
+    for a, b in params.antonyms:
+        i, j = row(a), row(b)
+        cos = None if i is None or j is None else round(float(unit[i] @ unit[j]), 4)
+        rank = None
+        if cos is not None:  # where b ranks among a's neighbours (1 = nearest)
+            others = rows[rows != i]
+            rank = int((unit[others] @ unit[i] > cos).sum()) + 1
+        antonyms.append({"a": a, "b": b, "cosine": cos, "rank_of_b_among_neighbours_of_a": rank})
+    return {"neighbours": neighbours, "antonyms": antonyms}
+
+
+def probe_tables(variant: str, result: dict) -> tuple[list[dict], list[dict]]:
+    """Flat rows (neighbours, antonyms) for a table artifact."""
+    nb = []
+    for word, items in result["neighbours"].items():
+        if items is None:
+            nb.append({"variant": variant, "word": word, "rank": None, "neighbour": None, "cosine": None})
+            continue
+        for r, (other, cos) in enumerate(items, 1):
+            nb.append({"variant": variant, "word": word, "rank": r, "neighbour": other, "cosine": cos})
+    ant = [{"variant": variant, **a} for a in result["antonyms"]]
+    return nb, ant
+
+
+def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown: int = 5) -> str:
+    """A short Markdown summary of ``reports/embeddings_probes.json`` for the report:
+    one antonym table and one nearest-neighbour table, a column per variant."""
+    if not probe_results:
+        return ""
+    names = list(probe_results)
+    out = ["| antonyms | " + " | ".join(f"cos ({n})" for n in names) + " |",
+           "|---|" + "---:|" * len(names)]
+    pairs = [(a["a"], a["b"]) for a in next(iter(probe_results.values()))["antonyms"]]
+    for k, (a, b) in enumerate(pairs):
+        cells = []
+        for n in names:
+            item = probe_results[n]["antonyms"][k] if k < len(probe_results[n]["antonyms"]) else {}
+            cells.append("–" if item.get("cosine") is None else f"{item['cosine']:.3f}")
+        out.append(f"| {a} / {b} | " + " | ".join(cells) + " |")
+    out += ["", "| word | " + " | ".join(f"nearest ({n})" for n in names) + " |",
+            "|---|" + "---|" * len(names)]
+    words = list(next(iter(probe_results.values()))["neighbours"])[:max_words]
+    for w in words:
+        cells = []
+        for n in names:
+            items = probe_results[n]["neighbours"].get(w)
+            cells.append("not in vocabulary" if not items else ", ".join(x[0] for x in items[:shown]))
+        out.append(f"| {w} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- one variant
+def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path | None,
+                vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],
+                layout: EmbeddingsLayout, out_dir: Path, root: Path = Path(".")) -> dict:
+    """Train (or load) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
+
+    Returns ``{"metrics": ..., "probes": ...}``.
+    """
+    if variant.external:
+        kv, info = load_external(variant, root)
+        metrics: dict = {"source": "external", "path": variant.path, **info}
+        seed = 0
+    else:
+        if corpus is None:
+            raise DataError(f"variant {name!r}: no corpus to train on")
+        kv, stats = train_word2vec(corpus, variant, resolve_workers(params.workers, params.deterministic),
+                                   deterministic=params.deterministic, check=False)
+        metrics = {"source": "trained", "sg": variant.sg, "train_seconds": stats["seconds"],
+                   "words_per_sec": stats["words_per_sec"], "workers": stats["workers"],
+                   "corpus_words": stats["corpus_words"]}
+        seed = variant.seed
+    matrix, found, n_case = build_matrix_info(kv, vocab_tokens, params.oov_init, seed)
+    if variant.external:
+        # Keep only the rows the project uses: a 3M-word file stays out of the DVC cache.
+        from gensim.models import KeyedVectors
+
+        keys = [vocab_tokens[i] for i in np.flatnonzero(found)]
+        small = KeyedVectors(kv.vector_size, count=0, dtype=np.float32)
+        if keys:
+            small.add_vectors(keys, matrix[found])
+        kv = small
     kv.save(str(out_dir / layout.vectors(name).name))
     np.save(out_dir / layout.matrix(name).name, matrix)
-    cov = coverage(found, vocab_tokens, token_counts)
-    return {"vector_size": kv.vector_size, "w2v_vocab": len(kv.key_to_index),
-            "train_seconds": round(seconds, 3), **cov}
+    metrics.update({"vector_size": int(kv.vector_size), "vectors_vocab": len(kv.key_to_index),
+                    "found_by_case_fallback": n_case, "oov_init": params.oov_init,
+                    **coverage(found, vocab_tokens, split_ids)})
+    return {"metrics": metrics, "probes": probes(matrix, found, vocab_tokens, params.probes)}
+
+
+# ---------------------------------------------------------------------- MLflow
+def log_to_mlflow(report: dict, probe_results: dict, params: EmbeddingsParams,
+                  kind_tag: str = "embedlab.kind") -> str:
+    """One MLflow run named ``embeddings``: params and metrics per variant, the
+    coverage report, and the probes as table artifacts. Returns the run id."""
+    import mlflow
+    import pandas as pd
+
+    from embedlab import tracking
+
+    _, experiment_id = tracking.setup()
+    with mlflow.start_run(run_name="embeddings", experiment_id=experiment_id,
+                          tags={kind_tag: "embeddings"}) as run:
+        flat = {"oov_init": params.oov_init, "deterministic": params.deterministic,
+                "include_eval_texts": params.include_eval_texts,
+                "extra_corpus": ",".join(e.path for e in params.extra_corpus) or "none",
+                "corpus_lines": report["corpus"].get("lines"), "corpus_tokens": report["corpus"].get("tokens")}
+        for name, v in params.variants.items():
+            for k, val in v.model_dump(exclude_none=True).items():
+                if v.external == (k in ("path", "binary", "limit")):
+                    flat[f"{name}.{k}"] = val
+        mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
+        metrics = {}
+        for name, m in report["variants"].items():
+            for k in ("type_coverage", "words_per_sec", "train_seconds", "vector_size",
+                      "vectors_vocab", "missing_types", "found_by_case_fallback"):
+                if isinstance(m.get(k), (int, float)):
+                    metrics[f"{name}.{k}"] = float(m[k])
+            for split, cov in m["token_coverage"].items():
+                metrics[f"{name}.token_coverage.{split}"] = float(cov)
+        for name, res in probe_results.items():
+            for a in res["antonyms"]:
+                if a["cosine"] is not None:
+                    key = re.sub(r"[^\w.\- /]", "_", f"{a['a']}-{a['b']}")  # MLflow's allowed characters
+                    metrics[f"{name}.cos.{key}"] = float(a["cosine"])
+        mlflow.log_metrics(metrics)
+        mlflow.log_dict(report, "embeddings.json")
+        for name, res in probe_results.items():
+            nb, ant = probe_tables(name, res)
+            mlflow.log_table(pd.DataFrame(nb), artifact_file=f"probes/{name}_neighbours.json")
+            mlflow.log_table(pd.DataFrame(ant), artifact_file=f"probes/{name}_antonyms.json")
+        return run.info.run_id
