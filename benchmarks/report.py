@@ -44,12 +44,12 @@ def _param_change(f):
 
 
 def _w2v(f):
-    ratio = _get(f, "ratio")
-    if ratio is None:
-        return json.dumps(f)[:120], None
-    stage = _get(f, "stage_words_per_second") or _get(f, "stage", "words_per_second")
-    bare = _get(f, "bare_words_per_second") or _get(f, "bare", "words_per_second")
-    return f"{stage:,.0f} vs {bare:,.0f} words/s = {ratio:.2f}×", ratio >= 0.9
+    ratio, med = f["ratio_stage_to_bare"], f["ratio_of_medians"]
+    stage, bare = f["stage_words_per_sec"], f["bare_gensim_words_per_sec"]
+    stage = max(stage) if isinstance(stage, list) else stage
+    bare = max(bare) if isinstance(bare, list) else bare
+    return (f"{stage:,.0f} vs {bare:,.0f} words/s (best rounds) = {ratio:.2f}×; "
+            f"ratio of medians {med:.2f}×"), ratio >= 0.9
 
 
 def _train_speed(f):
