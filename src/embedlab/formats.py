@@ -440,7 +440,7 @@ class _Reader:
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(self.path)
+            pf = pq.ParquetFile(self.path, pre_buffer=False)  # else memory grows with the file
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{self.where}: not a readable Parquet file ({exc}). Check the file, "
                             "or set data.format if the extension is wrong.") from None
