@@ -484,6 +484,9 @@ def read_chunks(path: Path, columns: Sequence[str], *, fmt: str = "auto",
     kind, compression = detect_format(path, fmt, where)
     if kind == "parquet" and compression:
         raise DataError(f"{where or path}: Parquet compresses internally; decompress it first.")
+    if names and kind not in ("csv", "tsv"):
+        raise DataError(f"{where or path}: data.columns names the fields of header-less CSV/TSV "
+                        f"files, and this is a {kind} file. Remove data.columns.")
     reader = _Reader(path, kind, compression, columns, max_bad_fraction, chunk_rows, names,
                      progress, where)
     return reader.report, reader.chunks()

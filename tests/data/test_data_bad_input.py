@@ -214,3 +214,19 @@ def test_failure_leaves_previous_outputs_intact(run_prepare):
     assert {p: p.read_bytes() for p in before} == before
     leftovers = [p.name for p in run_prepare.layout.root.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_lines_swallowed_by_a_stray_quote_are_reported(run_prepare):
+    lines = _csv_lines(60)
+    lines[5] = 'pos,"a stray quote'  # swallows the next line, then breaks on its quote
+    (run_prepare.root / "r.csv").write_text("\n".join(lines) + "\n")
+    report = run_prepare(source="r.csv", max_bad_fraction=0.1, **CSV)
+    assert report["dropped_malformed_lines"] == 1
+    assert report["line_record_difference"] == 1  # 2 lines gone, 1 counted as malformed
+    assert any("1 line(s) not accounted for" in n for n in report["notes"])
+
+
+def test_columns_param_on_a_file_with_its_own_names(run_prepare):
+    write_jsonl(run_prepare.root / "r.jsonl", mcauley_rows(20))
+    with pytest.raises(DataError, match=r"r.jsonl: data.columns names the fields of header-less"):
+        run_prepare(source="r.jsonl", columns=["a", "b"], **MCAULEY)
