@@ -23,6 +23,8 @@ def prepare_flow(params_path: str = "params.yaml") -> dict:
     print(f"prepared {report['train']['reviews']} train / {report['val']['reviews']} val / "
           f"{report['test']['reviews']} test reviews; vocabulary {report['vocab_size']}; "
           f"max_len {report['max_len']}; duplicates dropped {report['dropped_duplicates']}")
+    for note in report.get("notes", []):
+        print(f"note: {note}")
     return report
 
 

@@ -74,6 +74,9 @@ class DataParams(Strict):
     text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
     label_column: str = "score"
     group_column: str | None = None
+    # Field names of header-less CSV/TSV files, in order (Amazon Polarity:
+    # [label, title, text]); null = the first row is the header.
+    columns: list[str] | None = None
     label: LabelRule = LabelRule(positive_values=["great"], negative_values=["other"])
     max_bad_fraction: float = Field(0.0, ge=0, le=1)
     split: SplitParams = SplitParams()
@@ -88,6 +91,15 @@ class DataParams(Strict):
         if isinstance(value, int) and value < 1:
             raise ValueError("max_len must be >= 1 or 'auto'")
         return value
+
+    @model_validator(mode="after")
+    def _columns(self) -> DataParams:
+        if self.label_column in self.text_columns:
+            raise ValueError(f"label_column {self.label_column!r} is also in text_columns: "
+                             "the label would leak into the text")
+        if self.columns is not None and len(set(self.columns)) != len(self.columns):
+            raise ValueError("columns: names repeat")
+        return self
 
 
 class VocabParams(Strict):

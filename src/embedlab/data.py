@@ -8,13 +8,17 @@ The embedded default is the Amazon Fine Food reviews sample that the PyPI packag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from embedlab.config import DataParams, LabelRule
 from embedlab.errors import DataError
+from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, read_chunks,
+                              resolve_sources)
 
 EMBEDDED = "embedded:amazon-fine-foods"
 
@@ -33,28 +37,214 @@ def load_embedded() -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).drop(columns=["rownames"], errors="ignore")
 
 
-def apply_label_rule(values: pd.Series, rule: LabelRule, where: str) -> pd.Series:
-    """Map raw labels to 1.0 / 0.0; NaN where a row is neutral or matches no rule."""
+# Label outcomes of one row.
+POSITIVE, NEGATIVE, NEUTRAL, UNMATCHED = 1, 0, -1, -2
+
+
+def _as_label_strings(values: pd.Series) -> pd.Series:
+    """Raw labels as strings, integral numbers without '.0' (2.0 -> '2'), so a
+    Parquet float column matches ``positive_values: ['2']``."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+    return values.map(one)
+
+
+def label_outcome(values: pd.Series, rule: LabelRule) -> np.ndarray:
+    """Per row: 1 positive, 0 negative, -1 neutral (between the numeric thresholds),
+    -2 matching no rule (missing, not a number for a numeric rule, an unlisted value)."""
+    out = np.full(len(values), UNMATCHED, dtype=np.int8)
     if rule.positive_min is not None:
-        numeric = pd.to_numeric(values, errors="coerce")
-        bad = numeric.isna() & values.notna()
-        if bad.all() and len(values):
-            sample = values[bad].astype(str).unique()[:5].tolist()
-            raise DataError(f"{where}: label values are not numbers (e.g. {sample}); "
-                            "use data.label.positive_values / negative_values for string labels")
-        out = pd.Series(np.nan, index=values.index)
-        out[numeric >= rule.positive_min] = 1.0
-        out[numeric <= rule.negative_max] = 0.0
+        numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(numeric)
+        out[known] = NEUTRAL
+        out[known & (numeric >= rule.positive_min)] = POSITIVE
+        out[known & (numeric <= rule.negative_max)] = NEGATIVE
         return out
-    as_str = values.astype(str).str.strip()
-    out = pd.Series(np.nan, index=values.index)
-    out[as_str.isin([str(v) for v in rule.positive_values or []])] = 1.0
-    out[as_str.isin([str(v) for v in rule.negative_values or []])] = 0.0
+    as_str = _as_label_strings(values)
+    out[as_str.isin([str(v) for v in rule.positive_values or []]).to_numpy()] = POSITIVE
+    out[as_str.isin([str(v) for v in rule.negative_values or []]).to_numpy()] = NEGATIVE
     return out
 
 
+def apply_label_rule(values: pd.Series, rule: LabelRule, where: str) -> pd.Series:
+    """Map raw labels to 1.0 / 0.0; NaN where a row is neutral or matches no rule."""
+    codes = label_outcome(values, rule)
+    if rule.positive_min is not None and len(values) and (codes == UNMATCHED).all() \
+            and values.notna().any():
+        sample = values.dropna().astype(str).unique()[:5].tolist()
+        raise DataError(f"{where}: label values are not numbers (e.g. {sample}); "
+                        "use data.label.positive_values / negative_values for string labels")
+    out = pd.Series(np.where(codes >= 0, codes, np.nan).astype(float), index=values.index)
+    return out
+
+
+def join_text(raw: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The text columns joined with a space (title + body); missing parts skipped."""
+    parts = [raw[c].map(_text_value) for c in columns]
+    text = parts[0]
+    for p in parts[1:]:
+        text = text.str.cat(p, sep=" ")
+    return text.str.strip()
+
+
+def _text_value(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+@dataclass
+class _LabelTrouble:
+    unmatched: int = 0
+    rows: int = 0
+    examples: list[str] = field(default_factory=list)
+    values: dict[str, int] = field(default_factory=dict)
+
+
+class Ingest:
+    """Stream reviews from ``data.source`` as standard chunks: columns ``text``,
+    ``label`` (int8, 1 positive / 0 negative), ``group`` (str or None), ``_line``.
+
+    Rows dropped on the way are counted by reason in ``counts``; per-file reading
+    statistics land in ``reports``. Errors name the file and line and say what
+    to do; nothing is written here, so earlier outputs stay intact.
+    """
+
+    def __init__(self, params: DataParams, root: Path | None = None, progress: bool = False,
+                 chunk_rows: int = 20_000):
+        self.params = params
+        self.root = root or Path.cwd()
+        self.progress = progress
+        self.chunk_rows = chunk_rows
+        self.counts: dict[str, int] = {"rows_read": 0, "dropped_malformed_lines": 0,
+                                       "dropped_neutral_label": 0, "dropped_unmatched_label": 0,
+                                       "dropped_empty_text": 0}
+        self.reports: list[FileReport] = []
+        self.label_values: dict[str, int] = {}
+        if params.source.startswith("embedded:"):
+            if params.source != EMBEDDED:
+                raise DataError(f"data.source: unknown embedded data set {params.source!r}; the "
+                                f"embedded one is {EMBEDDED!r}, or give a path or glob.")
+            self.files: list[Path] = []
+        else:
+            self.files = resolve_sources(params.source, self.root)
+            for f in self.files:  # unknown formats fail before any reading
+                detect_format(f, params.format, self.display(f))
+
+    def display(self, path: Path) -> str:
+        """How messages name a file: relative to the project root when inside it."""
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    @property
+    def source(self) -> str:
+        return self.params.source
+
+    @property
+    def columns(self) -> list[str]:
+        p = self.params
+        return list(dict.fromkeys([*p.text_columns, p.label_column,
+                                   *([p.group_column] if p.group_column else [])]))
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        if not self.files:
+            raw = load_embedded()
+            missing = [c for c in self.columns if c not in raw.columns]
+            if missing:
+                raise DataError(f"{EMBEDDED}: column(s) {missing} not found; columns present: "
+                                f"{list(raw.columns)}. Set data.text_columns / "
+                                "data.label_column / data.group_column in params.yaml.")
+            raw = raw[self.columns].copy()
+            raw["_line"] = np.arange(1, len(raw) + 1)
+            trouble = _LabelTrouble()
+            yield self._standard(raw, EMBEDDED, trouble)
+            self._check_labels(EMBEDDED, trouble, final=True)
+            return
+        with ProgressBar(self.files, self.progress) as bar:
+            for i, path in enumerate(self.files):
+                where = self.display(path)
+                report, chunks = read_chunks(
+                    path, self.columns, fmt=self.params.format,
+                    max_bad_fraction=self.params.max_bad_fraction, chunk_rows=self.chunk_rows,
+                    names=self.params.columns, progress=bar.for_file(i, path.name), where=where)
+                self.reports.append(report)
+                trouble = _LabelTrouble()
+                for raw in chunks:
+                    yield self._standard(raw, where, trouble)
+                    bar.records(self.counts["rows_read"])
+                self.counts["dropped_malformed_lines"] += report.malformed
+                self._check_labels(where, trouble, final=True)
+
+    def _standard(self, raw: pd.DataFrame, where: str, trouble: _LabelTrouble) -> pd.DataFrame:
+        p = self.params
+        codes = label_outcome(raw[p.label_column], p.label)
+        n = len(raw)
+        self.counts["rows_read"] += n
+        trouble.rows += n
+        unmatched = codes == UNMATCHED
+        if unmatched.any():
+            bad = raw.loc[unmatched, [p.label_column, "_line"]]
+            trouble.unmatched += int(unmatched.sum())
+            for value, line in bad.head(MAX_EXAMPLES - len(trouble.examples)).itertuples(index=False):
+                trouble.examples.append(f"line {line}: {value!r}")
+            if len(trouble.values) < 1000:
+                for v, c in bad[p.label_column].astype(str).value_counts().head(50).items():
+                    trouble.values[v] = trouble.values.get(v, 0) + int(c)
+            self._check_labels(where, trouble, final=False)
+        if len(self.label_values) < 1000:
+            for v, c in _as_label_strings(raw[p.label_column]).value_counts().head(50).items():
+                self.label_values[str(v)] = self.label_values.get(str(v), 0) + int(c)
+        self.counts["dropped_neutral_label"] += int((codes == NEUTRAL).sum())
+        self.counts["dropped_unmatched_label"] += int(unmatched.sum())
+        text = join_text(raw, p.text_columns)
+        empty = (text == "").to_numpy()
+        keep = (codes >= 0) & ~empty
+        self.counts["dropped_empty_text"] += int(((codes >= 0) & empty).sum())
+        out = pd.DataFrame({
+            "text": text[keep].to_numpy(dtype=object),
+            "label": codes[keep],
+            "group": (raw.loc[keep, p.group_column].map(_group_value).to_numpy(dtype=object)
+                      if p.group_column else None),
+            "_line": raw["_line"].to_numpy()[keep],
+        })
+        return out
+
+    def _check_labels(self, where: str, t: _LabelTrouble, final: bool) -> None:
+        limit = self.params.max_bad_fraction
+        if not t.unmatched:
+            return
+        if limit > 0 and not (final and t.unmatched / max(t.rows, 1) > limit):
+            return
+        rule = self.params.label
+        if rule.positive_min is not None:
+            what = (f"is missing or not a number (the rule is positive_min {rule.positive_min:g}"
+                    f" / negative_max {rule.negative_max:g})")
+            todo = ("Check data.label_column, or use data.label.positive_values / "
+                    "negative_values for string labels")
+        else:
+            what = (f"is none of positive_values {rule.positive_values} / negative_values "
+                    f"{rule.negative_values}")
+            todo = "Add the values to data.label.positive_values / negative_values"
+        top = ", ".join(f"{v!r} ({c})" for v, c in
+                        sorted(t.values.items(), key=lambda kv: -kv[1])[:10])
+        raise DataError(f"{where}: {t.unmatched} of {t.rows} rows read so far have a label "
+                        f"({self.params.label_column!r}) that {what}: "
+                        f"{'; '.join(t.examples)}. Values seen: {top}. {todo}, or raise "
+                        "data.max_bad_fraction to drop such rows.")
+
+
+def _group_value(v) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    s = str(v).strip()
+    return s or None
+
+
 def to_standard(raw: pd.DataFrame, params: DataParams, where: str) -> LoadResult:
-    """Column mapping and label rules applied to a raw table."""
+    """Column mapping and label rules applied to one in-memory table."""
     needed = [*params.text_columns, params.label_column]
     if params.group_column:
         needed.append(params.group_column)
@@ -63,26 +253,19 @@ def to_standard(raw: pd.DataFrame, params: DataParams, where: str) -> LoadResult
         raise DataError(f"{where}: column(s) {missing} not found; columns present: "
                         f"{list(raw.columns)}. Set data.text_columns / data.label_column / "
                         "data.group_column in params.yaml to columns of this file.")
-    text = raw[params.text_columns].fillna("").astype(str).agg(" ".join, axis=1).str.strip()
-    label = apply_label_rule(raw[params.label_column], params.label, where)
-    frame = pd.DataFrame({
-        "text": text,
-        "label": label,
-        "group": raw[params.group_column].astype(str) if params.group_column else None,
-    })
-    counts = {"rows_read": len(frame)}
-    unlabeled = frame["label"].isna()
-    counts["dropped_neutral_or_unmatched_label"] = int(unlabeled.sum())
-    frame = frame[~unlabeled]
-    empty = frame["text"].str.strip() == ""
-    counts["dropped_empty_text"] = int(empty.sum())
-    frame = frame[~empty].copy()
+    ingest = Ingest(params.model_copy(update={"source": EMBEDDED}))
+    table = raw[list(dict.fromkeys(needed))].copy()
+    table["_line"] = np.arange(1, len(table) + 1)
+    frame = ingest._standard(table, where, _LabelTrouble())
     frame["label"] = frame["label"].astype("int8")
-    return LoadResult(frame.reset_index(drop=True), where, counts)
+    return LoadResult(frame.drop(columns="_line"), where, dict(ingest.counts))
 
 
-def load_reviews(params: DataParams) -> LoadResult:
-    if params.source == EMBEDDED:
-        return to_standard(load_embedded(), params, EMBEDDED)
-    raise DataError(f"data.source: {params.source!r} is not supported yet; "
-                    f"use {EMBEDDED!r}")
+def load_reviews(params: DataParams, root: Path | None = None) -> LoadResult:
+    """All reviews in memory (small inputs and tests; ``prepare`` streams instead)."""
+    ingest = Ingest(params, root)
+    parts = list(ingest.chunks())
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"text": [], "label": [], "group": [], "_line": []})
+    frame["label"] = frame["label"].astype("int8")
+    return LoadResult(frame.drop(columns="_line"), ingest.source, dict(ingest.counts))

@@ -2,12 +2,23 @@
 
 ingest -> validate -> tokenize -> dedupe -> split -> vocab -> encode -> write.
 No TensorFlow here: this stage must stay fast to start.
+
+Memory stays bounded whatever the input size: pass 1 streams the input in
+chunks, tokenizes them and spools text + tokens to a temporary Parquet file,
+keeping in memory only a few numbers per review (label, length, two 64-bit
+hashes, group hash). Dedupe, sampling and the split work on those arrays; the
+vocabulary (pass 2) and the encoded splits (pass 3) stream the spool again.
+The largest in-memory object is the train word count (one entry per distinct
+word).
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +26,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sklearn.model_selection import train_test_split
 
 from embedlab import io
 from embedlab.config import PrepareParams, VocabParams
-from embedlab.data import load_reviews
+from embedlab.data import Ingest
 from embedlab.errors import DataError
 from embedlab_serving.text import OOV_ID, PAD_ID, TOKENIZER_VERSION, encode, tokenize
 
@@ -45,8 +55,36 @@ class PreparedLayout:
         return self.root / "train_tokens.txt"
 
     @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
     def report(self) -> Path:
         return self.reports / "data.json"
+
+    @property
+    def lengths_plot(self) -> Path:
+        return self.reports / "plots" / "lengths.png"
+
+
+SPOOL_BATCH = 10_000
+SPLIT_CODES = {name: i for i, name in enumerate(SPLITS)}
+
+
+def text_hash(values: Sequence[str]) -> np.ndarray:
+    """Deterministic 64-bit hashes of strings (pandas' SipHash, fixed key)."""
+    if len(values) == 0:
+        return np.zeros(0, np.uint64)
+    return pd.util.hash_array(np.asarray(values, dtype=object))
+
+
+def duplicate_mask(keys: np.ndarray) -> np.ndarray:
+    """True for every row whose key appeared on an earlier row."""
+    first = np.zeros(len(keys), bool)
+    if len(keys):
+        _, idx = np.unique(keys, return_index=True)
+        first[idx] = True
+    return ~first
 
 
 def dedupe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -54,49 +92,140 @@ def dedupe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
 
     Done before splitting, so the same review can never sit in train and test.
     """
-    key = frame["tokens"].map(" ".join)
-    dup = key.duplicated(keep="first")
-    conflicting = int(frame.assign(_k=key).groupby("_k")["label"].nunique().gt(1).sum())
+    key = text_hash(frame["tokens"].map(" ".join).tolist())
+    dup = duplicate_mask(key)
+    conflicting = _conflicting(key, frame["label"].to_numpy())
     return frame[~dup].reset_index(drop=True), {
         "dropped_duplicates": int(dup.sum()),
         "duplicate_groups_with_conflicting_labels": conflicting,
     }
 
 
-def split_frame(frame: pd.DataFrame, fractions: tuple[float, float, float], seed: int,
-                where: str) -> dict[str, pd.DataFrame]:
-    """Stratified train/val/test split, deterministic by seed."""
-    counts = frame["label"].value_counts()
-    if len(counts) < 2:
-        raise DataError(f"{where}: only one class ({counts.index.tolist()}) after cleaning; "
-                        "a sentiment classifier needs positive and negative reviews. "
-                        "Check data.label rules.")
-    train_f, val_f, test_f = fractions
-    min_needed = int(np.ceil(1 / min(fractions)))
+def _conflicting(keys: np.ndarray, labels: np.ndarray) -> int:
+    if not len(keys):
+        return 0
+    g = pd.DataFrame({"k": keys, "l": labels}).groupby("k")["l"]
+    return int((g.min() != g.max()).sum())
+
+
+def _check_classes(labels: np.ndarray, fractions: tuple[float, float, float], where: str) -> None:
+    values, counts = np.unique(labels, return_counts=True)
+    names = {1: "positive", 0: "negative"}
+    if len(values) < 2:
+        only = names.get(int(values[0]), values[0]) if len(values) else "none"
+        raise DataError(f"{where}: only one class ({only}) after cleaning; a sentiment "
+                        "classifier needs positive and negative reviews. Check data.label "
+                        "rules and data.label_column.")
+    min_needed = int(np.ceil(1 / min(fractions) - 1e-9))
     if counts.min() < min_needed:
-        raise DataError(f"{where}: the smallest class has {counts.min()} reviews; the split "
-                        f"{fractions} needs at least {min_needed} per class. Add data or "
+        small = names.get(int(values[counts.argmin()]), values[counts.argmin()])
+        raise DataError(f"{where}: the smallest class ({small}) has {counts.min()} reviews; the "
+                        f"split {fractions} needs at least {min_needed} per class. Add data or "
                         "change data.split.")
-    rest, test = train_test_split(frame, test_size=test_f, stratify=frame["label"], random_state=seed)
-    train, val = train_test_split(rest, test_size=val_f / (train_f + val_f),
-                                  stratify=rest["label"], random_state=seed)
-    return {"train": train.reset_index(drop=True), "val": val.reset_index(drop=True),
-            "test": test.reset_index(drop=True)}
 
 
-def build_vocab(token_lists: pd.Series, params: VocabParams) -> list[str]:
+def assign_splits(labels: np.ndarray, fractions: tuple[float, float, float], seed: int,
+                  where: str, groups: np.ndarray | None = None) -> np.ndarray:
+    """Split code per row (0 train, 1 val, 2 test): stratified by label,
+    deterministic by seed; with ``groups`` every group lands in one split."""
+    labels = np.asarray(labels)
+    _check_classes(labels, fractions, where)
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(labels), np.int8)
+    if groups is None:
+        for c in np.unique(labels):
+            idx = np.flatnonzero(labels == c)
+            idx = idx[rng.permutation(len(idx))]
+            n = len(idx)
+            n_test = max(1, int(round(n * fractions[2])))
+            n_val = max(1, int(round(n * fractions[1])))
+            out[idx] = 0
+            out[idx[:n_test]] = 2
+            out[idx[n_test:n_test + n_val]] = 1
+        return out
+    return _assign_groups(labels, np.asarray(groups), fractions, rng, where)
+
+
+def _assign_groups(labels: np.ndarray, groups: np.ndarray, fractions, rng, where) -> np.ndarray:
+    """Whole groups (products) to splits. Groups are stratified by their majority
+    label, shuffled, and cut where the running review count crosses the split
+    fractions, so each split gets about its share of reviews of each class."""
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    size = np.bincount(inverse)
+    pos = np.bincount(inverse, weights=labels.astype(float))
+    majority = (2 * pos >= size).astype(np.int8)
+    group_split = np.zeros(len(uniq), np.int8)
+    cut1, cut2 = fractions[0], fractions[0] + fractions[1]
+    for c in (0, 1):
+        g = np.flatnonzero(majority == c)
+        if not len(g):
+            continue
+        g = g[rng.permutation(len(g))]
+        mid = (np.cumsum(size[g]) - size[g] / 2) / size[g].sum()
+        s = np.where(mid < cut1, 0, np.where(mid < cut2, 1, 2)).astype(np.int8)
+        # Few large groups can leave val or test empty: give each a group if there are 3+.
+        if len(g) >= 3:
+            for target in (2, 1):
+                if not (s == target).any():
+                    candidates = np.flatnonzero(s == 0)
+                    if len(candidates) > 1:
+                        s[candidates[-1]] = target
+        group_split[g] = s
+    out = group_split[inverse]
+    for code, name in enumerate(SPLITS):
+        present = set(np.unique(labels[out == code]).tolist())
+        if present != {0, 1}:
+            raise DataError(f"{where}: splitting by data.group_column gives {name} "
+                            f"{'no reviews' if not present else 'only one class'} ({len(uniq)} "
+                            "groups in all). Add data, make groups smaller, or set "
+                            "data.group_column: null.")
+    return out
+
+
+def split_frame(frame: pd.DataFrame, fractions: tuple[float, float, float], seed: int,
+                where: str, group_column: str | None = None) -> dict[str, pd.DataFrame]:
+    """Stratified train/val/test split of a table, deterministic by seed."""
+    groups = None
+    if group_column is not None:
+        groups = text_hash(frame[group_column].astype(str).tolist())
+    codes = assign_splits(frame["label"].to_numpy(), fractions, seed, where, groups)
+    return {name: frame[codes == i].reset_index(drop=True) for i, name in enumerate(SPLITS)}
+
+
+def vocab_from_counts(counts: Mapping[str, int], params: VocabParams) -> list[str]:
     """Index 0 = padding, 1 = out-of-vocabulary, then words by falling frequency
     (ties alphabetical, so the order is deterministic)."""
-    counts = Counter(t for toks in token_lists for t in toks)
     words = sorted((w for w, c in counts.items() if c >= params.min_count),
                    key=lambda w: (-counts[w], w))
     return ["<pad>", "<oov>", *words[: params.max_size - 2]]
 
 
-def choose_max_len(lengths: pd.Series, setting: int | str, percentile: float) -> int:
+def build_vocab(token_lists: Iterable[Sequence[str]], params: VocabParams) -> list[str]:
+    return vocab_from_counts(Counter(t for toks in token_lists for t in toks), params)
+
+
+def choose_max_len(lengths, setting: int | str, percentile: float) -> int:
     if setting != "auto":
         return int(setting)
-    return max(1, int(np.ceil(np.percentile(lengths, percentile))))
+    return max(1, int(np.ceil(np.percentile(np.asarray(lengths), percentile))))
+
+
+def encode_batch(token_lists: Sequence[Sequence[str]], index: Mapping[str, int], max_len: int,
+                 truncate: str = "post") -> tuple[np.ndarray, int]:
+    """(ids int32 (n, max_len), OOV token count before truncation); the same ids
+    as :func:`embedlab_serving.text.encode` row by row, built with numpy."""
+    n = len(token_lists)
+    lengths = np.fromiter(map(len, token_lists), np.int64, n)
+    flat = np.fromiter((index.get(t, OOV_ID) for toks in token_lists for t in toks), np.int32,
+                       int(lengths.sum()))
+    out = np.zeros((n, max_len), np.int32)
+    take = np.minimum(lengths, max_len)
+    starts = np.cumsum(lengths) - lengths
+    src_start = starts if truncate == "post" else starts + lengths - take
+    rows = np.repeat(np.arange(n), take)
+    cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+    out[rows, cols] = flat[np.repeat(src_start, take) + cols]
+    return out, int((flat == OOV_ID).sum())
 
 
 def write_split(path: Path, frame: pd.DataFrame, index: dict[str, int], max_len: int,
@@ -109,6 +238,11 @@ def write_split(path: Path, frame: pd.DataFrame, index: dict[str, int], max_len:
         "ids": pa.array(ids, pa.list_(pa.int32(), max_len)),
     })
     pq.write_table(table, path)
+
+
+def _split_schema(max_len: int) -> pa.Schema:
+    return pa.schema([("text", pa.string()), ("label", pa.int8()), ("n_tokens", pa.int32()),
+                      ("ids", pa.list_(pa.int32(), max_len))])
 
 
 def read_split(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
@@ -124,55 +258,283 @@ def read_vocab(path: Path | str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout()) -> dict:
-    """Run the whole stage; returns the data report (also written as JSON)."""
+
+@dataclass
+class _Spooled:
+    """Pass 1 output: per review a few numbers; text and tokens are on disk."""
+
+    labels: np.ndarray   # int8
+    lengths: np.ndarray  # int32, tokens per review
+    keys: np.ndarray     # uint64 hash of the normalised text (joined tokens)
+    raw: np.ndarray      # uint64 hash of the raw text (exact duplicates)
+    groups: np.ndarray | None  # uint64 hash of the group value
+
+
+_SPOOL_SCHEMA = pa.schema([("text", pa.string()), ("tokens", pa.string()), ("label", pa.int8())])
+
+
+def _spool(ingest: Ingest, path: Path, counts: dict[str, int]) -> _Spooled:
+    labels, lengths, keys, raw, groups = [], [], [], [], []
+    no_tokens = 0
+    with pq.ParquetWriter(path, _SPOOL_SCHEMA) as writer:
+        for chunk in ingest.chunks():
+            texts = chunk["text"].tolist()
+            joined = [" ".join(tokenize(t)) for t in texts]
+            n_tok = np.fromiter((j.count(" ") + 1 if j else 0 for j in joined), np.int32,
+                                len(joined))
+            keep = n_tok > 0
+            no_tokens += int((~keep).sum())
+            if not keep.any():
+                continue
+            idx = np.flatnonzero(keep)
+            texts = [texts[i] for i in idx]
+            joined = [joined[i] for i in idx]
+            lab = chunk["label"].to_numpy()[keep].astype(np.int8)
+            key = text_hash(joined)
+            labels.append(lab)
+            lengths.append(n_tok[keep])
+            keys.append(key)
+            raw.append(text_hash(texts))
+            if ingest.params.group_column:
+                g = chunk["group"].to_numpy()[keep]
+                missing = pd.isna(g)
+                gh = text_hash(np.where(missing, "", g).astype(object).tolist())
+                # A review without a group value is a group of its own.
+                gh[missing] = key[missing] ^ np.uint64(0x9E3779B97F4A7C15)
+                groups.append(gh)
+            writer.write_table(pa.table({"text": pa.array(texts, pa.string()),
+                                         "tokens": pa.array(joined, pa.string()),
+                                         "label": pa.array(lab, pa.int8())},
+                                        schema=_SPOOL_SCHEMA))
+    counts["dropped_no_tokens"] = no_tokens
+    cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dt)  # noqa: E731
+    return _Spooled(cat(labels, np.int8), cat(lengths, np.int32), cat(keys, np.uint64),
+                    cat(raw, np.uint64), cat(groups, np.uint64) if groups else None)
+
+
+def _spool_batches(path: Path, columns: list[str]) -> Iterable[tuple[int, pa.RecordBatch]]:
+    offset = 0
+    # pre_buffer=False: with pre-buffering pyarrow keeps the buffers of every row group
+    # read so far, and memory grows with the file (~0.5 GB per million reviews).
+    spool = pq.ParquetFile(path, pre_buffer=False)
+    for batch in spool.iter_batches(batch_size=SPOOL_BATCH, columns=columns):
+        yield offset, batch
+        offset += batch.num_rows
+
+
+def _sample(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Indices of a stratified random sample of ``n`` rows (sorted)."""
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    share = counts / counts.sum() * n
+    take = np.floor(share).astype(int)
+    take[np.argsort(-(share - take))[: n - take.sum()]] += 1
+    picked = [rng.choice(np.flatnonzero(labels == c), size=k, replace=False)
+              for c, k in zip(classes, take)]
+    return np.sort(np.concatenate(picked))
+
+
+def _length_stats(lengths: np.ndarray) -> dict[str, int]:
+    if not len(lengths):
+        return {}
+    p = np.percentile(lengths, [50, 90, 95, 99])
+    return {"p50": int(p[0]), "p90": int(p[1]), "p95": int(p[2]), "p99": int(p[3]),
+            "max": int(lengths.max()), "mean": round(float(lengths.mean()), 2)}
+
+
+def plot_lengths(path: Path, lengths: dict[str, np.ndarray], max_len: int, truncate: str) -> None:
+    """Histogram of review lengths (tokens) per split, with the max_len cut."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    everything = np.concatenate(list(lengths.values()))
+    top = max(int(np.percentile(everything, 99.5)), max_len) + 1
+    bins = np.linspace(0, top, 60)
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for name, values in lengths.items():
+        ax.hist(np.minimum(values, top), bins=bins, histtype="step", density=True,
+                label=f"{name} (n={len(values):,})", linewidth=1.4)
+    truncated = float((lengths["train"] > max_len).mean()) if len(lengths["train"]) else 0.0
+    ax.axvline(max_len, color="black", linestyle="--",
+               label=f"max_len {max_len} ({truncated:.1%} of train cut, {truncate})")
+    ax.set_xlabel("review length (tokens); the last bin holds longer reviews")
+    ax.set_ylabel("density")
+    ax.set_title("Review lengths per split")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
+            root: Path | None = None, progress: bool | None = None) -> dict:
+    """Run the whole stage; returns the data report (also written as JSON).
+
+    ``progress``: a progress bar over the input bytes; None = when stderr is a terminal.
+    Inputs are fully validated before anything is written, so a failure leaves
+    the previous outputs as they were.
+    """
     data = params.data
-    loaded = load_reviews(data)
-    frame = loaded.frame
-    frame["tokens"] = frame["text"].map(tokenize)
-    no_tokens = frame["tokens"].map(len) == 0
-    counts = dict(loaded.counts)
-    counts["dropped_no_tokens"] = int(no_tokens.sum())
-    frame = frame[~no_tokens]
-    frame, dup_counts = dedupe(frame)
-    counts.update(dup_counts)
-    if data.sample is not None and data.sample < len(frame):
-        frame, _ = train_test_split(frame, train_size=data.sample, stratify=frame["label"],
-                                    random_state=data.split.seed)
-        counts["sampled_to"] = data.sample
-    s = data.split
-    splits = split_frame(frame, (s.train, s.val, s.test), s.seed, loaded.source)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    ingest = Ingest(data, root, progress=progress)
+    where = ingest.source
+    layout.root.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{layout.root.name}-spool-",
+                                     dir=layout.root.parent) as spool_dir:
+        spool = Path(spool_dir) / "reviews.parquet"
+        counts: dict[str, int] = {}
+        sp = _spool(ingest, spool, counts)
+        counts = {**ingest.counts, **counts}
 
-    vocab = build_vocab(splits["train"]["tokens"], params.vocab)
-    index = {w: i for i, w in enumerate(vocab)}
-    max_len = choose_max_len(splits["train"]["tokens"].map(len), data.max_len,
-                             data.max_len_percentile)
-    report: dict = {"source": loaded.source, **counts, "vocab_size": len(vocab),
-                    "max_len": max_len, "truncate": data.truncate}
-    for name, part in splits.items():
-        lengths = part["tokens"].map(len)
-        n_tokens = int(lengths.sum())
-        oov = sum(1 for toks in part["tokens"] for t in toks if t not in index)
-        report[name] = {
-            "reviews": len(part),
-            "positive": int(part["label"].sum()),
-            "negative": int((part["label"] == 0).sum()),
-            "truncated": int((lengths > max_len).sum()),
-            "tokens": n_tokens,
-            "oov_rate": round(oov / max(n_tokens, 1), 5),
-        }
+        # Dedupe before splitting: one copy of each normalised text, the first seen.
+        dup = duplicate_mask(sp.keys)
+        exact = duplicate_mask(sp.raw)
+        counts["dropped_duplicates"] = int(dup.sum())
+        counts["duplicates_exact"] = int((exact & dup).sum())
+        counts["duplicates_normalised_only"] = int((dup & ~exact).sum())
+        counts["duplicate_groups_with_conflicting_labels"] = _conflicting(sp.keys, sp.labels)
+        counts["dropped_neutral_or_unmatched_label"] = (counts["dropped_neutral_label"]
+                                                        + counts["dropped_unmatched_label"])
+        kept = np.flatnonzero(~dup)
+        if not len(kept):
+            raise DataError(f"{where}: no usable reviews left after cleaning ({counts}). Check "
+                            "data.text_columns and data.label.")
+        if data.sample is not None and data.sample < len(kept):
+            _check_classes(sp.labels[kept], (data.split.train, data.split.val, data.split.test),
+                           where)
+            kept = kept[_sample(sp.labels[kept], data.sample, data.split.seed)]
+            counts["sampled_to"] = data.sample
+        s = data.split
+        codes = assign_splits(sp.labels[kept], (s.train, s.val, s.test), s.seed, where,
+                              sp.groups[kept] if sp.groups is not None else None)
+        split_of = np.full(len(sp.labels), -1, np.int8)
+        split_of[kept] = codes
 
-    with io.atomic_dir(layout.root) as tmp:
-        for name, part in splits.items():
-            write_split(tmp / f"{name}.parquet", part, index, max_len, data.truncate)
-        # One whitespace-joined line per train review: the Word2Vec corpus (gensim's
-        # corpus_file mode), made from the same tokens the classifier sees.
-        with open(tmp / "train_tokens.txt", "w", encoding="utf-8") as fh:
-            for toks in splits["train"]["tokens"]:
-                fh.write(" ".join(toks) + "\n")
-        (tmp / "vocab.json").write_text(json.dumps({
-            "tokenizer": TOKENIZER_VERSION, "pad_id": PAD_ID, "oov_id": OOV_ID,
-            "max_len": max_len, "truncate": data.truncate, "tokens": vocab,
-        }, ensure_ascii=False), encoding="utf-8")
+        # Pass 2: vocabulary from train tokens only.
+        word_counts: Counter[str] = Counter()
+        for offset, batch in _spool_batches(spool, ["tokens"]):
+            mine = np.flatnonzero(split_of[offset: offset + batch.num_rows] == 0)
+            tokens = batch.column(0).to_pylist()
+            for i in mine:
+                word_counts.update(tokens[i].split())
+        vocab = vocab_from_counts(word_counts, params.vocab)
+        del word_counts
+        index = {w: i for i, w in enumerate(vocab)}
+        split_lengths = {name: sp.lengths[split_of == i] for i, name in enumerate(SPLITS)}
+        max_len = choose_max_len(split_lengths["train"], data.max_len, data.max_len_percentile)
+
+        # Pass 3: encode and write each split, and the Word2Vec corpus.
+        stats = {name: {"oov": 0, "tokens": 0} for name in SPLITS}
+        with io.atomic_dir(layout.root) as tmp:
+            writers = {name: pq.ParquetWriter(tmp / f"{name}.parquet", _split_schema(max_len))
+                       for name in SPLITS}
+            try:
+                with open(tmp / "train_tokens.txt", "w", encoding="utf-8") as corpus:
+                    for offset, batch in _spool_batches(spool, ["text", "tokens", "label"]):
+                        where_rows = split_of[offset: offset + batch.num_rows]
+                        for code, name in enumerate(SPLITS):
+                            mine = np.flatnonzero(where_rows == code)
+                            if not len(mine):
+                                continue
+                            part = batch.take(pa.array(mine))
+                            token_strs = part.column("tokens").to_pylist()
+                            token_lists = [t.split() for t in token_strs]
+                            ids, oov = encode_batch(token_lists, index, max_len, data.truncate)
+                            lengths = np.fromiter(map(len, token_lists), np.int32, len(token_lists))
+                            stats[name]["oov"] += oov
+                            stats[name]["tokens"] += int(lengths.sum())
+                            writers[name].write_table(pa.table({
+                                "text": part.column("text"),
+                                "label": part.column("label"),
+                                "n_tokens": pa.array(lengths, pa.int32()),
+                                "ids": pa.FixedSizeListArray.from_arrays(
+                                    pa.array(ids.reshape(-1)), max_len),
+                            }, schema=_split_schema(max_len)))
+                            if code == 0:
+                                # One whitespace-joined line per train review: the Word2Vec
+                                # corpus (gensim's corpus_file mode), same tokens as Keras sees.
+                                corpus.write("\n".join(token_strs) + "\n")
+            finally:
+                for w in writers.values():
+                    w.close()
+            (tmp / "vocab.json").write_text(json.dumps({
+                "tokenizer": TOKENIZER_VERSION, "pad_id": PAD_ID, "oov_id": OOV_ID,
+                "max_len": max_len, "truncate": data.truncate, "tokens": vocab,
+            }, ensure_ascii=False), encoding="utf-8")
+            digest = io.file_digest(*(tmp / f"{n}.parquet" for n in SPLITS), tmp / "vocab.json")
+            report = _report(ingest, counts, split_of, sp, split_lengths, stats, vocab, max_len,
+                             data)
+            notes = _notes(ingest)
+            (tmp / "manifest.json").write_text(json.dumps({
+                "source": ingest.source, "digest": digest, "tokenizer": TOKENIZER_VERSION,
+                "files": [r.summary() for r in ingest.reports],
+                "label_values": dict(sorted(ingest.label_values.items(),
+                                            key=lambda kv: -kv[1])[:50]),
+                "notes": notes, "report": report,
+            }, indent=2, ensure_ascii=False, default=io._jsonable), encoding="utf-8")
+    plot_lengths(layout.lengths_plot, split_lengths, max_len, data.truncate)
     io.write_json(layout.report, report)
+    return {**report, "notes": notes}
+
+
+def _report(ingest: Ingest, counts: dict[str, int], split_of: np.ndarray, sp: _Spooled,
+            split_lengths: dict[str, np.ndarray], stats: dict, vocab: list[str], max_len: int,
+            data) -> dict:
+    files = ingest.reports
+    report: dict = {"source": ingest.source}
+    if files:
+        report["files"] = len(files)
+        report["lines_read"] = sum(r.lines for r in files)
+        report["records_parsed"] = sum(r.records for r in files)
+        report["line_record_difference"] = sum(r.line_record_difference for r in files)
+        report["multiline_records"] = sum(r.multiline_records for r in files)
+    report.update(counts)
+    report["reviews"] = int((split_of >= 0).sum())
+    if sp.groups is not None:
+        report["groups"] = int(len(np.unique(sp.groups[split_of >= 0])))
+    report.update({"vocab_size": len(vocab), "max_len": max_len, "truncate": data.truncate,
+                   "length": _length_stats(split_lengths["train"])})
+    for code, name in enumerate(SPLITS):
+        mine = split_of == code
+        labels = sp.labels[mine]
+        lengths = split_lengths[name]
+        entry = {
+            "reviews": int(mine.sum()),
+            "positive": int((labels == 1).sum()),
+            "negative": int((labels == 0).sum()),
+            "truncated": int((lengths > max_len).sum()),
+            "tokens": stats[name]["tokens"],
+            "oov_rate": round(stats[name]["oov"] / max(stats[name]["tokens"], 1), 5),
+        }
+        if sp.groups is not None:
+            entry["groups"] = int(len(np.unique(sp.groups[mine])))
+        report[name] = entry
     return report
+
+
+def _notes(ingest: Ingest) -> list[str]:
+    """Things a user should look at, though they did not stop the stage."""
+    notes = []
+    for r in ingest.reports:
+        if r.malformed:
+            notes.append(f"{r.path}: skipped {r.malformed} malformed line(s): "
+                         f"{'; '.join(r.examples)}")
+        if r.multiline_records:
+            notes.append(f"{r.path}: {r.multiline_records} record(s) span several lines "
+                         f"(quoted newlines; first at line(s) {r.multiline_examples}): "
+                         f"{r.lines - r.blank_lines - r.header_lines} lines gave "
+                         f"{r.records} records")
+        extra = r.line_record_difference - r.merged_lines
+        if extra:
+            notes.append(f"{r.path}: {extra} line(s) not accounted for by records or skipped "
+                         "lines (multi-line malformed records); check the quoting")
+        for asked, found in r.aliases.items():
+            notes.append(f"{r.path}: column {asked!r} read from {found!r}")
+    for key, n in ingest.counts.items():
+        if key.startswith("dropped_") and n:
+            notes.append(f"{key.removeprefix('dropped_').replace('_', ' ')}: {n} row(s) dropped")
+    return notes

@@ -132,6 +132,16 @@ def _log_metrics(client, run_id: str, values: dict[str, float], step: int = 0) -
         client.log_batch(run_id, metrics=ms[i:i + 900])
 
 
+def _log_dataset(client, run_id: str, prepared_dir: Path) -> None:
+    """Record which prepared data the run trained on (MLflow dataset with digest)."""
+    from mlflow.entities import DatasetInput, InputTag
+
+    from embedlab.lineage import dataset_for_mlflow
+
+    ds = dataset_for_mlflow(prepared_dir)._to_mlflow_entity()
+    client.log_inputs(run_id, datasets=[DatasetInput(ds, [InputTag("mlflow.data.context", "training")])])
+
+
 # --------------------------------------------------------------------- training
 def _dataset(x, y, batch_size: int, shuffle_seed: int | None):
     import tensorflow as tf
@@ -256,6 +266,7 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
     run_id = run.info.run_id
     try:
         _log_params(client, run_id, cell, params, fp)
+        _log_dataset(client, run_id, Path(inputs.train).parent)
 
         def on_epoch(epoch: int, logs: dict) -> None:
             _log_metrics(client, run_id, {

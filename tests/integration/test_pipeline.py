@@ -75,6 +75,9 @@ def test_runs_are_in_mlflow_as_parent_and_children(repro):
             assert m in r.data.metrics, m
         artifacts = {a.path for a in client.list_artifacts(r.info.run_id)}
         assert "model.keras" in artifacts
+        # The run records which prepared data it trained on, with its digest.
+        (dataset,) = [d.dataset for d in r.inputs.dataset_inputs]
+        assert dataset.digest and "amazon-fine-foods" in dataset.name
     frozen = next(r for r in cells if r.info.run_name.startswith("w2v_frozen"))
     learned = next(r for r in cells if r.info.run_name.startswith("learned"))
     # The frozen Word2Vec table is not trained: its weights are non-trainable parameters.
