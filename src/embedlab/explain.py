@@ -181,6 +181,7 @@ def step1_lookup() -> Step:
     s.numbers = {"table": w["table"], "ids": BATCH_A, "onehot_seq0": onehot[0],
                  "lookup_seq0": keras_out[0], "onehot_at_W_seq0": hand["lookup"][0]}
     err = float(np.abs(keras_out - hand["lookup"]).max())
+    s.numbers.update(max_abs_difference=err, compared=int(keras_out.size))
     s.check("keras lookup == onehot @ W", np.allclose(keras_out, hand["lookup"], atol=1e-7),
             f"max |difference| = {err:.1e} over {keras_out.size} numbers")
     s.check("rows are copies of table rows", np.array_equal(keras_out[0, 0], w["table"][2]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +150,11 @@ def test_cli_explain_json_is_complete_and_deterministic():
     assert data["steps"][1]["numbers"] == json.loads(json.dumps(again))
     again6 = ex._clean(ex.step6_combining().numbers)
     assert data["steps"][5]["numbers"] == json.loads(json.dumps(again6))
+    # The same numbers fill the documentation template completely.
+    from embedlab import docs_math
+
+    template = (Path(__file__).resolve().parents[2] / docs_math.TEMPLATE).read_text(encoding="utf-8")
+    values = docs_math.explain_values(data)
+    values["grid"] = docs_math.grid_markdown(None)
+    page = docs_math.render_template(template, values)
+    assert "{{" not in page and "2,691,713" in page and "✘" not in page
