@@ -96,6 +96,15 @@ def _clean(obj: Any, digits: int = 6) -> Any:
     return obj
 
 
+def _quant(x: float, floor: float = 1e-7) -> float:
+    """Float round-off differences, reported stably: below ``floor`` they print as 0."""
+    return 0.0 if x < floor else float(f"{x:.1e}")
+
+
+def _diff_text(x: float) -> str:
+    return "max |difference| < 1e-07" if x < 1e-7 else f"max |difference| = {x:.1e}"
+
+
 def _rows(mask_or_diff: np.ndarray) -> list[int]:
     """Indices of rows with any non-zero entry."""
     return [int(i) for i in np.flatnonzero(np.any(mask_or_diff != 0, axis=1))]
@@ -181,9 +190,9 @@ def step1_lookup() -> Step:
     s.numbers = {"table": w["table"], "ids": BATCH_A, "onehot_seq0": onehot[0],
                  "lookup_seq0": keras_out[0], "onehot_at_W_seq0": hand["lookup"][0]}
     err = float(np.abs(keras_out - hand["lookup"]).max())
-    s.numbers.update(max_abs_difference=err, compared=int(keras_out.size))
+    s.numbers.update(max_abs_difference=_quant(err), compared=int(keras_out.size))
     s.check("keras lookup == onehot @ W", np.allclose(keras_out, hand["lookup"], atol=1e-7),
-            f"max |difference| = {err:.1e} over {keras_out.size} numbers")
+            f"{_diff_text(err)} over {keras_out.size} numbers")
     s.check("rows are copies of table rows", np.array_equal(keras_out[0, 0], w["table"][2]),
             "position (0,0) holds id 2 ('good'): its vector is row 2 of W, bit for bit")
     return s
@@ -221,8 +230,9 @@ def step2_gradient() -> Step:
             np.allclose(slices_good.sum(0), dense_tf[good], atol=1e-7) and len(slices_good) == 3,
             f"'good' occurs {len(slices_good)} times; its dense row is the sum of its 3 slices")
     err = float(np.abs(dense_tf - dense_hand).max())
+    s.numbers["max_abs_difference"] = _quant(err)
     s.check("dense gradient == onehot^T @ G (numpy, by hand)",
-            np.allclose(dense_tf, dense_hand, atol=1e-6), f"max |difference| = {err:.1e}")
+            np.allclose(dense_tf, dense_hand, atol=1e-6), _diff_text(err))
     absent = [i for i in range(len(VOCAB)) if i not in batch_ids]
     s.check("rows of ids not in the batch are exactly zero",
             not np.any(dense_tf[absent]), f"rows {absent} ({', '.join(_words(absent))}) are 0.0")
@@ -263,7 +273,7 @@ def step3_optimizers(lr_sgd: float = 0.5, lr_adam: float = 0.1) -> Step:
     s.check("SGD step changes exactly the batch's (non-padding) rows", sgd_changed == a_ids,
             f"changed rows {sgd_changed} = batch A ids {a_ids}")
     s.check("SGD step == W - lr * (onehot^T @ G)", np.allclose(after, expected, atol=1e-6),
-            f"max |difference| = {float(np.abs(after - expected).max()):.1e}")
+            _diff_text(float(np.abs(after - expected).max())))
 
     trace: dict[str, list] = {}
     for name, make in (("sgd", lambda: keras.optimizers.SGD(lr_sgd)),
@@ -434,7 +444,10 @@ def emulate_gensim_cbow_neg(syn0, syn1neg, sentence_ids, window, negative_id, ne
     n = len(sentence_ids)
     for i, word in enumerate(sentence_ids):
         ctx = [sentence_ids[m] for m in range(max(0, i - window), min(n, i + window + 1)) if m != i]
-        neu1 = syn0[ctx].mean(0).astype(np.float32)          # cbow_mean=1
+        neu1 = np.zeros(syn0.shape[1], np.float32)
+        for c in ctx:                                        # saxpy, in order
+            neu1 += syn0[c]
+        neu1 *= np.float32(1.0) / np.float32(len(ctx))       # cbow_mean=1: times 1/count
         work = np.zeros_like(neu1)
         for d in range(negative + 1):
             row, label = (word, 1.0) if d == 0 else (negative_id, 0.0)
@@ -478,13 +491,13 @@ def gensim_checks() -> dict[str, Any]:
     emu0, emu1 = emulate_gensim_cbow_neg(syn0_0, syn1_0, ids, 1, neg_id, 2, 0.05)
     err = max(np.abs(emu0 - m.wv.vectors).max(), np.abs(emu1 - m.syn1neg).max())
     moved_in = _rows(m.wv.vectors - syn0_0)
-    out["replay"] = {"sentence": sentence, "max_abs_error": float(err),
+    out["replay"] = {"sentence": sentence, "max_abs_error": _quant(float(err)),
                      "input_rows_moved": [m.wv.index_to_key[r] for r in moved_in],
                      "update_of_good": m.wv.vectors[ids[1]] - syn0_0[ids[1]]}
     out["replay_ok"] = bool(err < 1e-6)
     # (b) the same replay with the textbook 1/C on the context update does NOT match gensim.
     tb0, _ = emulate_gensim_cbow_neg(syn0_0, syn1_0, ids, 1, neg_id, 2, 0.05, divide_by_c=True)
-    out["replay"]["max_abs_error_with_1_over_C"] = float(np.abs(tb0 - m.wv.vectors).max())
+    out["replay"]["max_abs_error_with_1_over_C"] = _quant(float(np.abs(tb0 - m.wv.vectors).max()))
     out["replay_textbook_differs"] = bool(out["replay"]["max_abs_error_with_1_over_C"] > 1e-4)
 
     # (c) subsampling: gensim's keep probability formula.
@@ -565,10 +578,10 @@ def step5_word2vec(with_gensim: bool = True) -> Step:
         gc = gensim_checks()
         s.numbers["gensim"] = gc
         s.check("gensim's update reproduced in numpy (no 1/C on context vectors, tabulated sigmoid)",
-                gc["replay_ok"], f"max |difference| = {gc['replay']['max_abs_error']:.1e} after one "
-                f"sentence of {len(gc['replay']['sentence'])} words")
+                gc["replay_ok"], f"{_diff_text(gc['replay']['max_abs_error'])} after one sentence "
+                f"of {len(gc['replay']['sentence'])} words")
         s.check("the textbook 1/C in that replay does not match gensim", gc["replay_textbook_differs"],
-                f"max |difference| = {gc['replay']['max_abs_error_with_1_over_C']:.1e}")
+                _diff_text(gc["replay"]["max_abs_error_with_1_over_C"]))
         s.check("gensim's subsampling keep-probability == (sqrt(f/t)+1) t/f",
                 gc["subsampling_ok"], "for every word of the toy corpus")
         s.check("gensim decays the learning rate linearly to min_alpha", gc["lr_ok"],

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from embedlab.explain import VOCAB, Explanation, Step
+from embedlab.explain import VOCAB, Explanation, Step, _diff_text
 
 
 def _fmt(x: float, integer: bool = False) -> str:
@@ -115,9 +115,9 @@ def _step5(console: _Plain, n: dict[str, Any]) -> None:
     console.print(f"one SGD update at lr {n['lr']}: loss {n['loss_before']:.4f} -> {n['loss_after']:.4f}")
     g = n.get("gensim")
     if g:
-        console.print(f"gensim replay of '{' '.join(g['replay']['sentence'])}': max error "
-                      f"{g['replay']['max_abs_error']:.1e}; with the textbook 1/C "
-                      f"{g['replay']['max_abs_error_with_1_over_C']:.1e}")
+        console.print(f"gensim replay of '{' '.join(g['replay']['sentence'])}': "
+                      f"{_diff_text(g['replay']['max_abs_error'])}; with the textbook 1/C: "
+                      f"{_diff_text(g['replay']['max_abs_error_with_1_over_C'])}")
         sub = g["subsampling"]
         t = Table("word", "count", "keep (gensim)", "keep (formula)", "keep (paper sqrt(t/f))",
                   title=f"subsampling, sample={sub['sample']}, {sub['corpus_words']} corpus words",

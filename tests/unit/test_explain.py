@@ -156,5 +156,6 @@ def test_cli_explain_json_is_complete_and_deterministic():
     template = (Path(__file__).resolve().parents[2] / docs_math.TEMPLATE).read_text(encoding="utf-8")
     values = docs_math.explain_values(data)
     values["grid"] = docs_math.grid_markdown(None)
+    values["surprises"] = docs_math.surprises_markdown(data, None)
     page = docs_math.render_template(template, values)
     assert "{{" not in page and "2,691,713" in page and "✘" not in page
