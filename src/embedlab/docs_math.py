@@ -47,6 +47,11 @@ def bmatrix(m, digits: int = 3, row_names=None) -> str:
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
+def html(text: str) -> str:
+    """Vocabulary entries like <pad> would vanish as HTML tags in rendered Markdown."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def small(x: float) -> str:
     """A stably printed round-off difference (explain reports those below 1e-7 as 0)."""
     return r"below $10^{-7}$" if x == 0 else f"{x:.1e}"
@@ -81,10 +86,10 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     n1, n2, n3, n4, n5, n6 = (s[i]["numbers"] for i in range(1, 7))
     v: dict[str, str] = {}
     setup = result["setup"]
-    v["vocab"] = ", ".join(f"`{i}` {w}" for i, w in enumerate(setup["vocabulary"]))
+    v["vocab"] = ", ".join(f"`{i}` {html(w)}" for i, w in enumerate(setup["vocabulary"]))
     for key in ("batch_A", "batch_B"):
         b = setup[key]
-        v[key] = "; ".join(f"“{' '.join(w)}” (y={int(y)})" for w, y in zip(b["words"], b["labels"]))
+        v[key] = "; ".join(f"“{html(' '.join(w))}” (y={int(y)})" for w, y in zip(b["words"], b["labels"]))
     total = sum(len(st["checks"]) for st in result["steps"])
     passed = sum(c["passed"] for st in result["steps"] for c in st["checks"])
     v["checks"] = f"{passed}/{total}"
@@ -131,7 +136,7 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     # step 5
     v["s5_context"] = ", ".join(n5["context"])
     v["s5_target"] = n5["target"]
-    v["s5_negatives"] = ", ".join(n5["negatives"])
+    v["s5_negatives"] = html(", ".join(n5["negatives"]))
     v["s5_score"] = f"{n5['score_target']:.4f}"
     v["s5_gin"] = bmatrix(list(n5["grad_input_rows"].values()), 4)
     v["s5_gin_rows"] = ", ".join(n5["grad_input_rows"])
@@ -160,7 +165,7 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     names = ("frozen", "finetune_sgd", "finetune_adam", "finetune_adamw")
     vocab = setup["vocabulary"]
     v["s6_table"] = md_table(["id", "word", "in a batch", *names], [
-        [i, w.replace("<", "&lt;").replace(">", "&gt;"), "yes" if i in n6["seen_ids"] else "no",
+        [i, html(w), "yes" if i in n6["seen_ids"] else ("padding (masked)" if i == 0 else "no"),
          *[f"{n6[k]['drift'][i]:.4f}" for k in names]] for i, w in enumerate(vocab)])
     v["s6_steps"] = str(n6["steps"])
     v["s6_cos0"] = f"{n6['cos_good_bad_start']:.4f}"
@@ -315,11 +320,11 @@ def grid_markdown(g: dict[str, Any] | None) -> str:
             f"\n\nWords in the vocabulary that the classifier never saw (all their occurrences lie beyond "
             f"the {g['max_len']}-token cut): **{c['unseen_words']:,}**; the largest drift among them is "
             f"**{c['unseen_max_drift']:g}** — {unseen}"
-            + (f" Examples: {', '.join(f'{w} ({n} in the corpus)' for w, n in zip(c['unseen_examples'], c['unseen_corpus_counts']))}."
+            + (f" Examples: {', '.join(f'{html(w)} ({n} in the corpus)' for w, n in zip(c['unseen_examples'], c['unseen_corpus_counts']))}."
                if c["unseen_examples"] else "")
             + f" Words seen but not moved: {c['seen_not_moved']:,}. The OOV row (id 1, seen "
             f"{c['oov_seen']:,} times) moved {c['oov_drift']:.3f}.")
-        parts.append("\nLargest drifts: " + ", ".join(f"{w} {d:.3f} (count {n:,})"
+        parts.append("\nLargest drifts: " + ", ".join(f"{html(w)} {d:.3f} (count {n:,})"
                                                         for w, d, n in c["top_drift"]) + ".")
         if c.get("antonyms"):
             parts.append(f"\nAntonym cosines, Word2Vec start (`embeddings/{c['variant']}.npy`) → after fine-tuning:\n")
@@ -329,7 +334,7 @@ def grid_markdown(g: dict[str, Any] | None) -> str:
             closer = sum(e < s for _, _, s, e in c["antonyms"])
             parts.append(f"\n{closer} of {len(c['antonyms'])} antonym pairs moved apart (cosine fell).\n")
             parts.append(md_table(["word", "5 nearest, Word2Vec", "5 nearest, fine-tuned"],
-                                  [[w, ", ".join(a), ", ".join(b)] for w, a, b in c["neighbours"]]))
+                                  [[html(w), html(", ".join(a)), html(", ".join(b))] for w, a, b in c["neighbours"]]))
     if g.get("accuracy"):
         parts.append("\n### Test accuracy of the grid's cells (one seed: read differences with care)\n")
         parts.append(md_table(["cell", "test accuracy", "best validation accuracy"],
@@ -360,6 +365,13 @@ def surprises_markdown(result: dict[str, Any], g: dict[str, Any] | None) -> str:
                 f"{c['spearman']:.2f}); words seen a median {rare['median_count']:.0f} times moved "
                 f"{rare['mean_drift'] / top['mean_drift']:.0%} as far as the most-moved frequency group, "
                 f"and {1 - c['seen_not_moved'] / max(c['seen_words'], 1):.1%} of the seen words moved at all.")
+            first = c["bins"][0]
+            if first is not top:
+                items.append(
+                    f"`{c['cell']}`: the most frequent words (ids {first['ids']}, median count "
+                    f"{first['median_count']:,.0f}) moved less (mean {first['mean_drift']:.3f}) than the "
+                    f"words of ids {top['ids']} (mean {top['mean_drift']:.3f}); the largest drifts belong to "
+                    + ", ".join(html(w) for w, _, _ in c["top_drift"][:6]) + ".")
             items.append(
                 f"`{c['cell']}`: the words fine-tuning never touched come from the length cut, not "
                 f"from missing data: the vocabulary is built from the training split, so only the "
@@ -370,14 +382,14 @@ def surprises_markdown(result: dict[str, Any], g: dict[str, Any] | None) -> str:
                 gb = next((p for p in c["antonyms"] if p[:2] == ("good", "bad")), None)
                 mean_change = float(np.mean([e - st for _, _, st, e in c["antonyms"]]))
                 if gb:
-                    small = abs(mean_change) < 0.1
+                    slight = abs(mean_change) < 0.1
                     items.append(
                         f"`{c['cell']}`: Word2Vec puts “good” and “bad” at cosine {gb[2]:.2f}, and "
-                        f"supervised fine-tuning {'barely ' if small else ''}separates them "
+                        f"supervised fine-tuning {'barely ' if slight else ''}separates them "
                         f"({gb[3]:.2f}); across {len(c['antonyms'])} antonym pairs the cosine changed by "
                         f"{mean_change:+.3f} on average"
-                        + (". Most of the sentiment the classifier learns must live in the layers above "
-                           "the table." if small else "."))
+                        + (": the classifier separates the classes without pulling antonyms far apart "
+                           "in the table." if slight else "."))
     return "\n".join(f"- {item}" for item in items)
 
 
@@ -405,9 +417,13 @@ def main(argv: list[str] | None = None) -> None:
     if not template.exists():
         raise SystemExit(f"error: {template}: template not found")
     result = explain().to_dict()
-    text = render_template(template.read_text(encoding="utf-8"), build_values(args.root, result))
+    values = build_values(args.root, result)
+    text = render_template(template.read_text(encoding="utf-8"), values)
     io.write_text(out, text)
     print(f"wrote {out}")
+    if values["grid"].startswith("*No pipeline outputs"):
+        print(f"note: no pipeline outputs under {args.root.resolve()}: the real-grid section only says "
+              "'run dvc repro first'. Run `dvc repro`, then this command again.")
     if not result["passed"]:
         raise SystemExit("error: some explain checks failed; the page lists them (✘)")
 

@@ -79,7 +79,7 @@ class Explanation:
 
 
 def _clean(obj: Any, digits: int = 6) -> Any:
-    """JSON-ready copy: numpy -> Python, floats rounded (deterministic last digits)."""
+    """JSON-ready copy: numpy -> Python, floats to ``digits`` significant digits (stable output)."""
     if isinstance(obj, dict):
         return {str(k): _clean(v, digits) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -91,7 +91,7 @@ def _clean(obj: Any, digits: int = 6) -> Any:
     if isinstance(obj, (int, np.integer)):
         return int(obj)
     if isinstance(obj, (float, np.floating)):
-        v = round(float(obj), digits)
+        v = float(f"{float(obj):.{digits}g}")       # significant digits: 1.9e-09 stays 1.9e-09
         return 0.0 if v == 0 else v  # no "-0.0"
     return obj
 
