@@ -112,6 +112,26 @@ def ui(
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
+@app.command()
+def explain(
+    as_json: Annotated[bool, typer.Option("--json", help="print the numbers as JSON (for tools)")] = False,
+) -> None:
+    """Walk through what backprop does to an Embedding and what Word2Vec adds, every claim checked."""
+    configure_env()
+    from embedlab.explain import explain as run_explain
+    from embedlab.explain_view import render
+
+    result = run_explain()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        render(result)
+    if not result.passed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
