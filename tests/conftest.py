@@ -80,3 +80,13 @@ def stage_env(project: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([str(project / "src"), str(project),
                                         env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """Two tiny real Keras review models (tests/tiny_models.py), trained once per
+    session: ``good`` and ``bad`` (trained on inverted labels)."""
+    from tests.tiny_models import make_model
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {"good": make_model(root / "good"), "bad": make_model(root / "bad", flip=True)}

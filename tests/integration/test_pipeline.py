@@ -17,6 +17,7 @@ from tests.conftest import make_project, stage_env
 OVERRIDES = """
 data: {sample: 400}
 train: {epochs: 1, units: 8, batch_size: 32}
+evaluate: {min_behaviour_pass_rate: 0.0}  # a 1-epoch model on 400 reviews is near-constant
 """
 
 
