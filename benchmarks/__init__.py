@@ -1,0 +1,1 @@
+"""Benchmark scripts: `python3.11 dev.py bench` runs them all (`python -m benchmarks`)."""
