@@ -18,8 +18,30 @@ DOC = ROOT / "docs" / "benchmarks.md"
 
 
 def _load(name: str) -> dict | None:
+    """A results file in the common shape {benchmark, date, command, machine, figures}.
+
+    Two scripts keep their own shapes: prepare_scale (a list, one entry per run,
+    appended) and serving (the figures at the top level); both are adapted here."""
+    import datetime as dt
+
     path = RESULTS / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text())
+    if isinstance(raw, dict) and "figures" in raw:
+        return raw
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    if isinstance(raw, list):  # prepare_scale: keep the latest run per input size
+        latest = {}
+        for run in raw:
+            latest[run["reviews_in"]] = run
+        runs = [latest[k] for k in sorted(latest)]
+        m = runs[-1] if runs else {}
+        return {"benchmark": name, "date": m.get("date", mtime), "command": f"python -m benchmarks.{name}",
+                "machine": {"cores": m.get("cpus"), "python": m.get("python")}, "figures": {"runs": runs}}
+    m = raw.get("machine", {})
+    return {"benchmark": name, "date": raw.get("date", mtime), "command": f"python -m benchmarks.{name}",
+            "machine": {"cores": m.get("cpus"), "python": m.get("python")}, "figures": raw}
 
 
 def _get(d: dict, *keys, default=None):
@@ -60,31 +82,23 @@ def _train_speed(f):
 
 
 def _pyfunc(f):
-    v = _get(f, "pyfunc_reviews_per_second") or _get(f, "batch", "reviews_per_second")
-    if v is None:
-        return json.dumps(f)[:120], None
-    arch = _get(f, "champion_architecture") or _get(f, "architecture") or "?"
-    return f"{v:,.0f} reviews/s ({arch} champion)", v >= 5000 if arch in ("meanpool", "cnn") else None
+    p = f["pyfunc"]
+    return (f"{p['reviews_per_second']:,.0f} reviews/s (batch of {p['batch_size']}, "
+            f"model {f.get('model_uri')} v{f.get('model_version')})"), p["reviews_per_second"] >= 5000
 
 
 def _latency(f):
-    p50 = _get(f, "served_p50_ms") or _get(f, "latency", "p50_ms")
-    p95 = _get(f, "served_p95_ms") or _get(f, "latency", "p95_ms")
-    if p50 is None:
-        return json.dumps(f)[:120], None
-    return f"p50 {p50:.1f} ms / p95 {p95:.1f} ms", p50 <= 30
+    s = f["served"]
+    return (f"p50 {s['latency_ms_p50']:.1f} ms / p95 {s['latency_ms_p95']:.1f} ms "
+            f"({s['requests']} requests)"), s["latency_ms_p50"] <= 30
 
 
 def _prepare(f):
-    runs = f.get("runs") or f.get("rows") or []
-    if not runs:
-        return json.dumps(f)[:160], None
     parts, ok = [], True
-    for r in runs:
-        n = r.get("reviews") or r.get("n")
-        mem = r.get("peak_rss_mb") or r.get("peak_mb")
-        parts.append(f"{n:,}: {r.get('seconds', float('nan')):.0f} s, {mem:,.0f} MB")
-        if n and n >= 1_000_000 and mem is not None:
+    for r in f["runs"]:
+        n, mem = r["reviews_in"], r["peak_rss_mb"]
+        parts.append(f"{n:,}: {r['seconds']:.0f} s, {mem:,.0f} MB")
+        if n >= 1_000_000:
             ok = ok and mem < 2048
     return "; ".join(parts), ok
 
@@ -148,7 +162,7 @@ def main() -> None:
         lines += ["Not measured yet: `python -m benchmarks.imdb`.", ""]
     lines += ["## Raw results", ""]
     for path in sorted(RESULTS.glob("*.json")):
-        res = json.loads(path.read_text())
+        res = _load(path.stem)
         figs = {k: v for k, v in res.get("figures", {}).items() if k != "grid_csv"}
         lines += [f"### {res.get('benchmark', path.stem)}", "", f"`{res.get('command')}` on {res.get('date')}", "",
                   "```json", json.dumps(figs, indent=2)[:4000], "```", ""]

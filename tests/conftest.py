@@ -49,3 +49,13 @@ def make_project(dest: Path, params_overrides: str = "") -> Path:
 def stage_env(project: Path) -> dict[str, str]:
     """Environment for running stages in ``project``: its own MLflow store."""
     return _stage_env(project)
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """Two tiny real Keras review models (tests/tiny_models.py), trained once per
+    session: ``good`` and ``bad`` (trained on inverted labels)."""
+    from tests.tiny_models import make_model
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {"good": make_model(root / "good"), "bad": make_model(root / "bad", flip=True)}

@@ -109,7 +109,35 @@ def ui(
         import webbrowser
 
         threading.Timer(8.0, webbrowser.open, args=(f"http://127.0.0.1:{port}",)).start()
-    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+    raise typer.Exit(_run_server(cmd))
+
+
+def _run_server(cmd: list[str]) -> int:
+    """Run the server in its own process group and take the whole group down when
+    this process is stopped (Ctrl-C or SIGTERM): `mlflow server` starts uvicorn
+    and job-runner children that would otherwise outlive it."""
+    import signal
+
+    proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
+
+    def stop(*_):
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    previous = signal.signal(signal.SIGTERM, lambda *a: stop())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        stop()
+        try:
+            return proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()

@@ -262,6 +262,9 @@ class EvaluateParams(Strict):
     alias: str = "champion"
     margin: float = Field(0.0, ge=0, description="accuracy a challenger must gain to be promoted")
     select_metric: Literal["val_accuracy", "val_auc"] = "val_accuracy"
+    # Mean pass rate of the behaviour checks (embedlab.behaviour) a challenger needs;
+    # a constant model scores 0.5, so 0.6 asks for better than constant.
+    min_behaviour_pass_rate: float = Field(0.6, ge=0, le=1)
 
 
 class ScheduleParams(Strict):

@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
     from embedlab.explain import explain
     from embedlab.runtime import configure_env
 
-    configure_env(args.root)
+    configure_env()
     template = args.template or args.root / TEMPLATE
     out = args.out or args.root / OUTPUT
     if not template.exists():

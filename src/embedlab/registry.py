@@ -3,8 +3,9 @@
 The artefact is an MLflow pyfunc (``embedlab_serving.model``) that carries the
 Keras model, the vocabulary, ``max_len`` and the tokenizer code itself, so it
 loads where ``embedlab`` is not installed. A challenger becomes ``champion`` only
-if, scored on the same current test set, it beats the current champion by
-``margin``; the old champion keeps the alias ``previous``.
+if it passes the behaviour checks (``embedlab.behaviour``) and, scored on the
+same current test set, beats the current champion by ``margin``; the old
+champion keeps the alias ``previous``.
 """
 
 from __future__ import annotations
@@ -34,14 +35,19 @@ def serving_requirements() -> list[str]:
 def log_pyfunc(keras_path: Path, vocab_path: Path, name: str = "model"):
     """Log the raw-text pyfunc into the active MLflow run; returns ModelInfo."""
     import mlflow
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, DataType, Schema
 
     import embedlab_serving
     from embedlab_serving.model import ReviewSentimentModel
 
     example = pd.DataFrame({"text": EXAMPLE_TEXTS})
-    signature = infer_signature(example, pd.DataFrame({"probability": [0.9, 0.1],
-                                                       "label": ["positive", "negative"]}))
+    # One *unnamed* string input: MLflow's schema check then accepts a DataFrame
+    # with a `text` column, a list of strings and a Series alike (a named input
+    # would reject a plain list before the model sees it).
+    signature = ModelSignature(
+        inputs=Schema([ColSpec(DataType.string)]),
+        outputs=Schema([ColSpec(DataType.double, "probability"), ColSpec(DataType.string, "label")]))
     return mlflow.pyfunc.log_model(
         name=name,
         python_model=ReviewSentimentModel(),
@@ -53,12 +59,28 @@ def log_pyfunc(keras_path: Path, vocab_path: Path, name: str = "model"):
     )
 
 
-def accuracy_on(model_uri: str, texts: list[str], labels: np.ndarray) -> tuple[float, np.ndarray]:
+def _load(model_uri: str):
     import mlflow.pyfunc
 
-    out = mlflow.pyfunc.load_model(model_uri).predict(pd.DataFrame({"text": texts}))
-    prob = out["probability"].to_numpy()
+    return mlflow.pyfunc.load_model(model_uri)
+
+
+def _proba(model, texts: list[str]) -> np.ndarray:
+    return model.predict(pd.DataFrame({"text": list(texts)}))["probability"].to_numpy()
+
+
+def accuracy_on(model_uri: str, texts: list[str], labels: np.ndarray) -> tuple[float, np.ndarray]:
+    prob = _proba(_load(model_uri), texts)
     return float(((prob >= 0.5).astype(int) == labels).mean()), prob
+
+
+def score(model_uri: str, texts: list[str], labels: np.ndarray):
+    """Test accuracy and behaviour checks of one registered model, loaded once."""
+    from embedlab.behaviour import run_checks
+
+    model = _load(model_uri)
+    prob = _proba(model, texts)
+    return float(((prob >= 0.5).astype(int) == labels).mean()), run_checks(lambda t: _proba(model, t))
 
 
 @dataclass
@@ -70,13 +92,28 @@ class Decision:
     champion_accuracy: float | None
     margin: float
     message: str
+    challenger_behaviour: dict | None = None
+    champion_behaviour: dict | None = None
+    min_behaviour_pass_rate: float = 0.0
+    reason: str = ""
+    behaviour_markdown: str = ""
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
 
 
-def decide(challenger_acc: float, champion_acc: float | None, margin: float) -> tuple[bool, str]:
-    """Pure gate: promote only when strictly better than champion + margin."""
+def decide(challenger_acc: float, champion_acc: float | None, margin: float,
+           behaviour_pass_rate: float | None = None,
+           min_behaviour_pass_rate: float = 0.0) -> tuple[bool, str]:
+    """Pure gate.
+
+    A challenger is promoted only if its behaviour checks pass (mean pass rate at
+    least ``min_behaviour_pass_rate``) and its test accuracy is strictly better
+    than the champion's plus ``margin``, both scored on the same test set.
+    """
+    if behaviour_pass_rate is not None and behaviour_pass_rate < min_behaviour_pass_rate:
+        return False, (f"fails the behaviour checks: mean pass rate {behaviour_pass_rate:.3f} "
+                       f"< evaluate.min_behaviour_pass_rate {min_behaviour_pass_rate:.3f}")
     if champion_acc is None:
         return True, "no champion yet"
     if challenger_acc > champion_acc + margin:
@@ -87,23 +124,31 @@ def decide(challenger_acc: float, champion_acc: float | None, margin: float) -> 
 
 
 def register_and_gate(model_uri: str, name: str, alias: str, margin: float, texts: list[str],
-                      labels: np.ndarray, tags: dict[str, str]) -> Decision:
-    """Register ``model_uri`` as a new version of ``name`` and apply the gate."""
+                      labels: np.ndarray, tags: dict[str, str],
+                      min_behaviour_pass_rate: float = 0.0) -> Decision:
+    """Register ``model_uri`` as a new version of ``name`` and apply the gate.
+
+    Challenger and current champion are both loaded from the registry and scored
+    on the same ``texts``; the challenger also runs the behaviour checks. The
+    decision and its reason go into the version's tags and description; the old
+    champion keeps the alias ``previous``.
+    """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name).version
-    challenger_acc, _ = accuracy_on(f"models:/{name}/{version}", texts, labels)
+    challenger_acc, challenger_beh = score(f"models:/{name}/{version}", texts, labels)
     try:
         current = client.get_model_version_by_alias(name, alias)
     except MlflowException:
         current = None
-    champion_acc = None
+    champion_acc, champion_beh = None, None
     if current is not None:
-        champion_acc, _ = accuracy_on(f"models:/{name}/{current.version}", texts, labels)
-    promoted, why = decide(challenger_acc, champion_acc, margin)
+        champion_acc, champion_beh = score(f"models:/{name}/{current.version}", texts, labels)
+    promoted, why = decide(challenger_acc, champion_acc, margin, challenger_beh.pass_rate,
+                           min_behaviour_pass_rate)
     if promoted:
         if current is not None:
             client.set_registered_model_alias(name, "previous", current.version)
@@ -112,10 +157,15 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
     against = (f"champion v{current.version} {champion_acc:.4f}" if current is not None
                else "no champion")
     message = (f"Version {version} {verdict} `{alias}`: test accuracy {challenger_acc:.4f} vs "
-               f"{against} on the same {len(labels)} test reviews; {why}.")
-    for k, v in {**tags, "promoted": str(promoted), "gate": why,
+               f"{against} on the same {len(labels)} test reviews; behaviour pass rate "
+               f"{challenger_beh.pass_rate:.3f} (min {min_behaviour_pass_rate:.3f}); {why}.")
+    beh_tags = {f"behaviour_{k}": f"{v:.3f}" for k, v in challenger_beh.metrics().items()}
+    for k, v in {**tags, **beh_tags, "promoted": str(promoted), "gate": why,
                  "test_accuracy_on_gate": f"{challenger_acc:.5f}"}.items():
         client.set_model_version_tag(name, version, k, v)
     client.update_model_version(name, version, description=message)
     return Decision(promoted, str(version), challenger_acc,
-                    str(current.version) if current is not None else None, champion_acc, margin, message)
+                    str(current.version) if current is not None else None, champion_acc, margin,
+                    message, challenger_beh.metrics(),
+                    champion_beh.metrics() if champion_beh is not None else None,
+                    min_behaviour_pass_rate, why, challenger_beh.markdown())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from embedlab.errors import EmbedlabError
 
@@ -23,11 +22,10 @@ OFFLINE_ENV = {
 }
 
 
-def configure_env(root: Path | None = None) -> None:
+def configure_env() -> None:
+    """Offline defaults; an explicit setting in the environment wins."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
-    root = root or Path.cwd()
-    os.environ.setdefault("DVC_SITE_CACHE_DIR", str(root / ".dvc" / "tmp" / "site_cache"))
 
 
 def run_entry(fn, *args, **kwargs) -> None:

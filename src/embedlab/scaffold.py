@@ -70,4 +70,6 @@ def stage_env(project: Path, base: dict[str, str] | None = None) -> dict[str, st
     env["DVC_NO_ANALYTICS"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(project / "src"), str(project), env.get("PYTHONPATH", "")) if p)
+    # dvc.yaml's commands say `python`: make it this interpreter (the project venv).
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     return env

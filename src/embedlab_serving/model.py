@@ -24,10 +24,16 @@ def _texts(model_input) -> list[str]:
     if isinstance(model_input, pd.DataFrame):
         if "text" in model_input.columns:
             col = model_input["text"]
-        elif model_input.shape[1] == 1:
+        elif list(model_input.columns) == [0]:
+            # A list of strings or an unnamed Series: MLflow turns it into column 0.
             col = model_input.iloc[:, 0]
         else:
-            raise ValueError(f"expected a 'text' column, got columns {list(model_input.columns)}")
+            # The signature has one unnamed string input (so that a plain list of
+            # strings is accepted); MLflow then hands over only the first column.
+            raise ValueError(
+                f"expected the reviews in a column named 'text' (or a list of strings), got "
+                f"column(s) {list(model_input.columns)}. MLflow passes only a DataFrame's first "
+                "column to this model: pass df[['text']] or a list of strings.")
         values = col.tolist()
     elif isinstance(model_input, pd.Series):
         values = model_input.tolist()

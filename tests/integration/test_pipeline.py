@@ -17,6 +17,7 @@ from tests.conftest import make_project, stage_env
 OVERRIDES = """
 data: {sample: 400}
 train: {epochs: 1, units: 8, batch_size: 32}
+evaluate: {min_behaviour_pass_rate: 0.0}  # a 1-epoch model on 400 reviews is near-constant
 """
 
 
@@ -112,3 +113,21 @@ def test_second_repro_is_a_no_op(repro):
         assert f"'{stage}' didn't change, skipping" in again.stdout
     status = dvc(project, "status", env=env)
     assert "Data and pipelines are up to date" in status.stdout
+
+
+def test_dvc_sees_the_report_metrics_and_image_plots(repro):
+    project, env, _, _ = repro
+    shown = dvc(project, "metrics", "show", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    metrics = json.loads(shown.stdout)
+    flat = json.dumps(metrics)
+    for key in ("test_accuracy_mean", "test_accuracy_std", "w2v_finetuned_vs_learned", "ci_low",
+                "pass_rate"):
+        assert key in flat, key
+    report = (project / "reports" / "report.md").read_text()
+    assert "## Is the difference real?" in report and "95% CI" in report
+    for name in ("heatmap", "seed_bars", "learning_curves", "drift"):
+        assert (project / "reports" / "plots" / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+    plots = dvc(project, "plots", "show", "--json", env=env)
+    assert plots.returncode == 0, plots.stderr
+    assert "reports/plots/heatmap.png" in plots.stdout and "reports/plots/drift.png" in plots.stdout

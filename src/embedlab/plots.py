@@ -1,0 +1,158 @@
+"""Static report plots (PNG, declared as DVC image plots).
+
+DVC's own HTML plots load vega from a CDN and render nothing offline, so the
+report's figures are matplotlib images. Every function writes its file
+atomically and always writes one: a grid without, say, a fine-tuned Word2Vec
+table gets an image that says so, which keeps the DVC outputs stable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from embedlab import io
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    plt = _plt()
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+
+
+def _empty(path: Path, title: str, message: str) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.axis("off")
+    ax.set_title(title)
+    ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=10, wrap=True)
+    _save(fig, path)
+
+
+def heatmap(table: pd.DataFrame, path: Path, metric: str = "test_accuracy") -> pd.DataFrame:
+    """Strategy x architecture grid of ``metric`` (mean over seeds, ± std annotated)."""
+    plt = _plt()
+    mean = table.pivot_table(index="strategy", columns="architecture", values=metric, aggfunc="mean")
+    std = table.pivot_table(index="strategy", columns="architecture", values=metric,
+                            aggfunc=lambda s: float(np.nan_to_num(s.std())))
+    mean = mean.loc[mean.mean(axis=1).sort_values(ascending=False).index]
+    std = std.reindex(index=mean.index, columns=mean.columns)
+    fig, ax = plt.subplots(figsize=(1.6 * len(mean.columns) + 2.8, 0.55 * len(mean) + 1.6))
+    im = ax.imshow(mean.to_numpy(dtype=float), cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(mean.columns)), mean.columns)
+    ax.set_yticks(range(len(mean.index)), mean.index)
+    values = mean.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.3f}\n±{std.iat[i, j]:.3f}", ha="center", va="center", fontsize=8,
+                        color="white" if v < mid else "black")
+    fig.colorbar(im, ax=ax, label=metric.replace("_", " "))
+    ax.set_title(f"{metric.replace('_', ' ')}: strategy × architecture (mean ± std over seeds)")
+    _save(fig, path)
+    return mean
+
+
+def seed_bars(table: pd.DataFrame, path: Path, baseline: dict | None = None,
+              metric: str = "test_accuracy") -> None:
+    """Grouped bars: one group per strategy, one bar per architecture, error bar = std across seeds."""
+    plt = _plt()
+    agg = table.groupby(["strategy", "architecture"])[metric].agg(["mean", "std", "count"]).reset_index()
+    strategies = (agg.groupby("strategy")["mean"].mean().sort_values(ascending=False).index.tolist())
+    archs = sorted(agg["architecture"].unique())
+    width = 0.8 / max(len(archs), 1)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(strategies) * max(1, len(archs)) ** 0.5 + 2), 4))
+    x = np.arange(len(strategies))
+    for k, arch in enumerate(archs):
+        sub = agg[agg["architecture"] == arch].set_index("strategy").reindex(strategies)
+        ax.bar(x + (k - (len(archs) - 1) / 2) * width, sub["mean"], width,
+               yerr=np.nan_to_num(sub["std"].to_numpy(dtype=float)), capsize=3, label=arch)
+    if baseline and metric in baseline:
+        ax.axhline(baseline[metric], color="#C44E52", ls="--",
+                   label=f"TF-IDF + logistic regression {baseline[metric]:.3f}")
+    seeds = int(agg["count"].max()) if len(agg) else 0
+    lo = np.nanmin(agg["mean"] - np.nan_to_num(agg["std"])) if len(agg) else 0
+    ax.set_ylim(max(0.0, lo - 0.05), 1.0)
+    ax.set_xticks(x, strategies, rotation=20, ha="right")
+    ax.set_ylabel(f"{metric.replace('_', ' ')} (error bar: std over {seeds} seed{'s' if seeds != 1 else ''})")
+    ax.set_title("Seed-to-seed spread per strategy and architecture")
+    ax.legend(fontsize=8, loc="best", framealpha=0.9)
+    _save(fig, path)
+
+
+def learning_curves(histories: dict[tuple[str, str, int], dict[str, list[float]]], path: Path) -> None:
+    """Validation loss and accuracy per epoch; one line per strategy (mean over its
+    cells at each epoch; early-stopped cells drop out), thin lines for the cells."""
+    plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
+    if not histories:
+        _empty(path, "Learning curves", "no training history found for this grid")
+        return
+    strategies = sorted({k[0] for k in histories})
+    colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(strategies)}
+    panels = [("val_loss", "validation loss"), ("val_accuracy", "validation accuracy")]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, (key, label) in zip(axes, panels):
+        for s in strategies:
+            curves = [h[key] for (st, _, _), h in histories.items() if st == s and h.get(key)]
+            if not curves:
+                continue
+            for c in curves:
+                ax.plot(range(1, len(c) + 1), c, color=colors[s], alpha=0.25, lw=0.8)
+            longest = max(len(c) for c in curves)
+            mean = [np.mean([c[e] for c in curves if len(c) > e]) for e in range(longest)]
+            ax.plot(range(1, longest + 1), mean, color=colors[s], lw=2.2, marker="o", ms=3,
+                    label=f"{s} ({len(curves)} run{'s' if len(curves) != 1 else ''})")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=8)
+    fig.suptitle("Learning curves by strategy (thick: mean over architectures and seeds)")
+    _save(fig, path)
+
+
+def embedding_drift(drift: dict[tuple[str, str, int], dict[str, np.ndarray]], path: Path) -> None:
+    """How far fine-tuning moved each Word2Vec row: distribution of per-row L2 change."""
+    plt = _plt()
+    pooled: dict[str, list[np.ndarray]] = {}
+    for (strategy, _, _), tables in drift.items():
+        for table, rows in tables.items():
+            label = strategy if table == "embedding" else f"{strategy} ({table})"
+            pooled.setdefault(label, []).append(np.asarray(rows, dtype=float))
+    if not pooled:
+        _empty(path, "Embedding drift",
+               "no fine-tuned Word2Vec table in this grid\n(add w2v_finetuned to grid.strategies)")
+        return
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, parts in sorted(pooled.items()):
+        rows = np.sort(np.concatenate(parts))
+        ecdf = np.arange(1, len(rows) + 1) / len(rows)
+        ax.plot(rows, ecdf, lw=1.8,
+                label=f"{label}: median {np.median(rows):.3g}, moved {np.mean(rows > 1e-7):.0%}")
+    positive = np.concatenate([np.concatenate(p) for p in pooled.values()])
+    if (positive > 0).any():
+        ax.set_xscale("symlog", linthresh=max(float(np.percentile(positive[positive > 0], 5)), 1e-6))
+    ax.set_xlabel("L2 change of a vocabulary row during training (row 0, padding, excluded)")
+    ax.set_ylabel("share of rows ≤ x")
+    ax.set_title("Embedding drift: what gradient descent did to the Word2Vec vectors")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    _save(fig, path)

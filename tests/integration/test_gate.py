@@ -1,0 +1,120 @@
+"""The promotion gate on a real temporary MLflow registry with tiny real Keras
+models: better -> promoted (old champion becomes `previous`), worse -> kept,
+tie within the margin -> kept, failing behaviour checks -> kept; every decision
+recorded on the model version."""
+
+from __future__ import annotations
+
+import pytest
+
+from embedlab.registry import decide, register_and_gate
+from tests.tiny_models import TEST_LABELS, TEST_TEXTS
+
+NAME = "review-sentiment"
+
+
+def test_decide_is_a_pure_rule():
+    assert decide(0.8, None, 0.0) == (True, "no champion yet")
+    assert decide(0.81, 0.80, 0.0)[0] is True
+    assert decide(0.80, 0.80, 0.0)[0] is False            # a tie is not better
+    assert decide(0.805, 0.80, 0.01)[0] is False          # better, but within the margin
+    assert decide(0.82, 0.80, 0.01)[0] is True
+    promoted, why = decide(0.99, 0.5, 0.0, behaviour_pass_rate=0.4, min_behaviour_pass_rate=0.6)
+    assert promoted is False and "behaviour" in why and "0.400" in why
+    assert decide(0.99, None, 0.0, 0.4, 0.6)[0] is False  # even the first champion must pass
+
+
+def _log(path_pair):
+    import mlflow
+
+    from embedlab.registry import log_pyfunc
+
+    keras_path, vocab_path = path_pair
+    with mlflow.start_run():
+        return log_pyfunc(keras_path, vocab_path).model_uri
+
+
+def _gate(uri, margin=0.0, min_beh=0.0):
+    return register_and_gate(uri, NAME, "champion", margin, TEST_TEXTS, TEST_LABELS,
+                             tags={"strategy": "learned", "architecture": "meanpool", "seed": "1",
+                                   "git_commit": "abc123", "data_digest": "d1"},
+                             min_behaviour_pass_rate=min_beh)
+
+
+@pytest.fixture()
+def logged(mlflow_store, tiny_models):
+    from pathlib import Path
+
+    from embedlab import tracking
+
+    root = Path(mlflow_store.removeprefix("sqlite:///")).parents[1]
+    _, experiment_id = tracking.setup(root, "gate")
+    import mlflow
+
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return {"good": _log(tiny_models["good"]), "bad": _log(tiny_models["bad"])}
+
+
+def test_better_promoted_worse_and_tie_kept(logged):
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    # First model (the worse one) with no champion yet: promoted.
+    first = _gate(logged["bad"])
+    assert first.promoted and first.version == "1" and first.champion_version is None
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == "1"
+
+    # Better on the same test set: promoted, the old champion becomes `previous`.
+    better = _gate(logged["good"])
+    assert better.promoted and better.champion_version == "1"
+    assert better.challenger_accuracy > 0.9 > better.champion_accuracy
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == "2"
+    assert str(client.get_model_version_by_alias(NAME, "previous").version) == "1"
+
+    # Worse: kept.
+    worse = _gate(logged["bad"])
+    assert not worse.promoted and worse.version == "3"
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == "2"
+    assert str(client.get_model_version_by_alias(NAME, "previous").version) == "1"
+
+    # The same model again: a tie is within any margin -> kept.
+    tie = _gate(logged["good"], margin=0.01)
+    assert not tie.promoted and tie.challenger_accuracy == tie.champion_accuracy
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == "2"
+
+    # Every decision is on its version: tags and description say what and why.
+    v3 = client.get_model_version(NAME, "3")
+    assert v3.tags["promoted"] == "False" and "does not beat" in v3.tags["gate"]
+    assert "not promoted to `champion`" in v3.description and "v2" in v3.description
+    v2 = client.get_model_version(NAME, "2")
+    assert v2.tags["promoted"] == "True" and "beats the champion" in v2.tags["gate"]
+    for key in ("strategy", "architecture", "seed", "git_commit", "data_digest",
+                "test_accuracy_on_gate", "behaviour_pass_rate", "behaviour_negation_pass_rate"):
+        assert key in v2.tags, key
+    assert float(v2.tags["test_accuracy_on_gate"]) == pytest.approx(better.challenger_accuracy, abs=1e-5)
+    v4 = client.get_model_version(NAME, "4")
+    assert "margin 0.0100" in v4.tags["gate"]
+
+    # Rollback is one command.
+    previous = client.get_model_version_by_alias(NAME, "previous").version
+    client.set_registered_model_alias(NAME, "champion", previous)
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == "1"
+
+
+def test_behaviour_checks_are_part_of_the_gate(logged):
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    # The inverted model calls clear praise negative: it fails the checks, so even
+    # with no champion at all it does not become one.
+    bad = _gate(logged["bad"], min_beh=0.6)
+    assert not bad.promoted and "behaviour" in bad.reason
+    assert bad.challenger_behaviour["mft_pass_rate"] < 0.5
+    assert bad.challenger_behaviour["pass_rate"] < 0.6
+    with pytest.raises(Exception):
+        client.get_model_version_by_alias(NAME, "champion")
+    good = _gate(logged["good"], min_beh=0.6)
+    assert good.promoted, good.message
+    assert good.challenger_behaviour["mft_pass_rate"] >= 0.8
+    assert good.challenger_behaviour["negation_pass_rate"] >= 0.5
+    assert "| mft |" in good.behaviour_markdown

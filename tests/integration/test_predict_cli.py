@@ -1,0 +1,65 @@
+"""`embedlab predict` on files: a clear error for a wrong column, and real
+scoring of a CSV with a registered model (real temporary MLflow store)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from embedlab.cli import app
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_bad_column_names_file_column_and_the_columns_present(runner, tmp_path, mlflow_store):
+    reviews = tmp_path / "reviews.csv"
+    pd.DataFrame({"id": [1, 2], "review": ["Great!", "Awful."]}).to_csv(reviews, index=False)
+    result = runner.invoke(app, ["predict", "--file", str(reviews), "--column", "text"])
+    assert result.exit_code == 2
+    err = result.stderr
+    assert str(reviews) in err and "no column 'text'" in err
+    assert "['id', 'review']" in err and "--column" in err
+    assert "Traceback" not in result.output + err
+
+
+def test_missing_file_and_no_input_are_clear_errors(runner, tmp_path, mlflow_store):
+    result = runner.invoke(app, ["predict", "--file", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "nope.csv: file not found" in result.stderr
+    result = runner.invoke(app, ["predict"])
+    assert result.exit_code == 2 and "give review texts" in result.stderr
+
+
+def test_no_champion_yet_says_what_to_run(runner, mlflow_store):
+    result = runner.invoke(app, ["predict", "Great coffee!"])
+    assert result.exit_code == 2
+    assert "models:/review-sentiment@champion" in result.stderr and "repro" in result.stderr
+
+
+def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_store, tiny_models):
+    import mlflow
+    from mlflow import MlflowClient
+
+    from embedlab import tracking
+    from embedlab.registry import log_pyfunc
+
+    _, exp = tracking.setup(tmp_path, "cli")
+    with mlflow.start_run(experiment_id=exp):
+        info = log_pyfunc(*tiny_models["good"])
+    version = mlflow.register_model(info.model_uri, "review-sentiment").version
+    MlflowClient().set_registered_model_alias("review-sentiment", "champion", version)
+
+    reviews = tmp_path / "reviews.tsv"
+    pd.DataFrame({"review": ["delicious coffee, i love it", "stale awful chips"], "id": [7, 8]}).to_csv(
+        reviews, sep="\t", index=False)
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["predict", "--file", str(reviews), "--column", "review",
+                                 "--output", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    scored = pd.read_csv(out)
+    assert list(scored.columns) == ["text", "probability", "label"]
+    assert scored["label"].tolist() == ["positive", "negative"]
+    assert scored["probability"].between(0, 1).all()

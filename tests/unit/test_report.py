@@ -1,0 +1,150 @@
+"""Report generation from a small synthetic results table: metrics.json numbers,
+the generated conclusions, the plots, and the statistics wired to the cells'
+saved predictions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from embedlab import plots
+from embedlab.errors import EmbedlabError
+from embedlab.evaluate import (cell_slug, flatten_metrics, grid_table, load_cell_outputs,
+                               metrics_json, select_champion, write_report)
+from embedlab.stats import key_comparisons
+
+N_TEST = 80
+Y = np.array([0, 1] * (N_TEST // 2))
+# How many test reviews each strategy gets wrong, per seed: hand-checkable accuracies.
+WRONG = {"learned": {1: 20, 2: 22}, "random_frozen": {1: 40, 2: 40},
+         "w2v_frozen": {1: 20, 2: 22}, "w2v_finetuned": {1: 4, 2: 6}}
+
+
+def _prob(wrong: int) -> np.ndarray:
+    right = np.where(Y == 1, 0.8, 0.2)
+    prob = right.copy()
+    prob[:wrong] = 1 - right[:wrong]
+    return prob
+
+
+@pytest.fixture()
+def grid(tmp_path):
+    cells = []
+    models = tmp_path / "models"
+    for strategy, seeds in WRONG.items():
+        for seed, wrong in seeds.items():
+            acc = 1 - wrong / N_TEST
+            name = f"{strategy}/lstm/seed{seed}"
+            folder = models / cell_slug(strategy, "lstm", seed)
+            folder.mkdir(parents=True)
+            drift = {"drift_embedding": np.linspace(0, 0.1, 30)} if strategy == "w2v_finetuned" else {}
+            np.savez(folder / "predictions.npz", test_prob=_prob(wrong), y_test=Y,
+                     val_prob=_prob(wrong), y_val=Y, **drift)
+            (folder / "history.json").write_text(json.dumps(
+                {"loss": [0.7, 0.5], "val_loss": [0.69, 0.6 - seed / 100],
+                 "accuracy": [0.5, 0.7], "val_accuracy": [0.5, acc]}))
+            cells.append({"cell": name, "run_id": f"run-{strategy}-{seed}", "status": "trained",
+                          "best_val_accuracy": acc, "best_val_roc_auc": 0.9, "best_val_log_loss": 0.4,
+                          "test_accuracy": acc, "test_balanced_accuracy": acc, "test_f1_macro": acc,
+                          "test_roc_auc": 0.9, "test_pr_auc": 0.9, "test_log_loss": 0.4,
+                          "epochs_run": 2, "train_seconds": 1.0})
+    train = {"parent_run_id": "p", "cells": cells,
+             "baseline": {"test_accuracy": 0.8, "test_f1_macro": 0.79, "test_roc_auc": 0.85}}
+    return train, models
+
+
+def _leaves(d):
+    for v in d.values():
+        if isinstance(v, dict):
+            yield from _leaves(v)
+        else:
+            yield v
+
+
+def test_metrics_json_has_mean_and_std_per_strategy_and_numeric_leaves(grid):
+    train, models = grid
+    table = grid_table(train)
+    outputs = load_cell_outputs(table, models)
+    comparisons, skipped = key_comparisons(outputs.correct, outputs.probs, outputs.y_test, n_boot=1000)
+    champ = select_champion(table)
+    metrics = metrics_json(table, champ, train["baseline"], comparisons, {"pass_rate": 0.8})
+    learned = metrics["strategies"]["learned"]
+    # seeds: 60/80 and 58/80 right -> mean 0.7375, sample std 0.0176777
+    assert learned["test_accuracy_mean"] == pytest.approx(0.7375)
+    assert learned["test_accuracy_std"] == pytest.approx(np.std([0.75, 0.725], ddof=1), abs=1e-5)
+    assert learned["runs"] == 2
+    assert metrics["champion"]["test_accuracy"] == pytest.approx(1 - 4 / 80)
+    assert all(isinstance(v, (int, float)) for v in _leaves(metrics)), "DVC metrics need numbers"
+    assert set(metrics["comparisons"]) == {"w2v_finetuned_vs_learned", "w2v_frozen_vs_learned",
+                                           "w2v_frozen_vs_random_frozen"}
+    ft = metrics["comparisons"]["w2v_finetuned_vs_learned"]
+    assert ft["diff"] == pytest.approx((0.95 + 0.925) / 2 - 0.7375)
+    assert ft["ci_low"] > 0
+    assert not skipped
+    flat = flatten_metrics(metrics)
+    assert flat["strategies/learned/test_accuracy_mean"] == pytest.approx(0.7375)
+
+
+def test_report_states_conclusions_with_their_uncertainty(grid, tmp_path):
+    train, models = grid
+    table = grid_table(train)
+    outputs = load_cell_outputs(table, models)
+    comparisons, skipped = key_comparisons(outputs.correct, outputs.probs, outputs.y_test, n_boot=1000)
+    decision = {"message": "Version 3 promoted to `champion`: ...", "behaviour_markdown": "| mft | 12/12 | 1.00 |"}
+    text = write_report(tmp_path / "report.md", table, select_champion(table), train["baseline"],
+                        decision, None, comparisons, skipped, N_TEST)
+    by = {c.name: c for c in comparisons}
+    # Same mistakes -> exactly no difference -> "within noise".
+    assert by["w2v_frozen_vs_learned"].diff == 0 and by["w2v_frozen_vs_learned"].verdict == "within noise"
+    assert by["w2v_finetuned_vs_learned"].verdict == "better"
+    assert by["w2v_frozen_vs_random_frozen"].verdict == "better"
+    assert "`w2v_frozen` vs `learned`" in text and "**within noise**" in text
+    assert "Highest mean test accuracy: `w2v_finetuned` 0.938" in text
+    assert "One test review is 0.013 of accuracy (80 test reviews)" in text
+    assert "strategies above it on average: `w2v_finetuned`" in text
+    assert "Best cell on validation: **w2v_finetuned/lstm/seed1**" in text
+    assert "Version 3 promoted" in text and "| mft | 12/12 | 1.00 |" in text
+    assert "![heatmap](plots/heatmap.png)" in text and "![learning curves](plots/learning_curves.png)" in text
+    assert (tmp_path / "report.md").read_text() == text
+
+
+def test_plots_are_written_as_png(grid, tmp_path):
+    train, models = grid
+    table = grid_table(train)
+    outputs = load_cell_outputs(table, models)
+    assert set(outputs.drift) == {("w2v_finetuned", "lstm", 1), ("w2v_finetuned", "lstm", 2)}
+    out = tmp_path / "plots"
+    mean = plots.heatmap(table, out / "heatmap.png")
+    assert mean.loc["random_frozen", "lstm"] == pytest.approx(0.5)
+    plots.seed_bars(table, out / "seed_bars.png", train["baseline"])
+    plots.learning_curves(outputs.histories, out / "learning_curves.png")
+    plots.embedding_drift(outputs.drift, out / "drift.png")
+    plots.embedding_drift({}, out / "drift_empty.png")
+    for name in ("heatmap", "seed_bars", "learning_curves", "drift", "drift_empty"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+
+
+def test_cells_scored_on_different_test_sets_are_an_error(grid):
+    train, models = grid
+    folder = models / cell_slug("learned", "lstm", 2)
+    np.savez(folder / "predictions.npz", test_prob=_prob(3)[:-2], y_test=Y[:-2], val_prob=Y, y_val=Y)
+    with pytest.raises(EmbedlabError, match="test labels differ"):
+        load_cell_outputs(grid_table(train), models)
+
+
+def test_missing_predictions_name_the_file_and_what_to_do(grid):
+    train, models = grid
+    (models / cell_slug("learned", "lstm", 1) / "predictions.npz").unlink()
+    with pytest.raises(EmbedlabError, match=r"learned__lstm__seed1/predictions.npz: not found.*dvc repro"):
+        load_cell_outputs(grid_table(train), models)
+
+
+def test_history_gaps_are_reported_for_a_fallback(grid):
+    train, models = grid
+    (models / cell_slug("learned", "lstm", 1) / "history.json").unlink()
+    outputs = load_cell_outputs(grid_table(train), models)
+    assert outputs.missing_history == [("learned", "lstm", 1)]
+    assert isinstance(pd.DataFrame(outputs.histories[("learned", "lstm", 2)]), pd.DataFrame)
