@@ -83,8 +83,19 @@ def repro(args: list[str]) -> int:
     return _run(BIN / "dvc", "repro", *args)
 
 
+def chromium() -> None:
+    """The UI test drives Debian's Chromium (never a browser a test tool downloads)."""
+    if shutil.which("chromium") or not shutil.which("apt-get"):
+        return
+    print("installing Debian's chromium for the UI test ...", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.call([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"])
+
+
 def test(args: list[str], *, everything: bool = False) -> int:
     venv()
+    if everything:
+        chromium()
     marker = [] if everything else ["-m", "not slow"]
     return _run(BIN / "python", "-m", "pytest", *marker, *args)
 
