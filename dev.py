@@ -89,7 +89,10 @@ def chromium() -> None:
         return
     print("installing Debian's chromium for the UI test ...", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.call([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"])
+    install = [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    if subprocess.call(install) != 0:
+        subprocess.call([*sudo, "apt-get", "update", "-q"])
+        subprocess.call(install)
 
 
 def test(args: list[str], *, everything: bool = False) -> int:
