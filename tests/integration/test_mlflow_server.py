@@ -66,7 +66,7 @@ def test_pipeline_logs_over_http_and_champion_is_pulled_over_http(tmp_path, monk
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
-        assert client.get_model_version_by_alias("review-sentiment", "champion").version == "1"
+        assert str(client.get_model_version_by_alias("review-sentiment", "champion").version) == "1"
         model = mlflow.pyfunc.load_model("models:/review-sentiment@champion")
         pred = model.predict(pd.DataFrame({"text": ["Delicious, will buy again.",
                                                     "Stale and awful."]}))

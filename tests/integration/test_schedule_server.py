@@ -93,7 +93,7 @@ def test_served_deployment_runs_pipeline_on_real_prefect_server(tmp_path):
     cells = [r for r in runs if r.data.tags.get("embedlab.cell")]
     assert len(cells) == 2 and all(r.info.status == "FINISHED" for r in cells), kinds
     assert "grid" in kinds and "evaluate" in kinds
-    assert client.get_model_version_by_alias("review-sentiment", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("review-sentiment", "champion").version) == "1"
     print(f"\nprefect server + serve: first run {first_s:.1f} s, no-op run {second_s:.1f} s, "
           f"test total {time.monotonic() - t_start:.1f} s")
     assert second_s < first_s
