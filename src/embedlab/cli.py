@@ -124,11 +124,14 @@ def schedule(
     sys.path.insert(0, str(Path.cwd()))
     from flows import schedule as sched
 
-    if once:
-        sched.schedule_from(params)
-        sched.retrain(str(params.resolve().parent))
-    else:
-        sched.serve(params, name)
+    try:
+        if once:
+            sched.schedule_from(params)
+            sched.retrain(str(params.resolve().parent))
+        else:
+            sched.serve(params, name)
+    except EmbedlabError as exc:
+        _fail(str(exc))
 
 
 def main() -> None:

@@ -92,3 +92,14 @@ def test_source_fingerprint_changes_with_the_data_only(tmp_path):
     # a folder as the source: every file below it counts
     assert source_fingerprint(tmp_path, "raw") != source_fingerprint(tmp_path, "raw/*.jsonl")
     assert source_fingerprint(tmp_path, "missing/*.csv") != source_fingerprint(tmp_path, "raw")
+
+
+def test_schedule_command_refuses_a_bad_cron_before_serving(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "params.yaml").write_text('schedule: {cron: "61 2 * * *", timezone: UTC}\n')
+    out = subprocess.run([sys.executable, "-m", "embedlab.cli", "schedule", "--params", "params.yaml"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "params.yaml: schedule.cron" in out.stderr and "'61 2 * * *'" in out.stderr
