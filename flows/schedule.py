@@ -179,9 +179,10 @@ def results_markdown(root: Path, outcomes: list[dict], error: str | None = None)
         import pandas as pd
 
         table = pd.read_csv(grid_csv)
-        keep = [c for c in table.columns if c in {"strategy", "architecture", "seed", "status",
-                                                  "val_accuracy", "test_accuracy", "test_f1_macro",
-                                                  "test_roc_auc", "epochs_run"}]
+        # Identity and headline numbers only: the full table is reports/grid.csv.
+        keep = [c for c in table.columns if c in {"strategy", "architecture", "seed", "status"}
+                or c in {"best_val_accuracy", "val_accuracy", "test_accuracy", "test_f1_macro",
+                         "test_roc_auc"}]
         lines += ["", "## Grid", "", (table[keep] if keep else table).to_markdown(index=False,
                                                                                 floatfmt=".4f")]
     return "\n".join(lines) + "\n"

@@ -81,6 +81,7 @@ def test_served_deployment_runs_pipeline_on_real_prefect_server(tmp_path):
         assert f"| {stage} | skipped |" in latest
     assert "**Registry:** version 1 promoted to champion." in first
     assert "Nothing changed" in latest
+    assert "## Grid" in first and "| learned " in first and "| w2v_frozen " in first
 
     # The pipeline's MLflow runs are in the temp project's own store.
     from mlflow import MlflowClient
