@@ -160,6 +160,28 @@ def explain(
         raise typer.Exit(1)
 
 
+@app.command()
+def schedule(
+    params: Annotated[Path, typer.Option(help="params file; its schedule.cron is the cron")] = Path("params.yaml"),
+    name: Annotated[str, typer.Option(help="deployment name: retrain/<name>")] = "embedlab",
+    once: Annotated[bool, typer.Option("--once", help="run the retrain flow once now instead of serving")] = False,
+) -> None:
+    """Serve the scheduled retraining deployment (cron from params.yaml) until Ctrl-C."""
+    configure_env()
+    # flows/ is a sibling package of embedlab, importable from the project root.
+    sys.path.insert(0, str(Path.cwd()))
+    from flows import schedule as sched
+
+    try:
+        if once:
+            sched.schedule_from(params)
+            sched.retrain(str(params.resolve().parent))
+        else:
+            sched.serve(params, name)
+    except EmbedlabError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     try:
         app()

@@ -28,13 +28,65 @@ def configure_env() -> None:
         os.environ.setdefault(key, value)
 
 
+# A scheduler running the stage (flows/schedule.py) sets this to a file path; the
+# stage writes its failure there so the scheduler can report the stage's own
+# message and retry only failures that may pass on their own.
+ERROR_FILE_ENV = "EMBEDLAB_ERROR_FILE"
+
+_TRANSIENT_NAMES = {
+    # requests / urllib3 / httpx (MLflow and Prefect clients), by class name so
+    # this module imports none of them.
+    "ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout", "RetryError",
+    "MaxRetryError", "NewConnectionError", "ProtocolError", "RemoteDisconnected",
+    "ConnectError", "ReadError", "RemoteProtocolError", "PoolTimeout", "WriteError",
+}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures a retry may fix: a tracking or Prefect server that is
+    restarting or unreachable for a moment. User errors are never transient."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, EmbedlabError):
+            return False
+        if isinstance(cur, (ConnectionError, TimeoutError)):
+            return True
+        if type(cur).__name__ in _TRANSIENT_NAMES:
+            return True
+        # MLflow wraps every transport failure as "API request to <url> failed ...".
+        if type(cur).__name__ == "MlflowException" and str(cur).startswith("API request to"):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def record_failure(exc: BaseException) -> None:
+    path = os.environ.get(ERROR_FILE_ENV)
+    if not path:
+        return
+    from embedlab.io import write_json
+
+    message = str(exc) if isinstance(exc, EmbedlabError) else f"{type(exc).__name__}: {exc}"
+    try:
+        write_json(Path(path), {"type": type(exc).__name__, "message": message,
+                                "transient": is_transient(exc)})
+    except OSError:  # reporting must never hide the original failure
+        pass
+
+
 def run_entry(fn, *args, **kwargs) -> None:
     """Run a stage entry point: user errors become one clear message and exit 2."""
     try:
         fn(*args, **kwargs)
     except EmbedlabError as exc:
+        record_failure(exc)
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted: previous outputs are left as they were", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        record_failure(exc)
+        raise
