@@ -186,7 +186,9 @@ def main() -> None:
     try:
         app()
     except EmbedlabError as exc:
-        _fail(str(exc))
+        # Outside the Typer app a typer.Exit would surface as a traceback.
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
