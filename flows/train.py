@@ -64,18 +64,38 @@ def cell_task(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_uri
 @task(name="tfidf-baseline", cache_policy=None)
 def baseline_task(inputs: TrainInputs, tracking_uri: str, experiment_id: str,
                   parent_run_id: str, out_dir: str) -> dict:
+    """The TF-IDF reference row; reused, like a cell, when data and code are unchanged."""
     import numpy as np
     from mlflow import MlflowClient
 
-    res = tfidf_baseline(inputs)
-    prob = res.pop("test_prob")
-    np.savez_compressed(Path(out_dir) / "tfidf_logreg.npz", test_prob=prob)
+    from embedlab.training import find_run
+
     client = MlflowClient(tracking_uri, tracking_uri)
+    fp = hashlib.sha256(json.dumps({"baseline": "tfidf_logreg", "data": inputs.data_digest,
+                                    "code": inputs.code_digest}).encode()).hexdigest()[:24]
+    done = find_run(client, experiment_id, fp, ("FINISHED",))
+    if done:
+        run = done[0]
+        client.download_artifacts(run.info.run_id, "tfidf_logreg.npz", out_dir)
+        return {"cell": "tfidf_logreg", "status": "reused", "run_id": run.info.run_id,
+                **run.data.metrics}
+    for stale in find_run(client, experiment_id, fp, ("RUNNING", "FAILED", "KILLED")):
+        client.delete_run(stale.info.run_id)
     run = client.create_run(experiment_id, run_name="baseline/tfidf_logreg", tags={
-        "mlflow.parentRunId": parent_run_id, KIND_TAG: "baseline"})
-    for k, v in res.items():
-        if isinstance(v, float):
-            client.log_metric(run.info.run_id, k, v)
+        "mlflow.parentRunId": parent_run_id, KIND_TAG: "baseline", FINGERPRINT_TAG: fp})
+    try:
+        res = tfidf_baseline(inputs)
+        prob = res.pop("test_prob")
+        path = Path(out_dir) / "tfidf_logreg.npz"
+        np.savez_compressed(path, test_prob=prob)
+        for k, v in res.items():
+            if isinstance(v, float):
+                client.log_metric(run.info.run_id, k, v)
+        client.log_artifact(run.info.run_id, str(path))
+    except BaseException as exc:
+        client.set_tag(run.info.run_id, "error", f"{type(exc).__name__}: {exc}"[:4000])
+        client.set_terminated(run.info.run_id, "FAILED")
+        raise
     client.set_terminated(run.info.run_id, "FINISHED")
     return {**res, "run_id": run.info.run_id}
 
@@ -126,6 +146,11 @@ def train_flow(params_path: str = "params.yaml") -> dict:
             except Exception as exc:  # recorded in MLflow by train_cell; reported below
                 failed.append((cell.name, f"{type(exc).__name__}: {exc}"))
         base = baseline.result() if baseline else None
+        # Reused cells stay under the grid run that trained them; this list ties
+        # every cell of this grid to its run.
+        client.log_dict(parent, {
+            "cells": [{"cell": r["cell"], "run_id": r["run_id"], "status": r["status"]} for r in results],
+            "failed": [{"cell": n, "error": e} for n, e in failed]}, "cells.json")
         if failed:
             client.set_terminated(parent, "FAILED")
             lines = "\n".join(f"  {n}: {e}" for n, e in failed)
@@ -139,12 +164,17 @@ def train_flow(params_path: str = "params.yaml") -> dict:
     return {"cells": len(results), "failed": 0}
 
 
+def run_grid(params_path: str = "params.yaml") -> dict:
+    """The train flow on the task runner that ``params.yaml: runner`` names."""
+    stage = load_train(params_path)  # fail fast on bad params, before Prefect starts
+    return train_flow.with_options(task_runner=make_task_runner(stage.runner))(params_path)
+
+
 def main() -> None:
     from flows._entry import parse_args
 
     args = parse_args(__doc__)
-    load_train(args.params)
-    train_flow(str(args.params))
+    run_grid(str(args.params))
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ killed half-way resumes where it stopped and never duplicates a run.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import os
 import shutil
 import time
 import traceback
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +26,20 @@ from embedlab.config import GridParams, TrainParams, W2V_STRATEGIES
 FINGERPRINT_TAG = "embedlab.fingerprint"
 CELL_TAG = "embedlab.cell"
 KIND_TAG = "embedlab.kind"
+
+# Test hook (documented in docs/grid.md): comma-separated cell-name patterns
+# (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
+# created, so tests and users can rehearse a crash and the resume that follows.
+FAIL_CELLS_ENV = "EMBEDLAB_FAIL_CELLS"
+
+# Words whose neighbourhoods show what fine-tuning does to Word2Vec geometry:
+# co-occurrence puts antonyms close ("good"/"bad" share contexts); a sentiment
+# loss should push them apart. Words missing from a vocabulary are skipped.
+PROBE_WORDS = ("good", "bad", "great", "terrible", "delicious", "awful", "love", "hate",
+               "best", "worst", "not", "disappointed")
+ANTONYM_PAIRS = (("good", "bad"), ("great", "terrible"), ("love", "hate"), ("best", "worst"),
+                 ("delicious", "awful"))
+PROBE_NEIGHBOURS = 8
 
 
 @dataclass(frozen=True)
@@ -132,16 +149,6 @@ def _log_metrics(client, run_id: str, values: dict[str, float], step: int = 0) -
         client.log_batch(run_id, metrics=ms[i:i + 900])
 
 
-def _log_dataset(client, run_id: str, prepared_dir: Path) -> None:
-    """Record which prepared data the run trained on (MLflow dataset with digest)."""
-    from mlflow.entities import DatasetInput, InputTag
-
-    from embedlab.lineage import dataset_for_mlflow
-
-    ds = dataset_for_mlflow(prepared_dir)._to_mlflow_entity()
-    client.log_inputs(run_id, datasets=[DatasetInput(ds, [InputTag("mlflow.data.context", "training")])])
-
-
 # --------------------------------------------------------------------- training
 def _dataset(x, y, batch_size: int, shuffle_seed: int | None):
     import tensorflow as tf
@@ -195,18 +202,19 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch=None
         # Phase 1: the Word2Vec table frozen while the rest of the network settles;
         # phase 2: fine-tune everything at a lower learning rate.
         k = min(params.unfreeze_after, params.epochs)
-        h1 = model.fit(train_ds, validation_data=val_ds, epochs=k, verbose=0,
+        h1 = model.fit(train_ds, validation_data=val_ds, epochs=k, verbose=0, shuffle=False,
                        class_weight=cw, callbacks=[EpochLogger()])
         history = {key: list(v) for key, v in h1.history.items()}
         if params.epochs > k:
             model.get_layer("embedding").trainable = True
             compile_model(model, params.learning_rate * params.unfreeze_lr_factor)
             h2 = model.fit(train_ds, validation_data=val_ds, epochs=params.epochs, initial_epoch=k,
-                           verbose=0, class_weight=cw, callbacks=[stopper(), EpochLogger()])
+                           verbose=0, shuffle=False, class_weight=cw, callbacks=[stopper(), EpochLogger()])
             for key, v in h2.history.items():
                 history.setdefault(key, []).extend(v)
     else:
-        h = model.fit(train_ds, validation_data=val_ds, epochs=params.epochs, verbose=0,
+        # shuffle=False: the tf.data pipeline shuffles (per seed); Keras' flag would be ignored.
+        h = model.fit(train_ds, validation_data=val_ds, epochs=params.epochs, verbose=0, shuffle=False,
                       class_weight=cw, callbacks=[stopper(), EpochLogger()])
         history = {key: list(v) for key, v in h.history.items()}
     seconds = time.perf_counter() - t0
@@ -223,18 +231,157 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch=None
     }
 
 
+def _table_prefix(name: str) -> str:
+    return "drift" if name == "embedding" else f"drift_{name.removeprefix('embedding_')}"
+
+
 def drift_summary(initial: dict[str, np.ndarray], final: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Per-row L2 change of each trainable table (row 0, padding, excluded)."""
     metrics, rows = {}, {}
     for name, before in initial.items():
         after = final[name]
-        change = np.linalg.norm(after[1:] - before[1:], axis=1)
+        change = np.linalg.norm(after[1:].astype(np.float64) - before[1:], axis=1)
         rows[name] = change
-        prefix = "drift" if name == "embedding" else f"drift_{name.removeprefix('embedding_')}"
-        metrics[f"{prefix}_mean"] = float(change.mean())
-        metrics[f"{prefix}_max"] = float(change.max()) if len(change) else 0.0
-        metrics[f"{prefix}_share_moved"] = float((change > 1e-7).mean())
+        prefix = _table_prefix(name)
+        empty = len(change) == 0
+        metrics[f"{prefix}_mean"] = float(change.mean()) if not empty else 0.0
+        metrics[f"{prefix}_p50"] = float(np.percentile(change, 50)) if not empty else 0.0
+        metrics[f"{prefix}_p90"] = float(np.percentile(change, 90)) if not empty else 0.0
+        metrics[f"{prefix}_max"] = float(change.max()) if not empty else 0.0
+        metrics[f"{prefix}_share_moved"] = float((change > 1e-7).mean()) if not empty else 0.0
     return metrics, rows
+
+
+def _unit_rows(table: np.ndarray) -> np.ndarray:
+    t = table.astype(np.float64)
+    norms = np.linalg.norm(t, axis=1, keepdims=True)
+    return t / np.where(norms > 0, norms, 1.0)
+
+
+def _neighbours(unit: np.ndarray, i: int, tokens: list[str], k: int) -> list[tuple[str, float]]:
+    sims = unit @ unit[i]
+    sims[:2] = -np.inf      # padding and OOV rows are not words
+    sims[i] = -np.inf
+    top = np.argsort(-sims)[:k]
+    return [(tokens[j], round(float(sims[j]), 4)) for j in top]
+
+
+def probe_report(initial: dict[str, np.ndarray], final: dict[str, np.ndarray], tokens: list[str],
+                 words=PROBE_WORDS, pairs=ANTONYM_PAIRS, k: int = PROBE_NEIGHBOURS) -> tuple[dict, dict]:
+    """How training moved chosen words: nearest neighbours and antonym cosines,
+    before vs after, per trainable table. Returns (metrics, JSON-able report)."""
+    index = {w: i for i, w in enumerate(tokens)}
+    metrics: dict[str, float] = {}
+    report: dict = {}
+    for name, before in initial.items():
+        after = final[name]
+        ub, ua = _unit_rows(before), _unit_rows(after)
+        entry: dict = {"neighbours": {}, "antonyms": {}, "k": k}
+        overlaps = []
+        for w in words:
+            i = index.get(w)
+            if i is None or i < 2:
+                continue
+            nb, na = _neighbours(ub, i, tokens, k), _neighbours(ua, i, tokens, k)
+            overlap = len({t for t, _ in nb} & {t for t, _ in na}) / max(k, 1)
+            overlaps.append(overlap)
+            entry["neighbours"][w] = {"before": nb, "after": na, "overlap": overlap,
+                                      "self_cosine": round(float(ub[i] @ ua[i]), 4)}
+        changes = []
+        for a, b in pairs:
+            if a in index and b in index:
+                cb = float(ub[index[a]] @ ub[index[b]])
+                ca = float(ua[index[a]] @ ua[index[b]])
+                changes.append(ca - cb)
+                entry["antonyms"][f"{a}/{b}"] = {"before": round(cb, 4), "after": round(ca, 4),
+                                                 "change": round(ca - cb, 4)}
+        prefix = _table_prefix(name)
+        if overlaps:
+            metrics[f"{prefix}_probe_overlap"] = float(np.mean(overlaps))
+        if changes:
+            metrics[f"{prefix}_antonym_cos_change"] = float(np.mean(changes))
+        report[name] = entry
+    return metrics, report
+
+
+# ------------------------------------------------------------------------ plots
+def _figure(width: float, height: float):
+    # The object API, not pyplot: pyplot's global state is not thread-safe, and
+    # cells may train in threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plot_learning_curves(history: dict[str, list[float]], title: str, path: Path) -> None:
+    fig = _figure(9, 3.5)
+    best = int(np.argmin(history["val_loss"])) if history.get("val_loss") else None
+    for ax, key in zip(fig.subplots(1, 2), ("loss", "accuracy")):
+        for split, style in (("", "-"), ("val_", "--")):
+            values = history.get(f"{split}{key}")
+            if values:
+                ax.plot(range(1, len(values) + 1), values, style, marker="o",
+                        label="validation" if split else "train")
+        if best is not None:
+            ax.axvline(best + 1, color="grey", lw=0.8, ls=":", label="best (restored)")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def plot_confusion(y: np.ndarray, prob: np.ndarray, title: str, path: Path) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    cm = confusion_matrix(y, (prob >= 0.5).astype(int), labels=[0, 1])
+    fig = _figure(4, 3.6)
+    ax = fig.subplots()
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center",
+                color="white" if v > cm.max() / 2 else "black")
+    ax.set_xticks([0, 1], ["negative", "positive"])
+    ax.set_yticks([0, 1], ["negative", "positive"])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def _log_datasets(client, run_id: str, inputs: TrainInputs) -> None:
+    """The splits as MLflow dataset inputs (source path + the data digest)."""
+    import mlflow.data
+    from mlflow.entities import DatasetInput, InputTag
+    from embedlab.prepare import read_split
+
+    entities = []
+    for split in ("train", "val", "test"):
+        path = getattr(inputs, split)
+        x, y = read_split(path)
+        with warnings.catch_warnings():
+            # MLflow registers the local-file source type twice and says so.
+            warnings.filterwarnings("ignore", message="The specified dataset source can be")
+            ds = mlflow.data.from_numpy(x, targets=y, source=str(Path(path).resolve()),
+                                        name=f"prepared-{split}", digest=inputs.data_digest)
+        entities.append(DatasetInput(ds._to_mlflow_entity(),
+                                     tags=[InputTag("mlflow.data.context", split)]))
+    client.log_inputs(run_id, datasets=entities)
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the ``EMBEDLAB_FAIL_CELLS`` test hook."""
+
+
+def check_injected_failure(cell: Cell) -> None:
+    patterns = [p.strip() for p in os.environ.get(FAIL_CELLS_ENV, "").split(",") if p.strip()]
+    if any(fnmatch.fnmatchcase(cell.name, p) for p in patterns):
+        raise InjectedFailure(f"{cell.name}: failed on purpose ({FAIL_CELLS_ENV}={os.environ[FAIL_CELLS_ENV]!r})")
 
 
 def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_uri: str,
@@ -266,7 +413,11 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
     run_id = run.info.run_id
     try:
         _log_params(client, run_id, cell, params, fp)
-        _log_dataset(client, run_id, Path(inputs.train).parent)
+        check_injected_failure(cell)
+        try:
+            _log_datasets(client, run_id, inputs)
+        except Exception as exc:  # lineage is a nicety; never lose a cell over it
+            client.set_tag(run_id, "dataset_logging_error", f"{type(exc).__name__}: {exc}"[:500])
 
         def on_epoch(epoch: int, logs: dict) -> None:
             _log_metrics(client, run_id, {
@@ -281,12 +432,22 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
         summary = {**val, **test, **res["counts"], "epochs_run": res["epochs_run"],
                    "best_epoch": int(np.argmin(val_loss)) if val_loss else 0,
                    "train_seconds": res["seconds"], "examples_per_second": res["examples_per_second"]}
+        # Drift only for tables that started as Word2Vec and were trainable at the
+        # end (w2v_unfreeze's table counts once unfrozen).
+        from embedlab.models import tables_for
+
+        w2v_tables = {s.name for s in tables_for(cell.strategy) if s.init == "w2v"}
         trainable = {n: t for n, t in res["initial_tables"].items()
-                     if res["model"].get_layer(n).trainable}
-        drift_rows = {}
-        if cell.variant and trainable:
+                     if n in w2v_tables and res["model"].get_layer(n).trainable}
+        drift_rows, probes = {}, None
+        if trainable:
             drift, drift_rows = drift_summary(trainable, res["final_tables"])
+            from embedlab.prepare import read_vocab
+
+            probe_metrics, probes = probe_report(trainable, res["final_tables"],
+                                                 read_vocab(inputs.vocab)["tokens"])
             summary.update(drift)
+            summary.update(probe_metrics)
         _log_metrics(client, run_id, summary)
 
         if cell_dir.exists():
@@ -297,7 +458,19 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
                             test_prob=res["test_prob"], y_val=res["y_val"], y_test=res["y_test"],
                             **{f"drift_{k}": v for k, v in drift_rows.items()})
         (cell_dir / "history.json").write_text(json.dumps(res["history"]))
-        for name in ("model.keras", "predictions.npz", "history.json"):
+        plot_learning_curves(res["history"], cell.name, cell_dir / "learning_curves.png")
+        plot_confusion(res["y_test"], res["test_prob"], f"{cell.name} (test)",
+                       cell_dir / "confusion_matrix.png")
+        artifacts = ["model.keras", "predictions.npz", "history.json", "learning_curves.png",
+                     "confusion_matrix.png"]
+        if probes is not None:
+            hist = {n: dict(zip(("counts", "edges"), (c.tolist(), e.tolist())))
+                    for n, (c, e) in ((n, np.histogram(r, bins=20)) for n, r in drift_rows.items())}
+            (cell_dir / "drift.json").write_text(json.dumps({
+                "per_row_change_histogram": hist, "probes": probes,
+                "metrics": {k: v for k, v in summary.items() if k.startswith("drift")}}, indent=2))
+            artifacts.append("drift.json")
+        for name in artifacts:
             client.log_artifact(run_id, str(cell_dir / name))
         client.set_terminated(run_id, "FINISHED")
         return {"cell": cell.name, "run_id": run_id, "status": "trained", **summary}
