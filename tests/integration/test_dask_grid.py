@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from _realservers import BIN
+from tests.integration._realservers import BIN
 from conftest import make_project, stage_env
 
 TINY_DASK = """

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tinydata import write_tiny_project
+from tests.tinydata import write_tiny_project
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "grid.md"

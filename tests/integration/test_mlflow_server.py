@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from _realservers import BIN, free_port, http_ok, process, wait_until
+from tests.integration._realservers import BIN, free_port, http_ok, process, wait_until
 from conftest import make_project, stage_env
 
 TINY = """

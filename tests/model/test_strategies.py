@@ -12,7 +12,7 @@ from embedlab.config import TrainParams
 from embedlab.models import ARCHITECTURES, STRATEGIES, build_model, embedding_tables, tables_for
 from embedlab.prepare import read_split, read_vocab
 from embedlab.training import Cell, TrainInputs, fit_cell
-from tinydata import MAX_LEN, write_tiny_project
+from tests.tinydata import MAX_LEN, write_tiny_project
 
 pytest.importorskip("tensorflow")
 
