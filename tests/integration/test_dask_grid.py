@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from tests.integration._realservers import BIN
-from conftest import make_project, stage_env
+from tests.conftest import make_project, stage_env
 
 TINY_DASK = """
 data: {sample: 300}

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.integration._realservers import BIN, free_port, http_ok, process, wait_until
-from conftest import make_project, stage_env
+from tests.conftest import make_project, stage_env
 
 TINY = """
 data: {sample: 300}
