@@ -12,7 +12,7 @@ import pandas as pd
 
 from embedlab.config import EmbeddingsParams, VocabParams, Word2VecVariant
 from embedlab.embeddings import EmbeddingsLayout, run_variant
-from embedlab.prepare import PreparedLayout, build_vocab, write_split
+from embedlab.prepare import PreparedLayout, build_vocab, read_split, write_split
 from embedlab_serving.text import OOV_ID, PAD_ID, TOKENIZER_VERSION
 
 POSITIVE = ["good", "great", "love", "delicious", "best", "tasty"]
@@ -58,13 +58,10 @@ def write_tiny_project(root: Path, n_train: int = 160, n_val: int = 40, n_test: 
 
     emb = EmbeddingsLayout(root / "embeddings", root / "reports")
     emb.root.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for toks in parts["train"]["tokens"]:
-        for t in toks:
-            counts[t] = counts.get(t, 0) + 1
+    split_ids = {name: read_split(layout.split(name))[0] for name in parts}
     params = EmbeddingsParams(workers=1, variants={
         v: Word2VecVariant(sg=int(v == "sg"), vector_size=vector_size, window=3, epochs=5,
                            min_count=1, seed=1) for v in variants})
     for v, spec in params.variants.items():
-        run_variant(v, spec, params, layout.corpus, vocab, counts, emb, emb.root)
+        run_variant(v, spec, params, layout.corpus, vocab, split_ids, emb, emb.root)
     return {"prepared": layout, "embeddings": emb, "vocab": vocab}
