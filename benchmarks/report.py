@@ -120,6 +120,8 @@ ROWS: list[Row] = [
     ("served model, single review latency", "—", "p50 ≤ 30 ms", "serving", _latency),
     ("`prepare` on 100k / 1M reviews: time, peak memory", "—", "linear; < 2 GB at 1M", "prepare_scale", _prepare),
     ("whole default `dvc repro`, clean clone", "—", "≤ 15 min", "clean_clone", _clean),
+    ("README's first command in a clean clone (venv from the lock + `dvc repro`)", "—", "≤ 15 min (repro part)",
+     "clean_clone_bootstrap", _clean),
 ]
 
 

@@ -80,3 +80,13 @@ def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None =
 def http_ok(url: str) -> bool:
     with urllib.request.urlopen(url, timeout=5) as resp:
         return resp.status == 200
+
+
+# A tiny pipeline for the real-server tests: minutes, not hours, on 2 cores.
+TINY = """
+data: {sample: 300}
+embeddings: {variants: {cbow: {vector_size: 16, epochs: 2, min_count: 1, seed: 1}}}
+train: {epochs: 1, batch_size: 32, units: 8, embedding_dim: 16}
+grid: {strategies: [learned, w2v_frozen], architectures: [lstm], seeds: [1], variant: cbow, baseline: true}
+evaluate: {min_behaviour_pass_rate: 0.0}  # a 1-epoch model on 300 reviews is near-constant
+"""

@@ -10,16 +10,8 @@ import time
 
 import pytest
 
-from tests.integration._realservers import BIN, free_port, http_ok, process, wait_until
+from tests.integration._realservers import TINY, BIN, free_port, http_ok, process, wait_until
 from tests.conftest import make_project, stage_env
-
-TINY = """
-data: {sample: 300}
-embeddings: {variants: {cbow: {vector_size: 16, epochs: 2, min_count: 1, seed: 1}}}
-train: {epochs: 1, batch_size: 32, units: 8, embedding_dim: 16}
-grid: {strategies: [learned, w2v_frozen], architectures: [lstm], seeds: [1], variant: cbow, baseline: true}
-evaluate: {min_behaviour_pass_rate: 0.0}  # a 1-epoch model on 300 reviews is near-constant
-"""
 
 
 @pytest.mark.slow
