@@ -119,9 +119,11 @@ ROWS: list[Row] = [
     ("pyfunc batch inference, champion", "—", "≥ 5,000 reviews/s (meanpool/CNN)", "serving", _pyfunc),
     ("served model, single review latency", "—", "p50 ≤ 30 ms", "serving", _latency),
     ("`prepare` on 100k / 1M reviews: time, peak memory", "—", "linear; < 2 GB at 1M", "prepare_scale", _prepare),
-    ("whole default `dvc repro`, clean clone", "—", "≤ 15 min", "clean_clone", _clean),
-    ("README's first command in a clean clone (venv from the lock + `dvc repro`)", "—", "≤ 15 min (repro part)",
-     "clean_clone_bootstrap", _clean),
+    # The stricter form of "whole default dvc repro from a clean clone": the clock
+    # also runs while the venv is created (`python -m benchmarks.clean_clone`
+    # alone times `dvc repro` with this venv).
+    ("whole default `dvc repro` from a clean clone, via the README's first command (venv included)",
+     "—", "≤ 15 min", "clean_clone_bootstrap", _clean),
 ]
 
 
