@@ -185,7 +185,7 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
         pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
                                   aggfunc="mean")
         parts += ["## Strategy × architecture (test accuracy, mean over seeds)", "",
-                  pivot.to_markdown(floatfmt=".3f") if _has_tabulate() else pivot.to_string(), "",
+                  pivot.to_markdown(floatfmt=".3f"), "",
                   f"![heatmap](plots/{PLOTS['heatmap'][0]})", ""]
     parts += ["## Champion and registry", "",
               f"Best cell on validation: **{cell}** (test accuracy {champion['test_accuracy']:.3f}, "
@@ -200,18 +200,10 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
     parts += ["", "## Every cell", "",
               table[["strategy", "architecture", "seed", "best_val_accuracy", "test_accuracy",
                      "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
-              .to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else table.to_string(), ""]
+              .to_markdown(index=False, floatfmt=".3f"), ""]
     text = "\n".join(parts)
     io.write_text(path, text)
     return text
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-        return True
-    except ImportError:
-        return False
 
 
 def load_train_report(path: Path = REPORTS / "train.json") -> dict:
