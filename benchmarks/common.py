@@ -36,12 +36,12 @@ def machine() -> dict:
 
 def save(name: str, figures: dict, command: str) -> Path:
     """Write benchmarks/results/<name>.json atomically and print the figures."""
-    from embedlab import io
+    from embedlab import fileio
 
     payload = {"benchmark": name, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "command": command, "machine": machine(), "figures": figures}
     path = RESULTS / f"{name}.json"
-    io.write_json(path, payload)
+    fileio.write_json(path, payload)
     print(json.dumps(figures, indent=2))
     print(f"-> {path.relative_to(ROOT)}")
     return path

@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--max-len", type=int, default=300)
     args = ap.parse_args()
 
-    from embedlab.scaffold import new_project, stage_env
+    from harness.scaffold import new_project, stage_env
 
     csv = fetch_csv()
     overrides = {

@@ -173,9 +173,9 @@ def main() -> None:
         figs = {k: v for k, v in res.get("figures", {}).items() if k != "grid_csv"}
         lines += [f"### {res.get('benchmark', path.stem)}", "", f"`{res.get('command')}` on {res.get('date')}", "",
                   "```json", json.dumps(figs, indent=2)[:4000], "```", ""]
-    from embedlab import io
+    from embedlab import fileio
 
-    io.write_text(DOC, "\n".join(lines))
+    fileio.write_text(DOC, "\n".join(lines))
     print(f"wrote {DOC.relative_to(ROOT)}")
 
 

@@ -57,7 +57,7 @@ def _pct(values: list[float], q: float) -> float:
 def run(model_uri: str, n_reviews: int, n_requests: int, repeats: int) -> dict:
     from embedlab import tracking
     from embedlab.runtime import configure_env
-    from embedlab.serve import invoke, model_server
+    from harness.serve import invoke, model_server
 
     configure_env()
     uri, _ = tracking.setup()
@@ -126,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    from embedlab import io
+    from embedlab import fileio
 
     result = run(args.model_uri, args.reviews, args.requests, args.repeats)
-    io.write_json(args.out, result)
+    fileio.write_json(args.out, result)
     p, s = result["pyfunc"], result["served"]
     print(f"pyfunc batch: {p['reviews_per_second']:.0f} reviews/s ({p['batch_size']} reviews in "
           f"{p['batch_seconds_best']:.3f} s); served single review: p50 {s['latency_ms_p50']:.1f} ms, "

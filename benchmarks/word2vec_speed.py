@@ -81,7 +81,7 @@ def save(figures: dict, command: str) -> Path:
 
         return common_save("word2vec_speed", figures, command)
     except ImportError:
-        from embedlab import io
+        from embedlab import fileio
 
         payload = {"benchmark": "word2vec_speed",
                    "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -90,7 +90,7 @@ def save(figures: dict, command: str) -> Path:
                                "platform": platform.platform()},
                    "figures": figures}
         path = RESULTS / "word2vec_speed.json"
-        io.write_json(path, payload)
+        fileio.write_json(path, payload)
         print(json.dumps(figures, indent=2))
         print(f"-> {path}")
         return path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from embedlab import io
+from embedlab import fileio
 from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
 from embedlab.embeddings import (DETERMINISTIC_HASH_SEED, EmbeddingsLayout, build_corpus,
                                  hash_seed_fixed, log_to_mlflow, preflight, run_variant)
@@ -64,7 +64,7 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
                     "pythonhashseed": os.environ.get("PYTHONHASHSEED", "random"),
                     "corpus": {}, "variants": {}}
     probe_results: dict = {}
-    with io.atomic_dir(layout.root) as tmp:
+    with fileio.atomic_dir(layout.root) as tmp:
         corpus = None
         if any(not v.external for v in params.variants.values()):
             # Written once (LineSentence format) inside the scratch folder, removed
@@ -86,8 +86,8 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
                 if a["cosine"] is not None:
                     print(f"  cos({a['a']}, {a['b']}) = {a['cosine']:.3f}")
         (tmp / "_corpus.txt").unlink(missing_ok=True)
-    io.write_json(layout.coverage, report)
-    io.write_json(layout.probes, probe_results)
+    fileio.write_json(layout.coverage, report)
+    fileio.write_json(layout.probes, probe_results)
     if params.track:
         run_id = log_to_mlflow(report, probe_results, params, KIND_TAG)
         print(f"MLflow run 'embeddings': {run_id}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from embedlab import io, tracking
+from embedlab import fileio, tracking
 from embedlab.config import EvaluateParams, load_evaluate
 from embedlab.errors import EmbedlabError
 from embedlab.evaluate import (PLOTS, REPORTS, TEST_METRICS, cell_slug, grid_table,
@@ -34,7 +34,7 @@ def report_task() -> dict:
 
     train = load_train_report()
     table = grid_table(train)
-    io.write_text(REPORTS / "grid.csv", table.to_csv(index=False))
+    fileio.write_text(REPORTS / "grid.csv", table.to_csv(index=False))
     outputs = load_cell_outputs(table, MODELS)
     if outputs.missing_history:
         # Cells reused from an earlier grid may lack history.json: read their
@@ -142,7 +142,7 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
     metrics["registry"] = {"version": int(decision["version"]), "promoted": decision["promoted"],
                            "challenger_test_accuracy": round(decision["challenger_accuracy"], 5),
                            "challenger_behaviour_pass_rate": decision["challenger_behaviour"]["pass_rate"]}
-    io.write_json(REPORTS / "metrics.json", metrics)
+    fileio.write_json(REPORTS / "metrics.json", metrics)
     data_report = PreparedLayout().report
     text = write_report(REPORTS / "report.md", table, champ, train.get("baseline"), decision,
                         json.loads(data_report.read_text()) if data_report.exists() else None,

@@ -31,7 +31,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from embedlab import io
+from embedlab import fileio
 from embedlab.config import load_prepare, load_schedule
 from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.runtime import ERROR_FILE_ENV, configure_env, run_entry
@@ -229,7 +229,7 @@ def retrain(project: str = ".", retry_delay_seconds: float = 15.0) -> dict:
     if error:
         raise StageFailed(error)
     if fingerprint is not None:
-        io.write_json(root / STATE_FILE, {"source": data.source, "source_fingerprint": fingerprint})
+        fileio.write_json(root / STATE_FILE, {"source": data.source, "source_fingerprint": fingerprint})
     registry = None
     metrics_path = root / "reports" / "metrics.json"
     if metrics_path.exists():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prefect import flow, task, unmapped
 
-from embedlab import io, tracking
+from embedlab import fileio, tracking
 from embedlab.config import TrainParams, TrainStageParams, load_train
 from embedlab.embeddings import EmbeddingsLayout
 from embedlab.errors import EmbedlabError
@@ -49,8 +49,8 @@ def build_inputs(cells: list[Cell]) -> TrainInputs:
     return TrainInputs(
         train=str(prepared.split("train")), val=str(prepared.split("val")),
         test=str(prepared.split("test")), vocab=str(prepared.vocab), matrices=matrices,
-        data_digest=io.file_digest(*(prepared.split(s) for s in ("train", "val", "test")), prepared.vocab)[:16],
-        matrix_digests={v: io.file_digest(p)[:16] for v, p in matrices.items()},
+        data_digest=fileio.file_digest(*(prepared.split(s) for s in ("train", "val", "test")), prepared.vocab)[:16],
+        matrix_digests={v: fileio.file_digest(p)[:16] for v, p in matrices.items()},
         code_digest=code_digest())
 
 
@@ -132,7 +132,7 @@ def train_flow(params_path: str = "params.yaml") -> dict:
     parent = parent_run(client, experiment_id, stage, inputs)
     print(f"grid: {len(cells)} cells -> MLflow {uri} (parent run {parent})")
 
-    with io.atomic_dir(MODELS) as tmp:
+    with fileio.atomic_dir(MODELS) as tmp:
         futures = cell_task.map(cells, unmapped(stage.train), unmapped(inputs), unmapped(uri),
                                 unmapped(experiment_id), unmapped(parent), unmapped(str(tmp)))
         baseline = (baseline_task.submit(inputs, uri, experiment_id, parent, str(tmp))
@@ -159,7 +159,7 @@ def train_flow(params_path: str = "params.yaml") -> dict:
                                 "again to retry only these.")
         summary = {"parent_run_id": parent, "tracking_uri": uri, "experiment_id": experiment_id,
                    "data_digest": inputs.data_digest, "cells": results, "baseline": base}
-    io.write_json(REPORT, summary)
+    fileio.write_json(REPORT, summary)
     client.set_terminated(parent, "FINISHED")
     return {"cells": len(results), "failed": 0}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from embedlab.scaffold import new_project
-from embedlab.scaffold import stage_env as _stage_env
+from harness.scaffold import new_project
+from harness.scaffold import stage_env as _stage_env
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -58,9 +58,9 @@ def predict(
               "Run `python3.11 dev.py repro` first, or pass --model-uri.")
     out = pd.concat([batch.reset_index(drop=True), model.predict(batch)], axis=1)
     if output:
-        from embedlab import io
+        from embedlab import fileio
 
-        io.write_text(output, out.to_csv(index=False))
+        fileio.write_text(output, out.to_csv(index=False))
         typer.echo(f"wrote {len(out)} predictions to {output}")
         return
     from rich.console import Console
@@ -146,8 +146,8 @@ def explain(
 ) -> None:
     """Walk through what backprop does to an Embedding and what Word2Vec adds, every claim checked."""
     configure_env()
-    from embedlab.explain import explain as run_explain
-    from embedlab.explain_view import render
+    from embedlab.teach.explain import explain as run_explain
+    from embedlab.teach.view import render
 
     result = run_explain()
     if as_json:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import io
+from embedlab import fileio
 from embedlab.errors import EmbedlabError
 
 REPORTS = Path("reports")
@@ -92,7 +92,7 @@ def plot_accuracy(table: pd.DataFrame, baseline: dict | None, path: Path) -> Non
     if baseline:
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
+    with fileio.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
 
@@ -202,7 +202,7 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
                      "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
               .to_markdown(index=False, floatfmt=".3f"), ""]
     text = "\n".join(parts)
-    io.write_text(path, text)
+    fileio.write_text(path, text)
     return text
 
 

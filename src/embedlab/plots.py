@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import io
+from embedlab import fileio
 
 
 def _plt():
@@ -28,7 +28,7 @@ def _plt():
 def _save(fig, path: Path) -> None:
     plt = _plt()
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
+    with fileio.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embedlab import io
+from embedlab import fileio
 from embedlab.config import PrepareParams, VocabParams
 from embedlab.data import Ingest
 from embedlab.errors import DataError
@@ -364,7 +364,7 @@ def plot_lengths(path: Path, lengths: dict[str, np.ndarray], max_len: int, trunc
     ax.set_title("Review lengths per split")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
+    with fileio.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
 
@@ -429,7 +429,7 @@ def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
 
         # Pass 3: encode and write each split, and the Word2Vec corpus.
         stats = {name: {"oov": 0, "tokens": 0} for name in SPLITS}
-        with io.atomic_dir(layout.root) as tmp:
+        with fileio.atomic_dir(layout.root) as tmp:
             writers = {name: pq.ParquetWriter(tmp / f"{name}.parquet", _split_schema(max_len))
                        for name in SPLITS}
             try:
@@ -465,7 +465,7 @@ def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
                 "tokenizer": TOKENIZER_VERSION, "pad_id": PAD_ID, "oov_id": OOV_ID,
                 "max_len": max_len, "truncate": data.truncate, "tokens": vocab,
             }, ensure_ascii=False), encoding="utf-8")
-            digest = io.file_digest(*(tmp / f"{n}.parquet" for n in SPLITS), tmp / "vocab.json")
+            digest = fileio.file_digest(*(tmp / f"{n}.parquet" for n in SPLITS), tmp / "vocab.json")
             report = _report(ingest, counts, split_of, sp, split_lengths, stats, vocab, max_len,
                              data)
             notes = _notes(ingest)
@@ -475,9 +475,9 @@ def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
                 "label_values": dict(sorted(ingest.label_values.items(),
                                             key=lambda kv: -kv[1])[:50]),
                 "notes": notes, "report": report,
-            }, indent=2, ensure_ascii=False, default=io._jsonable), encoding="utf-8")
+            }, indent=2, ensure_ascii=False, default=fileio._jsonable), encoding="utf-8")
     plot_lengths(layout.lengths_plot, split_lengths, max_len, data.truncate)
-    io.write_json(layout.report, report)
+    fileio.write_json(layout.report, report)
     return {**report, "notes": notes}
 
 

@@ -67,7 +67,7 @@ def record_failure(exc: BaseException) -> None:
     path = os.environ.get(ERROR_FILE_ENV)
     if not path:
         return
-    from embedlab.io import write_json
+    from embedlab.fileio import write_json
 
     message = str(exc) if isinstance(exc, EmbedlabError) else f"{type(exc).__name__}: {exc}"
     try:

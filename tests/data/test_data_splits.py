@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from tests.data.datafiles import MCAULEY, mcauley_rows, write_jsonl
 
-from embedlab import io
+from embedlab import fileio
 from embedlab.errors import DataError
 from embedlab.prepare import SPLITS, assign_splits, encode_batch
 from embedlab_serving.text import encode, tokenize
@@ -94,12 +94,12 @@ def test_same_seed_same_bytes_other_seed_other_split(run_prepare, tmp_path):
     write_jsonl(run_prepare.root / "r.jsonl", mcauley_rows(90))
     files = lambda: [run_prepare.layout.split(s) for s in SPLITS] + [run_prepare.layout.vocab]  # noqa: E731
     run_prepare(source="r.jsonl", **MCAULEY)
-    first = io.file_digest(*files())
+    first = fileio.file_digest(*files())
     run_prepare(source="r.jsonl", **MCAULEY)
-    assert io.file_digest(*files()) == first
+    assert fileio.file_digest(*files()) == first
     run_prepare(source="r.jsonl", split={"train": 0.8, "val": 0.1, "test": 0.1, "seed": 43},
                 **MCAULEY)
-    assert io.file_digest(*files()) != first
+    assert fileio.file_digest(*files()) != first
 
 
 @pytest.mark.parametrize("truncate", ["pre", "post"])

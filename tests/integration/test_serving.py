@@ -9,7 +9,7 @@ import urllib.error
 
 import pytest
 
-from embedlab.serve import invoke, model_server
+from harness.serve import invoke, model_server
 
 pytestmark = pytest.mark.slow
 

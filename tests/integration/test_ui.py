@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from embedlab.serve import free_port
+from harness.serve import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedlab import docs_math
+from embedlab.teach import docs_math
 from embedlab.errors import EmbedlabError
 
 ROOT = Path(__file__).resolve().parents[2]

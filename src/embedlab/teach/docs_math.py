@@ -1,8 +1,8 @@
 """Regenerate docs/embedding-math.md: the derivation, with every number computed.
 
-    python -m embedlab.docs_math            # from the project root, after `dvc repro`
+    python -m embedlab.teach.docs_math            # from the project root, after `dvc repro`
 
-Numbers come from two places: the toy walk-through (``embedlab.explain``) and,
+Numbers come from two places: the toy walk-through (``embedlab.teach.explain``) and,
 when the pipeline's outputs exist, the real grid (how far fine-tuning moved the
 Word2Vec table, by word frequency; antonym cosines and neighbours before and
 after). Without those outputs the real-grid section says to run ``dvc repro``
@@ -291,7 +291,7 @@ def _geometry(root: Path, cell_dir: Path, table_name: str, tokens: list[str]) ->
 def grid_markdown(g: dict[str, Any] | None) -> str:
     if g is None:
         return ("*No pipeline outputs found (`data/prepared/vocab.json`, `models/*/predictions.npz` "
-                "with `drift_*` arrays). Run `dvc repro` first, then `python -m embedlab.docs_math`.*")
+                "with `drift_*` arrays). Run `dvc repro` first, then `python -m embedlab.teach.docs_math`.*")
     parts = [f"Measured on this project's last `dvc repro`: {g['train_reviews']:,} training reviews, "
              f"vocabulary {g['vocab_size']:,} ids, sequences cut to {g['max_len']} tokens. “Count” is "
              "how often the classifier saw the id in the training split *after* truncation — the only "
@@ -407,8 +407,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--template", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    from embedlab import io
-    from embedlab.explain import explain
+    from embedlab import fileio
+    from embedlab.teach.explain import explain
     from embedlab.runtime import configure_env
 
     configure_env()
@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     result = explain().to_dict()
     values = build_values(args.root, result)
     text = render_template(template.read_text(encoding="utf-8"), values)
-    io.write_text(out, text)
+    fileio.write_text(out, text)
     print(f"wrote {out}")
     if values["grid"].startswith("*No pipeline outputs"):
         print(f"note: no pipeline outputs under {args.root.resolve()}: the real-grid section only says "

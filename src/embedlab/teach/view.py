@@ -1,4 +1,4 @@
-"""Rich rendering of ``embedlab.explain`` results (kept out of cli.py: that file is shared)."""
+"""Rich rendering of ``embedlab.teach.explain`` results (kept out of cli.py: that file is shared)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from embedlab.explain import VOCAB, Explanation, Step, _diff_text
+from embedlab.teach.explain import VOCAB, Explanation, Step, _diff_text
 
 
 def _fmt(x: float, integer: bool = False) -> str:
