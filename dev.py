@@ -83,22 +83,35 @@ def repro(args: list[str]) -> int:
     return _run(BIN / "dvc", "repro", *args)
 
 
-def chromium() -> None:
-    """The UI test drives Debian's Chromium (never a browser a test tool downloads)."""
-    if shutil.which("chromium") or not shutil.which("apt-get"):
+def _debian_package(package: str, present: bool, why: str) -> None:
+    """``apt-get install`` a Debian package unless it is already there (then
+    ``apt-get update`` and once more, for a machine whose package lists are stale)."""
+    if present or not shutil.which("apt-get"):
         return
-    print("installing Debian's chromium for the UI test ...", flush=True)
+    print(f"installing Debian's {package} {why} ...", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    install = [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    install = [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", package]
     if subprocess.call(install) != 0:
         subprocess.call([*sudo, "apt-get", "update", "-q"])
         subprocess.call(install)
+
+
+def chromium() -> None:
+    """The UI test drives Debian's Chromium (never a browser a test tool downloads)."""
+    _debian_package("chromium", bool(shutil.which("chromium")), "for the UI test")
+
+
+def postgresql() -> None:
+    """The team-scale tests run Debian's PostgreSQL server (harness/team.py starts it)."""
+    present = any(Path("/usr/lib/postgresql").glob("*/bin/postgres")) or bool(shutil.which("postgres"))
+    _debian_package("postgresql", present, "for the team-scale tests")
 
 
 def test(args: list[str], *, everything: bool = False) -> int:
     venv()
     if everything:
         chromium()
+        postgresql()
     marker = [] if everything else ["-m", "not slow"]
     return _run(BIN / "python", "-m", "pytest", *marker, *args)
 

@@ -68,7 +68,7 @@ def baseline_task(inputs: TrainInputs, tracking_uri: str, experiment_id: str,
     import numpy as np
     from mlflow import MlflowClient
 
-    from embedlab.training import find_run
+    from embedlab.training import find_run, retire_stale
 
     client = MlflowClient(tracking_uri, tracking_uri)
     fp = hashlib.sha256(json.dumps({"baseline": "tfidf_logreg", "data": inputs.data_digest,
@@ -79,8 +79,7 @@ def baseline_task(inputs: TrainInputs, tracking_uri: str, experiment_id: str,
         client.download_artifacts(run.info.run_id, "tfidf_logreg.npz", out_dir)
         return {"cell": "tfidf_logreg", "status": "reused", "run_id": run.info.run_id,
                 **run.data.metrics}
-    for stale in find_run(client, experiment_id, fp, ("RUNNING", "FAILED", "KILLED")):
-        client.delete_run(stale.info.run_id)
+    retire_stale(client, experiment_id, fp)
     run = client.create_run(experiment_id, run_name="baseline/tfidf_logreg", tags={
         "mlflow.parentRunId": parent_run_id, KIND_TAG: "baseline", FINGERPRINT_TAG: fp})
     try:
@@ -97,6 +96,7 @@ def baseline_task(inputs: TrainInputs, tracking_uri: str, experiment_id: str,
         client.set_terminated(run.info.run_id, "FAILED")
         raise
     client.set_terminated(run.info.run_id, "FINISHED")
+    retire_stale(client, experiment_id, fp, keep=run.info.run_id)
     return {**res, "run_id": run.info.run_id}
 
 

@@ -50,3 +50,18 @@ def setup(root: Path | None = None, experiment: str | None = None) -> tuple[str,
         if exp is None:
             raise
         return uri, exp.experiment_id
+
+
+def where_tags() -> dict[str, str]:
+    """Where a run ran: host and process, and the Dask worker's name on a cluster
+    (a team reads from it which machine trained a cell, or was lost mid-cell)."""
+    import socket
+
+    tags = {"embedlab.host": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        from distributed import get_worker
+
+        tags["embedlab.worker"] = str(get_worker().name)
+    except (ImportError, ValueError):  # not inside a Dask worker
+        pass
+    return tags

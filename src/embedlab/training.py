@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedlab import tracking
 from embedlab.config import GridParams, TrainParams, W2V_STRATEGIES
 
 FINGERPRINT_TAG = "embedlab.fingerprint"
@@ -130,6 +131,15 @@ def find_run(client, experiment_id: str, fp: str, statuses: tuple[str, ...]):
         [experiment_id], f"tags.`{FINGERPRINT_TAG}` = '{fp}'",
         max_results=50, order_by=["attributes.start_time DESC"])
     return [r for r in runs if r.info.status in statuses]
+
+
+def retire_stale(client, experiment_id: str, fp: str, keep: str | None = None) -> None:
+    """Delete the unfinished runs of a fingerprint (a crashed or lost attempt), all
+    but ``keep``. Run before training, and again after finishing: a request the
+    client retried while the tracking server restarted can leave a second run."""
+    for stale in find_run(client, experiment_id, fp, ("RUNNING", "FAILED", "KILLED", "SCHEDULED")):
+        if stale.info.run_id != keep:
+            client.delete_run(stale.info.run_id)
 
 
 def _log_params(client, run_id: str, cell: Cell, params: TrainParams, fp: str) -> None:
@@ -404,12 +414,11 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
                 **{k: v for k, v in run.data.metrics.items()}}
 
     # An earlier attempt that crashed or failed is replaced, not kept beside the new one.
-    for stale in find_run(client, experiment_id, fp, ("RUNNING", "FAILED", "KILLED", "SCHEDULED")):
-        client.delete_run(stale.info.run_id)
+    retire_stale(client, experiment_id, fp)
     run = client.create_run(experiment_id, run_name=cell.name, tags={
         "mlflow.parentRunId": parent_run_id, FINGERPRINT_TAG: fp, CELL_TAG: cell.name,
         KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,
-        "seed": str(cell.seed)})
+        "seed": str(cell.seed), **tracking.where_tags()})
     run_id = run.info.run_id
     try:
         _log_params(client, run_id, cell, params, fp)
@@ -473,12 +482,13 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
         for name in artifacts:
             client.log_artifact(run_id, str(cell_dir / name))
         client.set_terminated(run_id, "FINISHED")
-        return {"cell": cell.name, "run_id": run_id, "status": "trained", **summary}
     except BaseException as exc:
         client.set_tag(run_id, "error", f"{type(exc).__name__}: {exc}"[:4000])
         client.log_text(run_id, traceback.format_exc(), "error.txt")
         client.set_terminated(run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         raise
+    retire_stale(client, experiment_id, fp, keep=run_id)
+    return {"cell": cell.name, "run_id": run_id, "status": "trained", **summary}
 
 
 def tfidf_baseline(inputs: TrainInputs) -> dict:
