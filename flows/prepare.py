@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, task
 
 from embedlab.config import PrepareParams, load_prepare
-from embedlab.prepare import PreparedLayout, prepare
+from embedlab.layout import Layout
+from embedlab.prepare import prepare
 from embedlab.runtime import run_entry
 
 
 @task(name="prepare-data", cache_policy=None)
 def prepare_task(params: PrepareParams) -> dict:
-    return prepare(params, PreparedLayout())
+    return prepare(params, Layout())
 
 
 @flow(name="prepare", log_prints=True)

@@ -19,7 +19,8 @@ from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
 def test_mlflow_run_holds_metrics_and_probe_tables(tmp_path, mlflow_store, monkeypatch):
     from mlflow import MlflowClient
 
-    from embedlab.embeddings import log_to_mlflow
+    from embedlab import tracking
+    from embedlab.embeddings import run_record
 
     monkeypatch.chdir(tmp_path)
     params = EmbeddingsParams(variants={"cbow": Word2VecVariant(), "mine": Word2VecVariant(path="v.txt")},
@@ -30,7 +31,7 @@ def test_mlflow_run_holds_metrics_and_probe_tables(tmp_path, mlflow_store, monke
     probe_results = {v: {"neighbours": {"good": [["great", 0.9]]},
                          "antonyms": [{"a": "good", "b": "bad", "cosine": 0.75,
                                        "rank_of_b_among_neighbours_of_a": 2}]} for v in ("cbow", "mine")}
-    run_id = log_to_mlflow(report, probe_results, params)
+    run_id = tracking.log_run("embeddings", "embeddings", **run_record(report, probe_results, params))
     run = MlflowClient().get_run(run_id)
     assert run.info.run_name == "embeddings" and run.data.tags["embedlab.kind"] == "embeddings"
     assert run.data.metrics["cbow.token_coverage.val"] == 0.7

@@ -8,12 +8,12 @@ import os
 import socket
 
 
-def test_retire_stale_keeps_the_finished_run_and_deletes_unfinished_twins(mlflow_store):
+def test_retire_keeps_the_finished_run_and_deletes_unfinished_twins(mlflow_store):
     from mlflow import MlflowClient
     from mlflow.entities import ViewType
 
     from embedlab import tracking
-    from embedlab.training import FINGERPRINT_TAG, retire_stale
+    from embedlab.tracking import FINGERPRINT_TAG, retire
 
     uri, exp = tracking.setup()
     client = MlflowClient(uri, uri)
@@ -22,13 +22,13 @@ def test_retire_stale_keeps_the_finished_run_and_deletes_unfinished_twins(mlflow
     other = client.create_run(exp, tags={FINGERPRINT_TAG: "fp2"})
     client.set_terminated(kept.info.run_id, "FINISHED")
 
-    retire_stale(client, exp, "fp1", keep=kept.info.run_id)
+    retire(exp, "fp1", uri, keep=kept.info.run_id)
 
     active = {r.info.run_id for r in client.search_runs([exp])}
     deleted = {r.info.run_id for r in client.search_runs([exp], run_view_type=ViewType.DELETED_ONLY)}
     assert active == {kept.info.run_id, other.info.run_id}
     assert deleted == {twin.info.run_id}
-    retire_stale(client, exp, "fp1", keep=kept.info.run_id)  # nothing left to retire: a no-op
+    retire(exp, "fp1", uri, keep=kept.info.run_id)  # nothing left to retire: a no-op
     assert {r.info.run_id for r in client.search_runs([exp])} == active
 
 

@@ -22,13 +22,11 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import EmbedlabError
+from embedlab.layout import Layout
 
 TEMPLATE = Path("docs/embedding-math.template.md")
 OUTPUT = Path("docs/embedding-math.md")
-ANTONYMS = (("good", "bad"), ("great", "terrible"), ("great", "awful"), ("love", "hate"),
-            ("best", "worst"), ("delicious", "disgusting"), ("excellent", "horrible"),
-            ("like", "dislike"), ("recommend", "avoid"))
-NEIGHBOUR_WORDS = ("good", "bad", "great", "terrible", "love")
+NEIGHBOUR_WORDS = 5   # the first probe words (params.yaml: embeddings.probes) shown with neighbours
 RANK_BINS = ((2, 11), (12, 101), (102, 1001), (1002, 10**9))  # vocabulary ids: frequency ranks
 
 
@@ -190,102 +188,113 @@ def _neighbours(table: np.ndarray, tokens: list[str], word: str, k: int = 5) -> 
     return [tokens[j] for j in np.argsort(-sims, kind="stable")[:k]]
 
 
-def grid_analysis(root: Path) -> dict[str, Any] | None:
-    """Drift and geometry of every Word2Vec-initialised trainable table in models/. None if absent."""
-    from embedlab.prepare import PreparedLayout, read_split, read_vocab
+def _drifts(npz: Path) -> dict[str, np.ndarray]:
+    if not npz.exists():
+        return {}
+    with np.load(npz) as d:
+        return {k.removeprefix("drift_"): np.array(d[k]) for k in d.files if k.startswith("drift_")}
 
-    layout = PreparedLayout(root=root / "data/prepared")
-    models = root / "models"
-    if not layout.vocab.exists() or not models.is_dir():
-        return None
-    cells = []
-    for npz in sorted(models.glob("*/predictions.npz")):
-        with np.load(npz) as d:
-            drifts = {k.removeprefix("drift_"): np.array(d[k]) for k in d.files if k.startswith("drift_")}
-        if drifts:
-            cells.append((npz.parent, drifts))
-    if not cells:
-        return None
-    vocab = read_vocab(layout.vocab)
-    tokens = vocab["tokens"]
-    V = len(tokens)
-    ids, _ = read_split(layout.split("train"))
-    # What the classifier actually sees: ids after truncation to max_len.
-    seen = np.bincount(ids.ravel(), minlength=V)
-    corpus_counts: Counter = Counter()
-    if layout.corpus.exists():
-        for line in layout.corpus.read_text(encoding="utf-8").splitlines():
-            corpus_counts.update(line.split())
-    train_report = {}
-    report_path = root / "reports/train.json"
-    if report_path.exists():
-        train_report = {c["cell"]: c for c in json.loads(report_path.read_text())["cells"]}
 
+def _corpus_counts(corpus: Path) -> Counter:
+    counts: Counter = Counter()
+    if corpus.exists():
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            counts.update(line.split())
+    return counts
+
+
+def _rank_bins(words: np.ndarray, seen: np.ndarray, d: np.ndarray, V: int) -> list[dict]:
+    bins = []
+    for lo, hi in RANK_BINS:
+        sel = words[(words >= lo) & (words <= min(hi, V - 1))]
+        sel = sel[seen[sel] > 0]
+        if len(sel):
+            bins.append({"ids": f"{lo}–{min(hi, V - 1)}", "words": int(len(sel)),
+                         "median_count": float(np.median(seen[sel])),
+                         "mean_drift": float(d[sel].mean()), "median_drift": float(np.median(d[sel])),
+                         "moved": float((d[sel] > 0).mean())})
+    return bins
+
+
+def _table_entry(name: str, table: str, drift: np.ndarray, seen: np.ndarray, tokens: list[str],
+                 corpus_counts: Counter) -> dict[str, Any]:
+    """How far each row of one fine-tuned table moved, against how often it was seen."""
     from scipy.stats import spearmanr
 
-    out = {"vocab_size": V, "train_reviews": int(ids.shape[0]), "max_len": int(ids.shape[1]),
+    V = len(tokens)
+    d = np.zeros(V)
+    d[1:] = drift                                       # stored for rows 1..V-1
+    words = np.arange(2, V)                            # real words (not pad, not OOV)
+    unseen, seen_w = words[seen[words] == 0], words[seen[words] > 0]
+    return {"cell": name, "table": table, "bins": _rank_bins(words, seen, d, V),
+            "spearman": float(spearmanr(seen[seen_w], d[seen_w]).statistic),
+            "unseen_words": int(len(unseen)),
+            "unseen_max_drift": float(d[unseen].max()) if len(unseen) else 0.0,
+            "unseen_examples": [tokens[i] for i in unseen[:8]],
+            "unseen_corpus_counts": [int(corpus_counts.get(tokens[i], 0)) for i in unseen[:8]],
+            "seen_not_moved": int((d[seen_w] == 0).sum()), "seen_words": int(len(seen_w)),
+            "oov_drift": float(d[1]), "oov_seen": int(seen[1]),
+            "top_drift": [(tokens[i], float(d[i]), int(seen[i])) for i in np.argsort(-d)[:8]],
+            "mean_drift": float(d[seen_w].mean())}
+
+
+def grid_analysis(root: Path) -> dict[str, Any] | None:
+    """Drift and geometry of every vectors-initialised table the grid fine-tuned
+    (the cells of reports/train.json with drift arrays). None if there are none."""
+    from embedlab.splits import read_split, read_vocab
+
+    layout = Layout(root)
+    if not layout.vocab.exists() or not layout.train_report.exists():
+        return None
+    train = json.loads(layout.train_report.read_text())["cells"]
+    cells = [(c, d) for c in train if (d := _drifts(layout.cell_dir(c["slug"]) / "predictions.npz"))]
+    if not cells:
+        return None
+    tokens = read_vocab(layout.vocab)["tokens"]
+    ids, _ = read_split(layout.split("train"))
+    # What the classifier actually sees: ids after truncation to max_len.
+    seen = np.bincount(ids.ravel(), minlength=len(tokens))
+    corpus_counts, probes = _corpus_counts(layout.corpus), _probes(root)
+    out = {"vocab_size": len(tokens), "train_reviews": int(ids.shape[0]), "max_len": int(ids.shape[1]),
            "cells": []}
-    for cell_dir, drifts in cells:
+    for c, drifts in cells:
         for table_name, drift in drifts.items():
-            d = np.zeros(V)
-            d[1:] = drift                                       # stored for rows 1..V-1
-            words = np.arange(2, V)                            # real words (not pad, not OOV)
-            unseen = words[seen[words] == 0]
-            seen_w = words[seen[words] > 0]
-            bins = []
-            for lo, hi in RANK_BINS:
-                sel = words[(words >= lo) & (words <= min(hi, V - 1))]
-                sel = sel[seen[sel] > 0]
-                if len(sel):
-                    bins.append({"ids": f"{lo}–{min(hi, V - 1)}", "words": int(len(sel)),
-                                 "median_count": float(np.median(seen[sel])),
-                                 "mean_drift": float(d[sel].mean()), "median_drift": float(np.median(d[sel])),
-                                 "moved": float((d[sel] > 0).mean())})
-            rho = float(spearmanr(seen[seen_w], d[seen_w]).statistic)
-            entry = {"cell": cell_dir.name, "table": table_name, "bins": bins, "spearman": rho,
-                     "unseen_words": int(len(unseen)), "unseen_max_drift": float(d[unseen].max()) if len(unseen) else 0.0,
-                     "unseen_examples": [tokens[i] for i in unseen[:8]],
-                     "unseen_corpus_counts": [int(corpus_counts.get(tokens[i], 0)) for i in unseen[:8]],
-                     "seen_not_moved": int((d[seen_w] == 0).sum()), "seen_words": int(len(seen_w)),
-                     "oov_drift": float(d[1]), "oov_seen": int(seen[1]),
-                     "top_drift": [(tokens[i], float(d[i]), int(seen[i])) for i in np.argsort(-d)[:8]],
-                     "mean_drift": float(d[seen_w].mean())}
-            entry.update(_geometry(root, cell_dir, table_name, tokens))
-            name = cell_dir.name.replace("__", "/")
-            if name in train_report:
-                entry["test_accuracy"] = train_report[name].get("test_accuracy")
+            entry = _table_entry(c["name"], table_name, drift, seen, tokens, corpus_counts)
+            entry.update(_geometry(layout, c, table_name, tokens, probes))
+            entry["test_accuracy"] = c.get("test_accuracy")
             out["cells"].append(entry)
-    out["accuracy"] = [(c, r.get("test_accuracy"), r.get("best_val_accuracy"))
-                       for c, r in train_report.items() if r.get("test_accuracy") is not None]
+    out["accuracy"] = [(c["name"], c.get("test_accuracy"), c.get("best_val_accuracy"))
+                       for c in train if c.get("test_accuracy") is not None]
     return out
 
 
-def _geometry(root: Path, cell_dir: Path, table_name: str, tokens: list[str]) -> dict[str, Any]:
-    """Antonym cosines and neighbours in the Word2Vec start and the fine-tuned table."""
+def _probes(root: Path):
+    """The one probe list: params.yaml's embeddings.probes (defaults if unreadable)."""
+    from embedlab.config import ProbeParams, load_train
+
+    try:
+        return load_train(root / "params.yaml").probes
+    except EmbedlabError:
+        return ProbeParams()
+
+
+def _geometry(layout: Layout, cell: dict, table_name: str, tokens: list[str], probes) -> dict[str, Any]:
+    """Antonym cosines and neighbours in the vectors' start and the fine-tuned table."""
     import keras
 
-    from embedlab.config import load_train
-
-    # The start is the matrix of the grid's Word2Vec variant (embeddings/<variant>.npy).
-    try:
-        variant = load_train(root / "params.yaml").grid.variant
-    except Exception:
-        variant = None
-    cell = cell_dir.name
-    if "-" in cell.split("__")[0]:                       # e.g. w2v_finetuned-sg__lstm__seed1
-        variant = cell.split("__")[0].split("-", 1)[1]
-    start_path = root / "embeddings" / f"{variant}.npy"
-    if variant is None or not start_path.exists() or not (cell_dir / "model.keras").exists():
+    start_path = layout.matrix(cell["variant"]) if cell.get("variant") else None
+    model_path = layout.cell_dir(cell["slug"]) / "model.keras"
+    if start_path is None or not start_path.exists() or not model_path.exists():
         return {}
     start = np.load(start_path)
-    model = keras.saving.load_model(cell_dir / "model.keras", compile=False)
+    model = keras.saving.load_model(model_path, compile=False)
     end = np.array(model.get_layer(table_name).get_weights()[0])
     pairs = [(a, b, _cos(start[tokens.index(a)], start[tokens.index(b)]),
               _cos(end[tokens.index(a)], end[tokens.index(b)]))
-             for a, b in ANTONYMS if a in tokens and b in tokens]
+             for a, b in probes.antonyms if a in tokens and b in tokens]
     neigh = [(w, _neighbours(start, tokens, w), _neighbours(end, tokens, w))
-             for w in NEIGHBOUR_WORDS if w in tokens]
-    return {"variant": variant, "antonyms": pairs, "neighbours": neigh}
+             for w in probes.words[:NEIGHBOUR_WORDS] if w in tokens]
+    return {"variant": cell["variant"], "antonyms": pairs, "neighbours": neigh}
 
 
 def grid_markdown(g: dict[str, Any] | None) -> str:
