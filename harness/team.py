@@ -205,12 +205,34 @@ def mlflow_server(backend_uri: str, artifacts: Path, log: Path):
         server.stop()
 
 
+@contextmanager
+def prefect_server(home: Path, log: Path, database_url: str | None = None, env: dict[str, str] | None = None):
+    """``prefect server start`` on 127.0.0.1 (its database: PostgreSQL when
+    ``database_url`` is given, else sqlite under ``home``); yields the
+    environment that points Prefect clients at it (``PREFECT_API_URL``)."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**quiet_env(env), "PREFECT_HOME": str(home), "PREFECT_API_URL": api,
+           "PREFECT_SERVER_UI_ENABLED": "false"}
+    if database_url:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
+    Path(home).mkdir(parents=True, exist_ok=True)
+    proc = start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                 log, env=env, cwd=home)
+    try:
+        wait_until(lambda: http_ok(f"{api}/health"), 240, "prefect server", proc, log)
+        yield env, proc
+    finally:
+        stop(proc)
+
+
 class DaskCluster:
     """A ``dask scheduler`` and named ``dask worker`` processes (one thread each:
     TensorFlow brings its own parallelism) that run tasks in ``cwd`` with ``env``."""
 
     def __init__(self, cwd: Path, env: dict[str, str], logdir: Path, port: int | None = None):
         self.cwd, self.env, self.logdir = Path(cwd), env, Path(logdir)
+        self.logdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.scheduler: subprocess.Popen | None = None

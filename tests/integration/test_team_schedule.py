@@ -7,13 +7,13 @@ scheduled run still happens (or, if it fails, says why and the one after runs)."
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 
 import pytest
 import yaml
 
-from harness.procs import free_port, http_ok, process, tail, wait_until
+from harness.procs import process, tail, wait_until
+from harness.team import prefect_server
 from tests.conftest import make_project, stage_env
 from tests.integration._realservers import BIN, TINY
 
@@ -47,15 +47,10 @@ def _runs(api: str, deployment_id) -> list:
 def test_schedule_on_prefect_with_postgres_survives_a_database_restart(tmp_path, postgres_server):
     project = make_project(tmp_path / "proj", TINY + DAILY)
     db = postgres_server.create_database("prefect")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {**stage_env(project), "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api,
-           "PREFECT_API_DATABASE_CONNECTION_URL": postgres_server.url(db, "asyncpg"),
-           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     server_log = tmp_path / "prefect-server.log"
-    with process([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                 server_log, env=env, cwd=tmp_path) as server:
-        wait_until(lambda: http_ok(f"{api}/health"), 240, "prefect server", server, server_log)
+    with prefect_server(tmp_path / "prefect-home", server_log, postgres_server.url(db, "asyncpg"),
+                        stage_env(project)) as (env, server):
+        api = env["PREFECT_API_URL"]
         tables = {r[0] for r in postgres_server.query(
             db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         assert {"flow_run", "deployment", "task_run"} <= tables, tables
@@ -88,8 +83,11 @@ def test_schedule_on_prefect_with_postgres_survives_a_database_restart(tmp_path,
             dep = wait_until(every_minute_live, 240, "every-minute schedule", served, log2)
             wait_until(lambda: any(r.state_type.value == "SCHEDULED" for r in _runs(api, dep.id)),
                        240, "a scheduled run", served, log2)
+            before = dt.datetime.now(dt.timezone.utc)
             postgres_server.restart()
             restarted = dt.datetime.now(dt.timezone.utc)
+            (started,) = postgres_server.query(db, "SELECT pg_postmaster_start_time()")[0]
+            assert started >= before, (started, before)  # a new postmaster, not the old one
 
             def after_restart():
                 runs = [r for r in _runs(api, dep.id)

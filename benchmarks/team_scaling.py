@@ -1,0 +1,302 @@
+"""The train stage at team scale: cells per minute with the sequential runner vs a
+Dask cluster of 1 and 2 workers (``dask scheduler`` / ``dask worker`` processes,
+harness/team.py), all in one run; and how the stage's time grows with the number
+of cells and with the training-set size.
+
+    python -m benchmarks.team_scaling            # measure (about 30 min on 2 cores)
+    python -m benchmarks.team_scaling --doc      # only rewrite docs/scaling.md's block
+
+Each measurement is ``python -m flows.train`` in a scratch copy of the pipeline
+(prepare and embeddings done once beforehand), with a fresh sqlite MLflow store
+so no cell is reused. The runner comparison uses the default grid's strategies
+with one architecture (``--architecture``) and the default seeds, at the default
+training params (early stopping included). The growth series fix the epochs
+(patience above the epoch count: no early stopping) so that every cell does the
+same work: ``--cells`` copies of one cell (seeds 1..n), and ``--sizes`` reviews
+(``data.sample``; the training set is 80 % of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.common import ROOT, RESULTS, save
+
+NAME = "team_scaling"
+DOC = ROOT / "docs" / "scaling.md"
+BLOCK = "team-scaling"
+SOURCE = f"benchmarks/results/{NAME}.json"
+COMMAND = "python -m benchmarks.team_scaling"
+
+
+# ---------------------------------------------------------------------- running
+def _project(dest: Path, overrides: dict) -> Path:
+    from harness.scaffold import new_project, stage_env
+
+    project = new_project(dest, overrides)
+    out = subprocess.run([sys.executable, "-m", "dvc", "repro", "embeddings"], cwd=project,
+                         env=stage_env(project), capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"dvc repro embeddings failed in {project}:\n{out.stdout[-3000:]}{out.stderr[-3000:]}")
+    return project
+
+
+def _train(project: Path, label: str, params: dict, address: str | None = None) -> dict:
+    """One train stage with a fresh MLflow store; wall time and what the cells logged."""
+    from harness.scaffold import stage_env
+    from mlflow import MlflowClient
+
+    from embedlab.tracking import CELL_TAG
+
+    params = {**params, "runner": {"kind": "dask", "workers": 1, "address": address} if address
+              else {"kind": "sequential", "workers": 1, "address": None}}
+    path = project / f"params-{label}.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    uri = f"sqlite:///{project / 'mlruns' / f'{label}.db'}"
+    env = {**stage_env(project), "MLFLOW_TRACKING_URI": uri}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "flows.train", "--params", str(path)], cwd=project,
+                         env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if out.returncode:
+        raise SystemExit(f"{label}: train failed:\n{out.stdout[-3000:]}{out.stderr[-3000:]}")
+    client = MlflowClient(uri, uri)
+    runs = [r for r in client.search_runs([e.experiment_id for e in client.search_experiments()],
+                                          max_results=1000) if r.data.tags.get(CELL_TAG)]
+    fit = [r.data.metrics["train_seconds"] for r in runs]
+    epochs = [int(r.data.metrics["epochs_run"]) for r in runs]
+    print(f"  {label}: {len(runs)} cells in {wall:.1f} s (fit {sum(fit):.1f} s, epochs {epochs})", flush=True)
+    return {"label": label, "cells": len(runs), "wall_seconds": round(wall, 2),
+            "fit_seconds": round(sum(fit), 2), "epochs_run": sum(epochs),
+            "workers": sorted({r.data.tags.get("embedlab.worker", "stage process") for r in runs}),
+            "cells_per_minute": round(len(runs) / wall * 60, 3)}
+
+
+def _params(project: Path, **sections) -> dict:
+    from harness.scaffold import merge_params
+
+    return merge_params(yaml.safe_load((project / "params.yaml").read_text()), sections)
+
+
+def runners(project: Path, strategies: list[str], architecture: str, seeds: list[int],
+            tmp: Path) -> list[dict]:
+    """Sequential, then the same grid on a Dask cluster of 1 and of 2 workers."""
+    from harness.scaffold import stage_env
+    from harness.team import dask_cluster
+
+    params = _params(project, grid={"strategies": strategies, "architectures": [architecture],
+                                    "seeds": seeds, "baseline": False})
+    out = [_train(project, "sequential", params)]
+    for n in (1, 2):
+        # The cluster is up before the clock starts: a team's cluster is long-lived.
+        with dask_cluster(project, stage_env(project), tmp / f"dask-{n}", workers=n) as cluster:
+            out.append(_train(project, f"dask-{n}", params, cluster.address))
+    base = out[0]["wall_seconds"]
+    for r in out:
+        r["speedup_vs_sequential"] = round(base / r["wall_seconds"], 3)
+    return out
+
+
+def _fixed(epochs: int, strategy: str, architecture: str, seeds: list[int]) -> dict:
+    return {"train": {"epochs": epochs, "patience": epochs + 1},
+            "grid": {"strategies": [strategy], "architectures": [architecture], "seeds": seeds,
+                     "baseline": False}}
+
+
+def by_cells(project: Path, counts: list[int], epochs: int, architecture: str) -> list[dict]:
+    out = []
+    for n in counts:
+        row = _train(project, f"cells-{n}", _params(project, **_fixed(epochs, "learned", architecture,
+                                                                      list(range(1, n + 1)))))
+        out.append({"n": n, **row})
+    return out
+
+
+def _train_rows(project: Path) -> tuple[int, int]:
+    import json
+
+    import pandas as pd
+
+    from embedlab.layout import Layout
+
+    layout = Layout(project)
+    rows = len(pd.read_parquet(layout.split("train"), columns=["label"]))
+    return rows, json.loads(layout.vocab.read_text())["max_len"]
+
+
+def by_size(sizes: list[int], epochs: int, architecture: str, tmp: Path, full: Path) -> list[dict]:
+    import json
+
+    out = []
+    available = json.loads((full / "reports" / "data.json").read_text())["rows_read"]
+    for n in sizes:
+        project = full if n >= available else _project(tmp / f"size-{n}", {"data": {"sample": n}, **_W2V_ONLY})
+        rows, max_len = _train_rows(project)
+        row = _train(project, f"size-{n}", _params(project, **_fixed(epochs, "learned", architecture, [1, 2])))
+        out.append({"reviews": n, "train_rows": rows, "max_len": max_len, **row})
+    return out
+
+
+# Only the Word2Vec variant the grid uses (the default params train two).
+_W2V_ONLY = {"embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5,
+                                                  "min_count": 1, "sample": 0.001, "epochs": 10, "seed": 1}}}}
+
+
+def _linear_fit(xs: list[float], ys: list[float]) -> dict:
+    """Least squares y = a + b x, and how far each point is from the line."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    a = my - b * mx
+    worst = max(abs(y - (a + b * x)) / y for x, y in zip(xs, ys))
+    return {"intercept_seconds": round(a, 2), "seconds_per_unit": round(b, 4),
+            "worst_relative_residual": round(worst, 4)}
+
+
+def measure(args) -> dict:
+    from harness.team import prefect_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="embedlab-team-scaling-"))
+    try:
+        # One Prefect server for every run (a team has one), so that no run pays
+        # for starting a temporary one: PREFECT_API_URL for the stages and workers.
+        with prefect_server(tmp / "prefect-home", tmp / "prefect-server.log") as (env, _):
+            os.environ.update({k: env[k] for k in ("PREFECT_API_URL", "PREFECT_HOME")})
+            return _measure(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _series(rows: list[dict], x: str, epochs: int) -> dict:
+    xs = [r[x] for r in rows]
+    return {"epochs": epochs, "strategy": "learned", "rows": rows,
+            "fit": _linear_fit(xs, [r["wall_seconds"] for r in rows]),
+            "fit_inside": _linear_fit(xs, [r["fit_seconds"] for r in rows])}
+
+
+def _measure(args, tmp: Path) -> dict:
+    t0 = time.perf_counter()
+    full = _project(tmp / "full", {**_W2V_ONLY, "data": {"sample": args.sample}})
+    print(f"prepared + embeddings in {time.perf_counter() - t0:.0f} s; runners ...", flush=True)
+    load_start = os.getloadavg()
+    runner_rows = runners(full, args.strategies, args.architecture, args.seeds, tmp)
+    print("growth with the number of cells ...", flush=True)
+    cells = by_cells(full, args.cells, args.epochs, args.architecture)
+    print("growth with the training-set size ...", flush=True)
+    sizes = by_size(args.sizes, args.epochs, args.architecture, tmp, full)
+    load_end = os.getloadavg()
+    return {
+        "grid": {"strategies": args.strategies, "architecture": args.architecture, "seeds": args.seeds,
+                 "reviews": args.sample or "all"},
+        "runners": runner_rows,
+        "cells_series": _series(cells, "n", args.epochs),
+        "size_series": {**_series(sizes, "train_rows", args.epochs), "cells": 2},
+        "load_average_1min": {"start": round(load_start[0], 2), "end": round(load_end[0], 2)},
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("dask", "distributed", "prefect", "prefect-dask", "mlflow", "tensorflow-cpu")}
+
+
+# ----------------------------------------------------------------- the doc block
+def render(res: dict) -> str:
+    """The generated block of docs/scaling.md, from the results file alone."""
+    f, m = res["figures"], res["machine"]
+    g = f["grid"]
+    n_cells = len(g["strategies"]) * len(g["seeds"])
+    lines = [f"`{res['command']}` on {m['cores']} cores ({m['cpu']}), 1-minute load average "
+             f"{f['load_average_1min']['start']:.1f} at the start and {f['load_average_1min']['end']:.1f} at the end "
+             "(a machine shared with other jobs: read ratios, not absolute times).", "",
+             f"**Runners**: {n_cells} cells ({', '.join(f'`{s}`' for s in g['strategies'])} × `{g['architecture']}` "
+             f"× seeds {', '.join(map(str, g['seeds']))}), {g['reviews']} reviews, default training params "
+             "(early stopping), the Dask clusters started before the clock, one Prefect server for all runs:", "",
+             "| runner | cells | train stage | cells per minute | vs sequential | trained on |",
+             "|---|---:|---:|---:|---:|---|"]
+    for r in f["runners"]:
+        lines.append(f"| {r['label']} | {r['cells']} | {r['wall_seconds']:.0f} s | {r['cells_per_minute']:.2f} "
+                     f"| {r['speedup_vs_sequential']:.2f}× | {', '.join(r['workers'])} |")
+    for key, what, unit in (("cells_series", "number of cells", "cell"),
+                            ("size_series", "training-set size", "training review")):
+        s = f[key]
+        epochs = f"{s['epochs']} epoch{'' if s['epochs'] == 1 else 's'}"
+        lines += ["", f"**Growth with the {what}** (sequential, `{s['strategy']}/{g['architecture']}`, "
+                      f"{epochs} per cell, no early stopping):", ""]
+        if key == "cells_series":
+            lines += ["| cells | train stage | inside `fit` | per cell (stage) |", "|---:|---:|---:|---:|"]
+            lines += [f"| {r['n']} | {r['wall_seconds']:.0f} s | {r['fit_seconds']:.0f} s "
+                      f"| {r['wall_seconds'] / r['n']:.1f} s |" for r in s["rows"]]
+        else:
+            lines += ["| reviews (`data.sample`) | training rows | `max_len` | train stage | inside `fit` "
+                      "| fit per 1,000 rows |", "|---:|---:|---:|---:|---:|---:|"]
+            lines += [f"| {r['reviews']:,} | {r['train_rows']:,} | {r['max_len']} | {r['wall_seconds']:.0f} s "
+                      f"| {r['fit_seconds']:.0f} s | {1000 * r['fit_seconds'] / r['train_rows']:.1f} s |"
+                      for r in s["rows"]]
+        fit, inside = s["fit"], s["fit_inside"]
+        lines += ["", f"Least squares: train stage = {fit['intercept_seconds']:.0f} s + "
+                      f"{fit['seconds_per_unit']:.4g} s per {unit} (worst point "
+                      f"{100 * fit['worst_relative_residual']:.0f} % off the line); inside `fit` = "
+                      f"{inside['intercept_seconds']:.0f} s + {inside['seconds_per_unit']:.4g} s per {unit} "
+                      f"(worst {100 * inside['worst_relative_residual']:.0f} % off)."]
+    v = f["versions"]
+    lines += ["", "Versions: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)) + "."]
+    return "\n".join(lines)
+
+
+MARKED = re.compile(rf"(<!-- begin generated: {BLOCK}[^>]*-->\n)(.*?)(<!-- end generated -->)", re.S)
+
+
+def block_in_doc(text: str) -> str:
+    m = MARKED.search(text)
+    if m is None:
+        raise SystemExit(f"{DOC}: no `<!-- begin generated: {BLOCK} -->` ... `<!-- end generated -->` block")
+    return m.group(2).rstrip("\n")
+
+
+def write_doc() -> None:
+    import json
+
+    from embedlab import fileio
+
+    res = json.loads((RESULTS / f"{NAME}.json").read_text())
+    text = DOC.read_text(encoding="utf-8")
+    block_in_doc(text)
+    new = MARKED.sub(lambda m: m.group(1) + render(res) + "\n" + m.group(3), text, count=1)
+    fileio.write_text(DOC, new)
+    print(f"-> {DOC.relative_to(ROOT)}")
+
+
+def main() -> None:
+    grid = yaml.safe_load((ROOT / "params.yaml").read_text())["grid"]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--strategies", nargs="+", default=grid["strategies"])
+    parser.add_argument("--architecture", default="cnn", help="the one architecture of the runner grid")
+    parser.add_argument("--seeds", type=int, nargs="+", default=grid["seeds"])
+    parser.add_argument("--sample", type=int, default=None, help="reviews (default: all of data.source)")
+    parser.add_argument("--cells", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1250, 2500, 5000])
+    parser.add_argument("--epochs", type=int, default=3, help="fixed epochs of the growth series")
+    parser.add_argument("--doc", action="store_true", help="only rewrite the block in docs/scaling.md")
+    args = parser.parse_args()
+    if not args.doc:
+        argv = " ".join(sys.argv[1:])
+        save(NAME, measure(args), f"{COMMAND} {argv}".strip())
+    write_doc()
+
+
+if __name__ == "__main__":
+    main()
