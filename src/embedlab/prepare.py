@@ -329,6 +329,14 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
     return stats
 
 
+def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
+    """Before any work: the source's files exist and dvc.yaml lists them as deps."""
+    from embedlab import dvcdeps
+
+    dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
+    return params
+
+
 def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None = None,
             progress: bool | None = None) -> dict:
     """Run the whole stage; returns the data report (also written as JSON).
