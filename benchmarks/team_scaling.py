@@ -78,7 +78,7 @@ def _train(project: Path, label: str, params: dict, address: str | None = None) 
     print(f"  {label}: {len(runs)} cells in {wall:.1f} s (fit {sum(fit):.1f} s, epochs {epochs})", flush=True)
     return {"label": label, "cells": len(runs), "wall_seconds": round(wall, 2),
             "fit_seconds": round(sum(fit), 2), "epochs_run": sum(epochs),
-            "workers": sorted({r.data.tags.get("embedlab.worker", "stage process") for r in runs}),
+            "workers": sorted({r.data.tags.get("embedlab.dask_worker", "stage process") for r in runs}),
             "cells_per_minute": round(len(runs) / wall * 60, 3)}
 
 

@@ -42,11 +42,9 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
+    from flows._entry import stage_main
 
-    args = parse_args(__doc__)
-    load_evaluate(args.params)  # fail fast on bad params, before Prefect starts
-    evaluate_flow(str(args.params))
+    stage_main(__doc__, load_evaluate, evaluate_flow)
 
 
 if __name__ == "__main__":

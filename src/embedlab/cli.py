@@ -166,6 +166,21 @@ def schedule(
         sched.serve(params, name)
 
 
+@app.command()
+@_user_errors
+def deps(
+    params: Annotated[Path, typer.Option(help="params file naming the input files")] = Path("params.yaml"),
+) -> None:
+    """Add the files params.yaml names (data.source, extra corpus, vectors files) to dvc.yaml's deps."""
+    from embedlab.dvcdeps import sync
+
+    added = sync(params.resolve().parent, params)
+    for stage, files in added.items():
+        typer.echo(f"{stage}: added {', '.join(files)}")
+    typer.echo("dvc.yaml lists every input file already" if not added else
+               "dvc.yaml updated: DVC now re-runs these stages when the files change")
+
+
 def main() -> None:
     try:
         app()

@@ -235,9 +235,7 @@ def refuse_unsafe(path: Path, head: bytes) -> None:
 
 def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     """Cheap checks before any work starts: every external vectors file exists and
-    is not a pickle; every extra corpus path matches a file."""
-    from embedlab.formats import resolve_sources
-
+    is not a pickle; every extra corpus path matches a file; dvc.yaml lists them all."""
     for name, v in params.variants.items():
         if v.external:
             path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
@@ -248,8 +246,9 @@ def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
                 refuse_unsafe(path, _head(path))
             except DataError as exc:
                 raise DataError(f"embeddings.variants.{name}.path: {exc}") from None
-    for i, spec in enumerate(params.extra_corpus):
-        resolve_sources(spec.path, root, f"embeddings.extra_corpus[{i}].path")
+    from embedlab import dvcdeps
+
+    dvcdeps.check("embeddings", dvcdeps.user_files("embeddings", params, root), root)
 
 
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -329,6 +328,14 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
     return stats
 
 
+def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
+    """Before any work: the source's files exist and dvc.yaml lists them as deps."""
+    from embedlab import dvcdeps
+
+    dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
+    return params
+
+
 def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None = None,
             progress: bool | None = None) -> dict:
     """Run the whole stage; returns the data report (also written as JSON).
@@ -339,10 +346,8 @@ def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None 
     """
     data = params.data
     ingest = Ingest(data, root, progress=sys.stderr.isatty() if progress is None else progress)
-    layout.prepared.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{layout.prepared.name}-spool-",
-                                     dir=layout.prepared.parent) as spool_dir:
-        spool = Path(spool_dir) / "reviews.parquet"
+    with fileio.scratch_dir(layout.prepared) as spool_dir:
+        spool = spool_dir / "reviews.parquet"
         counts: dict[str, int] = {}
         sp = _spool(ingest, spool, counts)
         counts = {**ingest.counts, **counts}

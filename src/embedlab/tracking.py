@@ -14,6 +14,7 @@ so a cell never has two runs however often a grid is killed and resumed.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 import traceback
@@ -30,6 +31,8 @@ EXPERIMENT = "embedlab"
 FINGERPRINT_TAG = "embedlab.fingerprint"
 CELL_TAG = "embedlab.cell"
 KIND_TAG = "embedlab.kind"
+WORKER_TAG = "embedlab.worker"   # host:pid of the process that created (or resumed) the run
+DASK_WORKER_TAG = "embedlab.dask_worker"  # the Dask worker's name, when a cluster ran the run
 UNFINISHED = ("RUNNING", "FAILED", "KILLED", "SCHEDULED")
 _BATCH = 900  # MLflow's log_batch takes at most 1000 metrics
 
@@ -78,6 +81,27 @@ def setup(root: Path | None = None, experiment: str | None = None) -> tuple[str,
         if exp is None:
             raise
         return uri, exp.experiment_id
+
+
+def worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def retire_orphans(uri: str, experiment_id: str) -> list[str]:
+    """Runs left RUNNING by a process of this machine that no longer exists (a
+    SIGKILL gives no chance to close them) end as KILLED, with a tag saying why.
+    Runs of live processes, or of other machines, are left alone."""
+    from embedlab.fileio import alive
+
+    c, host, retired = client(uri), socket.gethostname(), []
+    for run in c.search_runs([experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
+        where, _, pid = run.data.tags.get(WORKER_TAG, "").rpartition(":")
+        if where == host and pid.isdigit() and not alive(int(pid)):
+            c.set_tag(run.info.run_id, "embedlab.orphaned",
+                      f"process {pid} ended without closing the run (killed?)")
+            c.set_terminated(run.info.run_id, "KILLED")
+            retired.append(run.info.run_id)
+    return retired
 
 
 def git_commit() -> str:
@@ -197,8 +221,8 @@ def reuse_or_run(uri: str, experiment_id: str, fingerprint: str, run_name: str, 
         return reuse(Run(done[0].info.run_id, uri))
     # An earlier attempt that crashed or failed is replaced, not kept beside the new one.
     retire(experiment_id, fingerprint, uri)
-    created = client(uri).create_run(experiment_id, run_name=run_name,
-                                     tags={FINGERPRINT_TAG: fingerprint, **where_tags(), **tags})
+    created = client(uri).create_run(experiment_id, run_name=run_name, tags={
+        FINGERPRINT_TAG: fingerprint, WORKER_TAG: worker(), **dask_worker(), **tags})
     run = Run(created.info.run_id, uri)
     try:
         result = work(run)
@@ -220,19 +244,15 @@ def retire(experiment_id: str, fingerprint: str, uri: str | None = None, keep: s
             c.delete_run(stale.info.run_id)
 
 
-def where_tags() -> dict[str, str]:
-    """Where a run ran: host and process, and the Dask worker's name on a cluster
-    (a team reads from it which machine trained a cell, or was lost mid-cell)."""
-    import socket
-
-    tags = {"embedlab.host": f"{socket.gethostname()}:{os.getpid()}"}
+def dask_worker() -> dict[str, str]:
+    """``{DASK_WORKER_TAG: name}`` inside a Dask worker (its ``--name``), else nothing:
+    a team reads from it which worker trained a cell, or was lost mid-cell."""
     try:
         from distributed import get_worker
 
-        tags["embedlab.worker"] = str(get_worker().name)
+        return {DASK_WORKER_TAG: str(get_worker().name)}
     except (ImportError, ValueError):  # not inside a Dask worker
-        pass
-    return tags
+        return {}
 
 
 def grid_run(uri: str, experiment_id: str, fingerprint: str, params: dict[str, Any],
@@ -243,9 +263,11 @@ def grid_run(uri: str, experiment_id: str, fingerprint: str, params: dict[str, A
                          max_results=5, order_by=["attributes.start_time DESC"])
     if runs:
         c.update_run(runs[0].info.run_id, status="RUNNING")
+        c.set_tag(runs[0].info.run_id, WORKER_TAG, worker())
         return Run(runs[0].info.run_id, uri)
     created = c.create_run(experiment_id, run_name="grid", tags={
-        FINGERPRINT_TAG: fingerprint, KIND_TAG: "grid", "git_commit": git_commit(), **tags})
+        FINGERPRINT_TAG: fingerprint, KIND_TAG: "grid", WORKER_TAG: worker(),
+        "git_commit": git_commit(), **tags})
     run = Run(created.info.run_id, uri)
     run.log_params(params)
     return run
@@ -255,7 +277,7 @@ def log_run(name: str, kind: str, params: dict[str, Any], metrics: dict[str, flo
             dicts: dict[str, dict] | None = None, tables: dict[str, Any] | None = None) -> str:
     """A plain one-shot run (the embeddings stage): params, metrics, JSON and table artifacts."""
     uri, experiment_id = setup()
-    created = client(uri).create_run(experiment_id, run_name=name, tags={KIND_TAG: kind})
+    created = client(uri).create_run(experiment_id, run_name=name, tags={KIND_TAG: kind, WORKER_TAG: worker()})
     run = Run(created.info.run_id, uri)
     try:
         run.log_params(params)

@@ -78,6 +78,14 @@ def test_dvc_repro_trains_and_loads_variants_deterministically(tmp_path, prefect
     env = stage_env(project)
     env.pop("PYTHONHASHSEED", None)  # the stage must fix it itself
 
+    # Files params name must be deps of the stage: refused until `embedlab deps` adds them.
+    refused = _dvc(project, "repro", "embeddings", env=env)
+    assert refused.returncode != 0 and "embedlab deps" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr
+    synced = subprocess.run([sys.executable, "-m", "embedlab.cli", "deps"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0 and "unlabeled/more.txt, vectors/mine.txt" in synced.stdout, synced.stderr
+
     first = _dvc(project, "repro", "embeddings", env=env)
     assert first.returncode == 0, f"{first.stdout[-3000:]}\n{first.stderr[-3000:]}"
     report = json.loads((project / "reports" / "embeddings.json").read_text())
@@ -110,3 +118,9 @@ def test_dvc_repro_trains_and_loads_variants_deterministically(tmp_path, prefect
     again = _dvc(project, "repro", "-f", "-s", "embeddings", env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert (project / "embeddings" / "cbow.npy").read_bytes() == before
+
+    # The extra corpus is a dep now: changing it makes the stage stale.
+    with open(project / "unlabeled" / "more.txt", "a", encoding="utf-8") as fh:
+        fh.write("one more unlabeled review\n")
+    status = _dvc(project, "status", "embeddings", "--json", env=env)
+    assert "unlabeled/more.txt" in status.stdout, status.stdout

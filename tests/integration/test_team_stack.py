@@ -112,8 +112,8 @@ def test_pipeline_logs_to_mlflow_on_postgres_and_trains_on_dask_cluster(team, po
     _one_finished_run_per_cell(client, "embedlab")
     cells = _cell_runs(client, "embedlab")
     # Both worker processes trained cells; none ran in the stage's own process.
-    assert {r.data.tags.get("embedlab.worker") for r in cells} == {"worker-1", "worker-2"}, \
-        [(r.data.tags["embedlab.cell"], r.data.tags.get("embedlab.worker")) for r in cells]
+    assert {r.data.tags.get("embedlab.dask_worker") for r in cells} == {"worker-1", "worker-2"}, \
+        [(r.data.tags["embedlab.cell"], r.data.tags.get("embedlab.dask_worker")) for r in cells]
     grid = client.search_runs([exp.experiment_id], "tags.`embedlab.kind` = 'grid'")
     assert len(grid) == 1 and grid[0].data.params["runner.kind"] == "dask"
     assert grid[0].data.params["runner.address"] == team.cluster.address
@@ -212,24 +212,24 @@ def test_dask_worker_killed_mid_cell_retries_the_cell_elsewhere(team):
     try:
         def running_cell():
             running = [r for r in _cell_runs(client, experiment)
-                       if r.info.status == "RUNNING" and r.data.tags.get("embedlab.worker")]
+                       if r.info.status == "RUNNING" and r.data.tags.get("embedlab.dask_worker")]
             return running[0] if running else None
 
         victim = wait_until(running_cell, 900, "a cell running on a worker", train, log, every=0.2)
-        lost = victim.data.tags["embedlab.worker"]
+        lost = victim.data.tags["embedlab.dask_worker"]
         team.cluster.kill_worker(lost)
         assert train.wait(1200) == 0, tail(log)
     finally:
         stop(train)
         if victim is not None:  # leave the cluster as the fixture made it
-            team.cluster.start_worker(victim.data.tags["embedlab.worker"])
+            team.cluster.start_worker(victim.data.tags["embedlab.dask_worker"])
             team.cluster.wait_for_workers(2)
     per_cell = _one_finished_run_per_cell(client, experiment)
     cell = victim.data.tags["embedlab.cell"]
     (redone,) = [r for r in _cell_runs(client, experiment) if r.data.tags["embedlab.cell"] == cell]
-    assert redone.data.tags["embedlab.worker"] != lost, "the cell was not retried elsewhere"
+    assert redone.data.tags["embedlab.dask_worker"] != lost, "the cell was not retried elsewhere"
     # The lost worker's unfinished run was retired (deleted), not left beside the new one.
     retired = {r.info.run_id for r in _cell_runs(client, experiment, view="deleted")}
     assert victim.info.run_id in retired
-    print(f"\nworker {lost} killed mid-cell ({cell}); retried on {redone.data.tags['embedlab.worker']}: "
+    print(f"\nworker {lost} killed mid-cell ({cell}); retried on {redone.data.tags['embedlab.dask_worker']}: "
           f"runs per cell {dict(per_cell)}")

@@ -1,11 +1,8 @@
 """What the team set-up relies on in the MLflow run routine, on a real sqlite
 store and a real (in-process) Dask cluster: unfinished duplicates of a cell are
-retired, and every run says where it ran."""
+retired, and a run made on a Dask worker names it."""
 
 from __future__ import annotations
-
-import os
-import socket
 
 
 def test_retire_keeps_the_finished_run_and_deletes_unfinished_twins(mlflow_store):
@@ -32,16 +29,14 @@ def test_retire_keeps_the_finished_run_and_deletes_unfinished_twins(mlflow_store
     assert {r.info.run_id for r in client.search_runs([exp])} == active
 
 
-def test_where_tags_name_the_process_and_the_dask_worker():
+def test_dask_worker_tag_names_the_worker_only_inside_one():
     from distributed import Client, LocalCluster
 
-    from embedlab.tracking import where_tags
+    from embedlab.tracking import DASK_WORKER_TAG, dask_worker
 
-    here = where_tags()
-    assert here == {"embedlab.host": f"{socket.gethostname()}:{os.getpid()}"}
+    assert dask_worker() == {}
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, name="w-test",
                       dashboard_address=None) as cluster, Client(cluster) as client:
         (name,) = [w["name"] for w in client.scheduler_info()["workers"].values()]
-        remote = client.submit(where_tags, pure=False).result(timeout=60)
-    assert remote["embedlab.worker"] == str(name)
-    assert remote["embedlab.host"].startswith(socket.gethostname() + ":")
+        remote = client.submit(dask_worker, pure=False).result(timeout=60)
+    assert remote == {DASK_WORKER_TAG: str(name)}

@@ -80,11 +80,10 @@ def render_template(template: str, values: dict[str, str]) -> str:
 
 # ------------------------------------------------------------ toy walk-through
 def explain_values(result: dict[str, Any]) -> dict[str, str]:
-    s = {st["number"]: st for st in result["steps"]}
-    n1, n2, n3, n4, n5, n6 = (s[i]["numbers"] for i in range(1, 7))
-    v: dict[str, str] = {}
+    """Template values from ``embedlab explain --json``: the setup, then step by step."""
+    s = {st["number"]: st["numbers"] for st in result["steps"]}
     setup = result["setup"]
-    v["vocab"] = ", ".join(f"`{i}` {html(w)}" for i, w in enumerate(setup["vocabulary"]))
+    v = {"vocab": ", ".join(f"`{i}` {html(w)}" for i, w in enumerate(setup["vocabulary"]))}
     for key in ("batch_A", "batch_B"):
         b = setup[key]
         v[key] = "; ".join(f"“{html(' '.join(w))}” (y={int(y)})" for w, y in zip(b["words"], b["labels"]))
@@ -94,13 +93,26 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["checks_list"] = "\n".join(
         f"{st['number']}. " + "; ".join(f"{'✔' if c['passed'] else '✘'} {c['name']}" for c in st["checks"])
         for st in result["steps"])
-    # step 1
+    for values in (_step1(s[1]), _step2(s[2]), _step3(s[3]), _step4(s[4]), _step5(s[5]),
+                   _step5_gensim(s[5]["gensim"]), _step6(s[6], setup["vocabulary"])):
+        v.update(values)
+    return v
+
+
+def _step1(n1: dict) -> dict[str, str]:
+    """Step 1: the lookup is a one-hot product."""
+    v: dict[str, str] = {}
     v["s1_W"] = bmatrix(n1["table"], 2)
     v["s1_X0"] = bmatrix(n1["onehot_seq0"], 0)
     v["s1_E0"] = bmatrix(n1["lookup_seq0"], 2)
     v["s1_maxdiff"] = small(n1["max_abs_difference"])
     v["s1_count"] = str(n1["compared"])
-    # step 2
+    return v
+
+
+def _step2(n2: dict) -> dict[str, str]:
+    """Step 2: the gradient reaches only the rows looked up."""
+    v: dict[str, str] = {}
     v["s2_loss"] = f"{n2['loss_tf']:.6f}"
     v["s2_loss_hand"] = f"{n2['loss_hand']:.6f}"
     v["s2_p"] = ", ".join(f"{p:.4f}" for p in n2["p"])
@@ -110,7 +122,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s2_maxdiff"] = small(n2["max_abs_difference"])
     v["s2_rows_nonzero"] = str(n2["rows_nonzero"])
     v["s2_good_n"] = str(n2["occurrences_of_good"])
-    # step 3
+    return v
+
+
+def _step3(n3: dict) -> dict[str, str]:
+    """Step 3: what SGD and Adam do with those rows."""
+    v: dict[str, str] = {}
     v["s3_lr"] = str(n3["lr_sgd"])
     v["s3_update"] = bmatrix(n3["sgd_step1_update"], 4)
     rows = []
@@ -120,7 +137,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s3_table"] = md_table(["optimizer", "step", "batch", "rows changed", "rows changed outside the batch"],
                              rows)
     v["s3_adam_momentum"] = str(len(n3["trace"]["adam"][1]["changed_not_in_batch"]))
-    # step 4
+    return v
+
+
+def _step4(n4: dict) -> dict[str, str]:
+    """Step 4: a frozen table's parameters."""
+    v: dict[str, str] = {}
     q = n4["question_models"]
     v["s4_V"], v["s4_d"], v["s4_u"] = f"{q['vocab_size']:,}", str(q["dim"]), str(q["units"])
     v["s4_emb"] = f"{n4['embedding_params']:,}"
@@ -131,7 +153,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s4_table"] = md_table(["model", "trainable", "non-trainable", "total"], [
         [name, f"{c['params_trainable']:,}", f"{c['params_non_trainable']:,}", f"{c['params_total']:,}"]
         for name, c in n4["keras_counts"].items()])
-    # step 5
+    return v
+
+
+def _step5(n5: dict) -> dict[str, str]:
+    """Step 5: the Word2Vec gradient, checked by finite differences."""
+    v: dict[str, str] = {}
     v["s5_context"] = ", ".join(n5["context"])
     v["s5_target"] = n5["target"]
     v["s5_negatives"] = html(", ".join(n5["negatives"]))
@@ -146,7 +173,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s5_loss0"] = f"{n5['loss_before']:.4f}"
     v["s5_loss1"] = f"{n5['loss_after']:.4f}"
     v["s5_lr"] = str(n5["lr"])
-    g = n5["gensim"]
+    return v
+
+
+def _step5_gensim(g: dict) -> dict[str, str]:
+    """Step 5, gensim: its update replayed, subsampling, learning rate."""
+    v: dict[str, str] = {}
     v["s5_replay"] = small(g["replay"]["max_abs_error"])
     v["s5_replay_textbook"] = small(g["replay"]["max_abs_error_with_1_over_C"])
     v["s5_replay_sentence"] = " ".join(g["replay"]["sentence"])
@@ -159,9 +191,13 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s5_min_alpha"] = str(g["lr"]["min_alpha"])
     v["s5_last_alpha"] = f"{g['lr']['min_alpha_yet_reached']:.6f}"
     v["s5_epochs"] = str(g["lr"]["epochs"])
-    # step 6
+    return v
+
+
+def _step6(n6: dict, vocab: list[str]) -> dict[str, str]:
+    """Step 6: pretrained vectors, frozen or fine-tuned."""
+    v: dict[str, str] = {}
     names = ("frozen", "finetune_sgd", "finetune_adam", "finetune_adamw")
-    vocab = setup["vocabulary"]
     v["s6_table"] = md_table(["id", "word", "in a batch", *names], [
         [i, html(w), "yes" if i in n6["seen_ids"] else ("padding (masked)" if i == 0 else "no"),
          *[f"{n6[k]['drift'][i]:.4f}" for k in names]] for i, w in enumerate(vocab)])
