@@ -17,7 +17,8 @@ from harness.team import prefect_server
 from tests.conftest import make_project, stage_env
 from tests.integration._realservers import BIN, TINY
 
-pytestmark = pytest.mark.slow
+# Slow, and given room: the first test also starts the servers and runs the whole pipeline.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 DAILY = 'schedule: {cron: "17 3 * * *", timezone: UTC}\n'
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}

@@ -26,7 +26,8 @@ from harness.team import DaskCluster, MlflowServer, dask_cluster, mlflow_server
 from tests.conftest import make_project, stage_env
 from tests.integration._realservers import BIN, TINY
 
-pytestmark = pytest.mark.slow
+# Slow, and given room: the first test also starts the servers and runs the whole pipeline.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # Four cells, so that a fault can strike with some cells done and some not.
 GRID = "grid: {strategies: [learned, w2v_frozen], architectures: [lstm], seeds: [1, 2], " \
