@@ -24,3 +24,12 @@ def test_linear_fit_recovers_a_line_and_measures_how_far_points_are_off_it():
     bent = _linear_fit([1, 2, 4], [10.0, 20.0, 80.0])  # quadratic growth: far off any line
     assert bent["worst_relative_residual"] > 0.2
     assert bent["seconds_per_unit"] == pytest.approx(1020 / 42, abs=1e-3)  # least squares by hand
+
+
+def test_trend_says_rises_or_falls_only_for_a_steady_change_beyond_the_tolerance():
+    from benchmarks.team_scaling import _trend
+
+    assert _trend([1.0, 2.0, 3.0]) == "rises"
+    assert _trend([3.0, 2.0, 1.0]) == "falls"
+    assert _trend([1.0, 1.5, 1.1]) == "no trend"      # up and down
+    assert _trend([1.0, 1.05, 1.1]) == "no trend"     # steady but within 15 %
