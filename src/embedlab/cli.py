@@ -45,7 +45,9 @@ def predict(
         if column not in frame.columns:
             _fail(f"{file}: no column {column!r}; columns present: {list(frame.columns)}. "
                   "Pick one with --column.")
-        batch = frame[[column]].rename(columns={column: "text"}).astype({"text": str})
+        # Empty cells stay missing (the model answers them `unknown`): astype(str)
+        # would turn them into the word "nan".
+        batch = frame[[column]].rename(columns={column: "text"})
     else:
         batch = pd.DataFrame({"text": list(texts or [])})
     tracking.setup()
@@ -66,10 +68,11 @@ def predict(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("review", "probability", "label")
+    table = Table("review", "probability", "label", "known words")
     for row in out.itertuples(index=False):
-        text = row.text if len(row.text) <= 70 else row.text[:67] + "..."
-        table.add_row(text, f"{row.probability:.3f}", row.label)
+        text = "" if pd.isna(row.text) else str(row.text)
+        text = text if len(text) <= 70 else text[:67] + "..."
+        table.add_row(text, f"{row.probability:.3f}", row.label, str(row.known_tokens))
     Console().print(table)
 
 

@@ -37,17 +37,22 @@ def log_pyfunc(keras_path: Path, vocab_path: Path, name: str = "model"):
     import mlflow
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, DataType, Schema
+    from mlflow.types.schema import AnyType
 
     import embedlab_serving
     from embedlab_serving.model import ReviewSentimentModel
 
     example = pd.DataFrame({"text": EXAMPLE_TEXTS})
-    # One *unnamed* string input: MLflow's schema check then accepts a DataFrame
-    # with a `text` column, a list of strings and a Series alike (a named input
-    # would reject a plain list before the model sees it).
+    # One *unnamed* input: MLflow's schema check then accepts a DataFrame with a
+    # `text` column, a list of strings and a Series alike (a named input would
+    # reject a plain list before the model sees it). Its type is Any, not string:
+    # MLflow's serving casts a JSON null under a string spec to the text "None",
+    # so only Any lets a null reach the model as missing; the model itself checks
+    # each value (a string, null or a number, else a 400 naming the review).
     signature = ModelSignature(
-        inputs=Schema([ColSpec(DataType.string)]),
-        outputs=Schema([ColSpec(DataType.double, "probability"), ColSpec(DataType.string, "label")]))
+        inputs=Schema([ColSpec(AnyType())]),
+        outputs=Schema([ColSpec(DataType.double, "probability"), ColSpec(DataType.string, "label"),
+                        ColSpec(DataType.long, "known_tokens")]))
     return mlflow.pyfunc.log_model(
         name=name,
         python_model=ReviewSentimentModel(),
