@@ -102,16 +102,19 @@ def ui(
     configure_env()
     from embedlab import tracking
 
-    uri = tracking.tracking_uri()
+    # Also gives an experiment made before embedlab set its kind and runs view both.
+    uri, experiment_id = tracking.setup()
     artifacts = (Path.cwd() / "mlruns" / "artifacts").as_uri()
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", uri, "--default-artifact-root", artifacts, "--workers", "1"]
-    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    runs = tracking.runs_page(f"http://127.0.0.1:{port}", experiment_id)
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it\n"
+               f"The grid's runs, metrics side by side: {runs}")
     if open_browser:
         import threading
         import webbrowser
 
-        threading.Timer(8.0, webbrowser.open, args=(f"http://127.0.0.1:{port}",)).start()
+        threading.Timer(8.0, webbrowser.open, args=(runs,)).start()
     raise typer.Exit(_run_server(cmd))
 
 
