@@ -36,6 +36,10 @@ LABELS = ("negative", "positive")
 UNKNOWN = "unknown"            # the label of a review without a known token
 NO_EVIDENCE_PROBABILITY = 0.5  # its probability: no evidence either way
 OUTPUT_COLUMNS = ("probability", "label", "known_tokens")
+# The version of what predict answers; bump it when the answer changes, so that
+# the gate replaces a champion packaged with older serving code (1: probability
+# and label, NaN for a review without a known word; 2: the above).
+CONTRACT = 2
 
 
 def _column(model_input: pd.DataFrame) -> pd.Series:
