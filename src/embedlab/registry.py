@@ -90,13 +90,15 @@ def score(model_uri: str, texts: list[str], labels: np.ndarray):
 
 
 def _repackaged(tags: dict[str, str], champion) -> bool:
-    """The challenger holds the champion's trained model (same source run) and the
-    champion was packaged with older serving code (versions before the tag: 1)."""
+    """The challenger is the champion's cell trained on the same data (its run
+    reused, or retrained after a code move) and the champion was packaged with
+    older serving code (versions registered before the tag: contract 1)."""
     from embedlab_serving.model import CONTRACT
 
-    if champion is None or not tags.get("source_run_id"):
+    same = ("cell", "data_digest")
+    if champion is None or not all(tags.get(k) for k in same):
         return False
-    return (champion.tags.get("source_run_id") == tags["source_run_id"]
+    return (all(champion.tags.get(k) == tags[k] for k in same)
             and int(champion.tags.get(CONTRACT_TAG, "1")) < CONTRACT)
 
 
@@ -127,8 +129,8 @@ def decide(challenger_acc: float, champion_acc: float | None, margin: float,
     A challenger is promoted only if its behaviour checks pass (mean pass rate at
     least ``min_behaviour_pass_rate``) and its test accuracy is strictly better
     than the champion's plus ``margin``, both scored on the same test set; or if
-    it is the champion's own trained model packaged with newer serving code
-    (``repackaged``): the same weights, the current answer for every text.
+    it is the champion's own cell packaged with newer serving code
+    (``repackaged``): the same model, the current answer for every text.
     """
     if behaviour_pass_rate is not None and behaviour_pass_rate < min_behaviour_pass_rate:
         return False, (f"fails the behaviour checks: mean pass rate {behaviour_pass_rate:.3f} "
@@ -136,7 +138,7 @@ def decide(challenger_acc: float, champion_acc: float | None, margin: float,
     if champion_acc is None:
         return True, "no champion yet"
     if repackaged:
-        return True, "the champion's own model, packaged with newer serving code"
+        return True, "the champion's own cell, packaged with newer serving code"
     if challenger_acc > champion_acc + margin:
         return True, (f"beats the champion by {challenger_acc - champion_acc:+.4f} "
                       f"(> margin {margin:.4f})")
