@@ -44,10 +44,10 @@ def write_text(target: Path | str, text: str) -> None:
 
 
 def write_json(target: Path | str, data: Any) -> None:
-    write_text(target, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    write_text(target, json.dumps(data, indent=2, sort_keys=False, default=jsonable) + "\n")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     if hasattr(value, "tolist"):

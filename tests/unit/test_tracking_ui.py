@@ -21,7 +21,7 @@ def _tags(name: str) -> dict[str, str]:
 def test_a_new_experiment_is_model_training_with_the_runs_view(tmp_path, mlflow_store):
     tracking.setup(tmp_path, "fresh")
     tags = _tags("fresh")
-    assert tags[tracking.KIND_TAG] == "custom_model_development"
+    assert tags[tracking.EXPERIMENT_KIND_TAG] == "custom_model_development"
     view = json.loads(tags[VIEW_KEY])
     assert view["name"] == tracking.RUNS_VIEW_NAME and isinstance(view["createdAt"], int)
     state = json.loads(view["state"])
@@ -38,12 +38,12 @@ def test_an_older_experiment_gets_them_and_a_kind_chosen_in_the_ui_stays(tmp_pat
     stale = json.dumps({"name": "mine", "createdAt": 1, "state": "{}"})
     client.set_experiment_tag(old, VIEW_KEY, stale)
     assert tracking.setup(tmp_path, "older")[1] == old
-    assert _tags("older")[tracking.KIND_TAG] == "custom_model_development"
+    assert _tags("older")[tracking.EXPERIMENT_KIND_TAG] == "custom_model_development"
     assert _tags("older")[VIEW_KEY] != stale
 
-    client.set_experiment_tag(old, tracking.KIND_TAG, "genai_development")
+    client.set_experiment_tag(old, tracking.EXPERIMENT_KIND_TAG, "genai_development")
     tracking.setup(tmp_path, "older")
-    assert _tags("older")[tracking.KIND_TAG] == "genai_development"
+    assert _tags("older")[tracking.EXPERIMENT_KIND_TAG] == "genai_development"
 
 
 def test_setup_writes_nothing_when_the_tags_are_current(tmp_path, mlflow_store):
