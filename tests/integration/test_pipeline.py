@@ -100,11 +100,13 @@ def test_champion_pull_takes_raw_text(repro):
     model = mlflow.pyfunc.load_model("models:/review-sentiment@champion")
     reviews = ["Delicious! My kids love these snacks.<br />Will buy again.",
                "Terrible taste, arrived stale. Don't waste your money."]
-    out = model.predict(pd.DataFrame({"text": reviews}))
-    assert list(out.columns) == ["probability", "label"]
-    assert len(out) == 2
+    out = model.predict(pd.DataFrame({"text": reviews + ["!"]}))
+    assert list(out.columns) == ["probability", "label", "known_tokens"]
+    assert len(out) == 3
     assert out["probability"].between(0, 1).all()
-    assert set(out["label"]) <= {"positive", "negative"}
+    assert set(out["label"][:2]) <= {"positive", "negative"} and (out["known_tokens"][:2] > 0).all()
+    # A review without a word: no evidence either way (the meanpool champion gave NaN).
+    assert out.iloc[2].to_dict() == {"probability": 0.5, "label": "unknown", "known_tokens": 0}
 
 
 def test_second_repro_is_a_no_op(repro):

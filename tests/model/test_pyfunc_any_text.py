@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedlab.models import ARCHITECTURES
+from embedlab.architectures import ARCHITECTURES
 from embedlab_serving.model import LABELS, NO_EVIDENCE_PROBABILITY, OUTPUT_COLUMNS, UNKNOWN
 
 # No token of the tiny vocabulary (tests/tiny_models.py) in any of these.
@@ -53,7 +53,7 @@ def pyfuncs(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_no_known_word_is_no_evidence_and_known_words_are_the_networks_answer(pyfuncs, arch):
     from embedlab_serving.text import encode_texts
     from tests.tiny_models import vocab_tokens
