@@ -111,14 +111,14 @@ def resolve_sources(source: str, root: Path | None = None, key: str = "data.sour
         files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not files:
             raise DataError(f"{key}: the pattern {source!r} matches no files (looked from "
-                            f"{root}). Check the path, or download the data there first.")
+                            f"{root.resolve()}). Check the path, or download the data there first.")
         return files
     path = Path(pattern)
     if path.is_dir():
         raise DataError(f"{key}: {source!r} is a folder; give a file or a glob such as "
                         f"'{source.rstrip('/')}/*.jsonl.gz'.")
     if not path.exists():
-        raise DataError(f"{key}: file {source!r} not found (looked from {root}). "
+        raise DataError(f"{key}: file {source!r} not found (looked from {root.resolve()}). "
                         "Check the path, or download the data there first.")
     return [path]
 

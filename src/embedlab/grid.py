@@ -87,8 +87,8 @@ def train_inputs(cells: list[Cell], layout: Layout = Layout()) -> TrainInputs:
     matrices = {v: str(layout.matrix(v)) for v in sorted({c.variant for c in cells if c.variant})}
     for v, p in matrices.items():
         if not Path(p).exists():
-            raise EmbedlabError(f"grid: vectors variant {v!r} has no matrix at {p}; list it "
-                                "under embeddings.variants in params.yaml and run dvc repro")
+            raise EmbedlabError(f"params.yaml: grid: vectors variant {v!r} has no matrix at {p}; "
+                                "list it under embeddings.variants and run dvc repro")
     splits = [layout.split(s) for s in SPLITS]
     return TrainInputs(
         *(str(p) for p in splits), vocab=str(layout.vocab), matrices=matrices,

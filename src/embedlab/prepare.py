@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -347,10 +346,8 @@ def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None 
     """
     data = params.data
     ingest = Ingest(data, root, progress=sys.stderr.isatty() if progress is None else progress)
-    layout.prepared.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{layout.prepared.name}-spool-",
-                                     dir=layout.prepared.parent) as spool_dir:
-        spool = Path(spool_dir) / "reviews.parquet"
+    with fileio.scratch_dir(layout.prepared) as spool_dir:
+        spool = spool_dir / "reviews.parquet"
         counts: dict[str, int] = {}
         sp = _spool(ingest, spool, counts)
         counts = {**ingest.counts, **counts}

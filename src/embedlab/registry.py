@@ -210,10 +210,11 @@ def publish(keras_path: Path, vocab_path: Path, experiment_id: str, parent_run_i
     """The evaluate run: log the champion cell as a pyfunc, register it, gate it."""
     import mlflow
 
-    from embedlab.tracking import KIND_TAG
+    from embedlab.tracking import KIND_TAG, WORKER_TAG, worker
 
     with mlflow.start_run(experiment_id=experiment_id, run_name="evaluate",
-                          tags={"mlflow.parentRunId": parent_run_id, KIND_TAG: "evaluate"}):
+                          tags={"mlflow.parentRunId": parent_run_id, KIND_TAG: "evaluate",
+                                WORKER_TAG: worker()}):
         info = log_pyfunc(keras_path, vocab_path)
         decision = register_and_gate(info.model_uri, model_name, alias, margin, texts, labels,
                                      tags, min_behaviour_pass_rate)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import time
 import traceback
@@ -31,6 +32,7 @@ EXPERIMENT = "embedlab"
 FINGERPRINT_TAG = "embedlab.fingerprint"
 CELL_TAG = "embedlab.cell"
 KIND_TAG = "embedlab.kind"
+WORKER_TAG = "embedlab.worker"   # host:pid of the process that created (or resumed) the run
 UNFINISHED = ("RUNNING", "FAILED", "KILLED", "SCHEDULED")
 _BATCH = 900  # MLflow's log_batch takes at most 1000 metrics
 
@@ -120,6 +122,27 @@ def runs_page(base_url: str, experiment_id: str) -> str:
     from the kind tag."""
     return (f"{base_url}/#/experiments/{experiment_id}/runs"
             f"?workflowType=machine_learning&viewStateShareKey={RUNS_VIEW_ID}")
+
+
+def worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def retire_orphans(uri: str, experiment_id: str) -> list[str]:
+    """Runs left RUNNING by a process of this machine that no longer exists (a
+    SIGKILL gives no chance to close them) end as KILLED, with a tag saying why.
+    Runs of live processes, or of other machines, are left alone."""
+    from embedlab.fileio import alive
+
+    c, host, retired = client(uri), socket.gethostname(), []
+    for run in c.search_runs([experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
+        where, _, pid = run.data.tags.get(WORKER_TAG, "").rpartition(":")
+        if where == host and pid.isdigit() and not alive(int(pid)):
+            c.set_tag(run.info.run_id, "embedlab.orphaned",
+                      f"process {pid} ended without closing the run (killed?)")
+            c.set_terminated(run.info.run_id, "KILLED")
+            retired.append(run.info.run_id)
+    return retired
 
 
 def git_commit() -> str:
@@ -241,7 +264,8 @@ def reuse_or_run(uri: str, experiment_id: str, fingerprint: str, run_name: str, 
     c = client(uri)
     for stale in find_runs(experiment_id, fingerprint, UNFINISHED, uri):
         c.delete_run(stale.info.run_id)
-    created = c.create_run(experiment_id, run_name=run_name, tags={FINGERPRINT_TAG: fingerprint, **tags})
+    created = c.create_run(experiment_id, run_name=run_name,
+                           tags={FINGERPRINT_TAG: fingerprint, WORKER_TAG: worker(), **tags})
     run = Run(created.info.run_id, uri)
     try:
         result = work(run)
@@ -260,9 +284,11 @@ def grid_run(uri: str, experiment_id: str, fingerprint: str, params: dict[str, A
                          max_results=5, order_by=["attributes.start_time DESC"])
     if runs:
         c.update_run(runs[0].info.run_id, status="RUNNING")
+        c.set_tag(runs[0].info.run_id, WORKER_TAG, worker())
         return Run(runs[0].info.run_id, uri)
     created = c.create_run(experiment_id, run_name="grid", tags={
-        FINGERPRINT_TAG: fingerprint, KIND_TAG: "grid", "git_commit": git_commit(), **tags})
+        FINGERPRINT_TAG: fingerprint, KIND_TAG: "grid", WORKER_TAG: worker(),
+        "git_commit": git_commit(), **tags})
     run = Run(created.info.run_id, uri)
     run.log_params(params)
     return run
@@ -272,7 +298,7 @@ def log_run(name: str, kind: str, params: dict[str, Any], metrics: dict[str, flo
             dicts: dict[str, dict] | None = None, tables: dict[str, Any] | None = None) -> str:
     """A plain one-shot run (the embeddings stage): params, metrics, JSON and table artifacts."""
     uri, experiment_id = setup()
-    created = client(uri).create_run(experiment_id, run_name=name, tags={KIND_TAG: kind})
+    created = client(uri).create_run(experiment_id, run_name=name, tags={KIND_TAG: kind, WORKER_TAG: worker()})
     run = Run(created.info.run_id, uri)
     try:
         run.log_params(params)

@@ -26,6 +26,7 @@ class GridRun:
 def start(stage: TrainStageParams, inputs: TrainInputs, cells: list[Cell]) -> GridRun:
     """Open (or resume) the grid's parent run."""
     uri, experiment_id = tracking.setup()
+    tracking.retire_orphans(uri, experiment_id)  # runs a killed earlier stage left RUNNING
     fp = grid_fingerprint({"train": stage.train.model_dump(), "grid": stage.grid.model_dump(),
                            "probes": stage.probes.model_dump(mode="json")}, inputs, cells)
     params = {f"{section}.{k}": v for section in PARENT_SECTIONS
