@@ -113,7 +113,9 @@ def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
     project, env, _, _ = repro
     from mlflow import MlflowClient
 
-    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    # The registry too: without it MlflowClient takes the process-wide registry
+    # URI, which an earlier test (any mlflow_store one) left on its own store.
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"], env["MLFLOW_TRACKING_URI"])
     train = json.loads((project / "reports" / "train.json").read_text())
     parent = client.get_run(train["parent_run_id"])
     report = (project / "reports" / "report.md").read_text()
