@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import time
 import traceback
 import warnings
@@ -26,6 +27,7 @@ from embedlab.config import GridParams, TrainParams, W2V_STRATEGIES
 FINGERPRINT_TAG = "embedlab.fingerprint"
 CELL_TAG = "embedlab.cell"
 KIND_TAG = "embedlab.kind"
+WORKER_TAG = "embedlab.worker"  # host:pid of the process that trained the cell (which Dask worker)
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
@@ -409,7 +411,7 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, tracking_ur
     run = client.create_run(experiment_id, run_name=cell.name, tags={
         "mlflow.parentRunId": parent_run_id, FINGERPRINT_TAG: fp, CELL_TAG: cell.name,
         KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,
-        "seed": str(cell.seed)})
+        "seed": str(cell.seed), WORKER_TAG: f"{socket.gethostname()}:{os.getpid()}"})
     run_id = run.info.run_id
     try:
         _log_params(client, run_id, cell, params, fp)
