@@ -3,8 +3,8 @@
 `python -m benchmarks.docs` (see benchmarks/docs.py) calls each function with its
 sources loaded and puts the returned Markdown between the block's markers. To add
 a block: a function here under `@block("<name>", "<source>", ...)`, and the marker
-pair `<!-- begin generated: <name> -->` / `<!-- end generated -->` in the document.
-Write figures only from the sources (never a clock or a file date): the staleness
+pair `<!-- begin generated: <name> -->` / `<!-- end generated -->` in the document
+(a params.yaml section shown verbatim: one entry in PARAMS_SECTIONS). Write figures only from the sources (never a clock or a file date): the staleness
 test regenerates every block and compares.
 """
 
@@ -96,6 +96,14 @@ def pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+# ---- shipped settings: a params.yaml section verbatim where a document explains it ----
+
+PARAMS_SECTIONS = {"params-data": ("data", "vocab"), "params-embeddings": ("embeddings",),
+                   "params-evaluate": ("evaluate",), "params-schedule": ("schedule",)}
+for _name, _keys in PARAMS_SECTIONS.items():
+    block(_name, "params.yaml")(lambda params, keys=_keys: params_section(params, *keys))
+
+
 # ---- README.md ------------------------------------------------------------------
 
 @block("first-run", "reports/data.json", "benchmarks/results/clean_clone_bootstrap.json",
@@ -155,11 +163,6 @@ def original_question(oq: dict, grid: pd.DataFrame) -> str:
             f"{_lstm_mean(grid, 'w2v_frozen'):.3f}.")
 
 
-@block("params-schedule", "params.yaml")
-def params_schedule(params: str) -> str:
-    return params_section(params, "schedule")
-
-
 # ---- docs/serving.md ----------------------------------------------------------------
 
 @block("serving-speed", "benchmarks/results/serving.json")
@@ -174,17 +177,7 @@ def serving_speed(raw: dict) -> str:
             f"p95 {s['latency_ms_p95']:.1f} ms ({s['requests']} sequential requests on loopback).")
 
 
-@block("params-evaluate", "params.yaml")
-def params_evaluate(params: str) -> str:
-    return params_section(params, "evaluate")
-
-
 # ---- docs/data.md ---------------------------------------------------------------------
-
-@block("params-data", "params.yaml")
-def params_data(params: str) -> str:
-    return params_section(params, "data", "vocab")
-
 
 @block("prepare-scale", "benchmarks/results/prepare_scale.json")
 def prepare_scale(raw: list) -> str:
@@ -264,11 +257,6 @@ def max_len(data: dict) -> str:
 
 
 # ---- docs/embeddings.md -----------------------------------------------------------------
-
-@block("params-embeddings", "params.yaml")
-def params_embeddings(params: str) -> str:
-    return params_section(params, "embeddings")
-
 
 @block("word2vec-speed", "benchmarks/results/word2vec_speed.json", "reports/embeddings.json")
 def word2vec_speed(speed: dict, emb: dict) -> str:
