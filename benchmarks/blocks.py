@@ -4,8 +4,9 @@
 sources loaded and puts the returned Markdown between the block's markers. To add
 a block: a function here under `@block("<name>", "<source>", ...)`, and the marker
 pair `<!-- begin generated: <name> -->` / `<!-- end generated -->` in the document
-(a params.yaml section shown verbatim: one entry in PARAMS_SECTIONS). Write figures only from the sources (never a clock or a file date): the staleness
-test regenerates every block and compares.
+(a params.yaml section shown verbatim: one entry in PARAMS_SECTIONS). Write
+figures only from the sources (never a clock or a file date): the staleness test
+regenerates every block and compares.
 """
 
 from __future__ import annotations
