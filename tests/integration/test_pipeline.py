@@ -113,7 +113,8 @@ def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
     project, env, _, _ = repro
     from mlflow import MlflowClient
 
-    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    uri = env["MLFLOW_TRACKING_URI"]
+    client = MlflowClient(uri, uri)  # the registry too: an earlier test may have set the global one
     train = json.loads((project / "reports" / "train.json").read_text())
     parent = client.get_run(train["parent_run_id"])
     report = (project / "reports" / "report.md").read_text()
