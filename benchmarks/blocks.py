@@ -410,3 +410,37 @@ def benchmarks_raw(files: dict[str, Any]) -> str:
         lines += [f"### {res.get('benchmark', name)}", "", f"`{res['command']}` on {res['date'] or 'a date not recorded'}",
                   "", "```json", json.dumps(figs, indent=2)[:4000], "```", ""]
     return "\n".join(lines)
+
+
+# ---- the registries (docs/grid.md) -----------------------------------------------
+
+@block("strategy-table", "src/embedlab/strategies.py")
+def strategy_table(_source: str) -> str:
+    """docs/grid.md's strategy table, read from the strategy registry."""
+    from embedlab.strategies import STRATEGIES, fit_all
+
+    def tables(s) -> str:
+        kinds = {"vectors": "the variant's vectors", "random": "random"}
+        names = [kinds[t.init] for t in s.tables]
+        return names[0] if len(set(names)) == 1 and len(names) == 1 else (
+            f"{names[0]}, {len(names)} side by side" if len(set(names)) == 1 else ", ".join(names))
+
+    def trainable(s) -> str:
+        flags = [t.trainable for t in s.tables]
+        text = ("yes" if all(flags) else "no") if len(set(flags)) == 1 else "one no, one yes"
+        return text if s.schedule is fit_all else f"{text} (its schedule, `{s.schedule.__name__}`, unfreezes them later)"
+
+    rows = ["| strategy | table(s) | trainable at the start | question it answers |", "|---|---|---|---|"]
+    rows += [f"| `{s.name}` | {tables(s)} | {trainable(s)} | {s.question} |" for s in STRATEGIES.values()]
+    return "\n".join(rows)
+
+
+@block("architecture-table", "src/embedlab/architectures.py")
+def architecture_table(_source: str) -> str:
+    """docs/grid.md's architecture table, read from the architecture registry."""
+    from embedlab.architectures import ARCHITECTURES
+
+    rows = ["| architecture | layers after the embedding (+ dropout on its output) → sigmoid | "
+            "uses the padding mask |", "|---|---|---|"]
+    rows += [f"| `{a.name}` | {a.layers} | {'yes' if a.masked else 'no'} |" for a in ARCHITECTURES.values()]
+    return "\n".join(rows)
