@@ -16,11 +16,11 @@ from prefect import flow, task
 
 from embedlab import fileio
 from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
-from embedlab.embeddings import (DETERMINISTIC_HASH_SEED, EmbeddingsLayout, build_corpus,
-                                 hash_seed_fixed, log_to_mlflow, preflight, run_variant)
+from embedlab.embeddings import EmbeddingsLayout, build_corpus, log_to_mlflow, preflight, run_variant
 from embedlab.errors import EmbedlabError
 from embedlab.prepare import SPLITS, PreparedLayout, read_split, read_vocab
 from embedlab.runtime import run_entry
+from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
 
 KIND_TAG = "embedlab.kind"
 

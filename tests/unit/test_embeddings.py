@@ -17,10 +17,10 @@ import yaml
 
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
 from embedlab.embeddings import (EmbeddingsLayout, build_corpus, build_matrix, build_matrix_info,
-                                 check_corpus_file, check_token_lists, coverage, load_external,
-                                 lookup, preflight, probes, probes_markdown, run_variant, sniff_word2vec, train_word2vec,
-                                 write_corpus)
+                                 check_corpus_file, check_token_lists, coverage, lookup, preflight,
+                                 probes, probes_markdown, run_variant, write_corpus)
 from embedlab.errors import ConfigError, DataError
+from embedlab.vectors import load_external, sniff_word2vec, train_word2vec
 from embedlab_serving.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -292,7 +292,7 @@ _TRAIN_SCRIPT = textwrap.dedent("""
     import numpy as np
     from pathlib import Path
     from embedlab.config import Word2VecVariant
-    from embedlab.embeddings import train_word2vec
+    from embedlab.vectors import train_word2vec
     kv, _ = train_word2vec(Path(sys.argv[1]), Word2VecVariant(sg=int(sys.argv[3]), vector_size=16,
                            epochs=3, seed=7), workers=4, deterministic=True)
     np.save(sys.argv[2], kv.vectors)
