@@ -68,16 +68,23 @@ class LabelRule(Strict):
         return self
 
 
+# Keys an embedded data set fills in when params.yaml leaves them null.
+SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label")
+
+
 class DataParams(Strict):
+    # A file, a glob, or an embedded data set (embedlab.sources: embedded:amazon-fine-foods,
+    # embedded:imdb-50k).
     source: str = "embedded:amazon-fine-foods"
     format: Literal["auto", "jsonl", "csv", "tsv", "fasttext", "parquet"] = "auto"
-    text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
-    label_column: str = "score"
+    # null: the embedded data set's own (embedlab.sources); a file source must set them.
+    text_columns: list[str] | None = Field(None, min_length=1)
+    label_column: str | None = None
+    label: LabelRule | None = None
     group_column: str | None = None
     # Field names of header-less CSV/TSV files, in order (Amazon Polarity:
     # [label, title, text]); null = the first row is the header.
     columns: list[str] | None = None
-    label: LabelRule = LabelRule(positive_values=["great"], negative_values=["other"])
     max_bad_fraction: float = Field(0.0, ge=0, le=1)
     split: SplitParams = SplitParams()
     max_len: int | Literal["auto"] = "auto"
@@ -94,12 +101,41 @@ class DataParams(Strict):
 
     @model_validator(mode="after")
     def _columns(self) -> DataParams:
-        if self.label_column in self.text_columns:
-            raise ValueError(f"label_column {self.label_column!r} is also in text_columns: "
+        from embedlab import sources
+
+        if sources.is_embedded(self.source):
+            if self.source.removeprefix(sources.EMBEDDED_PREFIX) not in sources.EMBEDDED_SOURCES:
+                known = ", ".join(s.source for s in sources.EMBEDDED_SOURCES.values())
+                raise ValueError(f"unknown embedded data set {self.source!r}; choose from {known}, "
+                                 "or give a path or glob")
+            if self.format != "auto" or self.columns is not None:
+                raise ValueError("format and columns describe a file; an embedded data set knows "
+                                 "its own: set format: auto and columns: null")
+        else:
+            unset = [k for k in SOURCE_DEFAULT_KEYS if getattr(self, k) is None]
+            if unset:
+                raise ValueError(f"a file source ({self.source!r}) needs {', '.join(unset)}: name "
+                                 "its text and label columns and the label values (null means "
+                                 "an embedded data set's own, and a file has none)")
+        data = self.resolved()
+        if data.label_column in data.text_columns:
+            raise ValueError(f"label_column {data.label_column!r} is also in text_columns: "
                              "the label would leak into the text")
         if self.columns is not None and len(set(self.columns)) != len(self.columns):
             raise ValueError("columns: names repeat")
         return self
+
+    def resolved(self) -> DataParams:
+        """These params with an embedded data set's defaults in the keys left null."""
+        from embedlab import sources
+
+        if not sources.is_embedded(self.source):
+            return self
+        entry = sources.embedded_source(self.source)
+        own = {"text_columns": list(entry.text_columns), "label_column": entry.label_column,
+               "label": LabelRule(**entry.label)}
+        return self.model_copy(update={k: own[k] for k in SOURCE_DEFAULT_KEYS
+                                       if getattr(self, k) is None})
 
 
 class VocabParams(Strict):
