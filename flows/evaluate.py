@@ -15,6 +15,7 @@ from prefect import flow, task
 
 from embedlab import fileio, tracking
 from embedlab.config import EvaluateParams, load_evaluate
+from embedlab.embeddings import EmbeddingsLayout
 from embedlab.errors import EmbedlabError
 from embedlab.evaluate import (PLOTS, REPORTS, TEST_METRICS, cell_slug, grid_table,
                                flatten_metrics, history_from_mlflow, load_cell_outputs, load_train_report,
@@ -143,10 +144,11 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
                            "challenger_test_accuracy": round(decision["challenger_accuracy"], 5),
                            "challenger_behaviour_pass_rate": decision["challenger_behaviour"]["pass_rate"]}
     fileio.write_json(REPORTS / "metrics.json", metrics)
-    data_report = PreparedLayout().report
+    data_report, emb_report = PreparedLayout().report, EmbeddingsLayout().coverage
     text = write_report(REPORTS / "report.md", table, champ, train.get("baseline"), decision,
                         json.loads(data_report.read_text()) if data_report.exists() else None,
-                        rep["comparisons"], rep["skipped"], rep["n_test"])
+                        rep["comparisons"], rep["skipped"], rep["n_test"],
+                        json.loads(emb_report.read_text()) if emb_report.exists() else None)
     log_to_parent_task(train["parent_run_id"], metrics, text, decision)
     print(decision["message"])
     for c in rep["comparisons"]:

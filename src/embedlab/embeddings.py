@@ -380,6 +380,21 @@ def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown
     return "\n".join(out) + "\n"
 
 
+def variants_markdown(report: Mapping) -> str:
+    """The variants of ``reports/embeddings.json`` as a Markdown table for the report:
+    which text each saw, its width, and how much of the data it covers."""
+    variants = report.get("variants") or {}
+    if not variants:
+        return ""
+    out = ["| variant | vectors trained on | dims | vocabulary covered | test tokens covered |",
+           "|---|---|---:|---:|---:|"]
+    for name, m in variants.items():
+        test = m.get("token_coverage", {}).get("test")
+        out.append(f"| {name} | {m.get('text_seen', m.get('source', '?'))} | {m.get('vector_size')} | "
+                   f"{m.get('type_coverage', 0):.1%} | {'–' if test is None else f'{test:.1%}'} |")
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------- one variant
 def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path | None,
                 vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab import fileio
+from embedlab.embeddings import variants_markdown
 from embedlab.errors import EmbedlabError
 
 REPORTS = Path("reports")
@@ -166,7 +167,7 @@ METHOD = (
 
 def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
                  decision: dict, data_report: dict | None, comparisons=(), skipped=(),
-                 n_test: int | None = None) -> str:
+                 n_test: int | None = None, embeddings_report: dict | None = None) -> str:
     cell = f"{champion['strategy']}/{champion['architecture']}/seed{champion['seed']}"
     parts = ["# embedlab report", ""]
     if data_report:
@@ -187,6 +188,12 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
         parts += ["## Strategy × architecture (test accuracy, mean over seeds)", "",
                   pivot.to_markdown(floatfmt=".3f"), "",
                   f"![heatmap](plots/{PLOTS['heatmap'][0]})", ""]
+    if embeddings_report and embeddings_report.get("variants"):
+        parts += ["## Embedding variants: the text each one saw", "",
+                  "A `w2v_*` strategy's table starts from one of these (`@variant`; a bare name "
+                  "uses `grid.variant`). Coverage: share of vocabulary words, and of test tokens "
+                  "as the classifier sees them, that have a vector (`reports/embeddings.json`).", "",
+                  variants_markdown(embeddings_report), ""]
     parts += ["## Champion and registry", "",
               f"Best cell on validation: **{cell}** (test accuracy {champion['test_accuracy']:.3f}, "
               f"ROC AUC {champion['test_roc_auc']:.3f}).", "",
