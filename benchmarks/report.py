@@ -113,9 +113,17 @@ def _clean(f):
 
 def _grid_cost(f):
     new, old = f["new_default"], f["old_default"]
+
+    def part(strategies, grid):  # fit minutes of these strategies' cells, all seeds
+        cells = [c for c in f["measured_cells"] if c["cell"].split("/")[0] in strategies]
+        return len(cells) * len(grid["seeds"]), sum(c["train_seconds"] for c in cells) * len(grid["seeds"]) / 60
+
+    n_in, m_in = part(set(new["strategies"]) - set(old["strategies"]), new)
+    n_out, m_out = part(set(old["strategies"]) - set(new["strategies"]), old)
     return (f"{new['cells']} cells {new['fit_seconds'] / 60:.1f} min vs {old['cells']} cells "
             f"{old['fit_seconds'] / 60:.1f} min of fit time = {f['ratio_new_to_old']:.2f}× "
-            f"({f['added_minutes']:+.1f} min)"), None
+            f"({f['added_minutes']:+.1f} min: {n_in} cells added, {m_in:.1f} min; "
+            f"{n_out} removed, {m_out:.1f} min)"), None
 
 
 ROWS: list[Row] = [
