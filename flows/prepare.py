@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from embedlab.config import PrepareParams, load_prepare
+from embedlab.data import Ingest
 from embedlab.prepare import PreparedLayout, prepare
 from embedlab.runtime import run_entry
 
@@ -32,7 +33,8 @@ def main() -> None:
     from flows._entry import parse_args
 
     args = parse_args(__doc__)
-    load_prepare(args.params)  # fail fast on bad params, before Prefect starts
+    # Fail fast on bad params and missing inputs (a file, the set-up data), before Prefect starts.
+    Ingest(load_prepare(args.params).data)
     prepare_flow(str(args.params))
 
 

@@ -120,6 +120,8 @@ class Ingest:
         self.embedded = (sources.embedded_source(params.source)
                          if sources.is_embedded(params.source) else None)
         self.files: list[Path] = []
+        if self.embedded is not None and self.embedded.download:
+            sources.setup_file(self.embedded.download, params.source)  # set-up ran?
         if self.embedded is None:
             self.files = resolve_sources(params.source, self.root)
             for f in self.files:  # unknown formats fail before any reading

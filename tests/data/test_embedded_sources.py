@@ -137,3 +137,21 @@ def test_the_set_up_wheel_is_the_pinned_one():
     first = next(chunks)
     assert len(first) == 500 and set(first["sentiment"]) == {"positive", "negative"}
     assert first["review"].str.len().min() > 20
+
+
+def test_stage_entry_point_says_it_in_one_line_before_prefect_starts(tmp_path):
+    """`python -m flows.prepare` (what `dvc repro` runs) without the set-up data:
+    exit 2 and one message, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "params.yaml").write_text(f"data:\n  source: {IMDB}\n")
+    env = {**os.environ, sources.SETUP_DIR_ENV: str(tmp_path / "empty"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "flows.prepare"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stderr.strip().startswith("error: embedded:imdb-50k: ")
+    assert proc.stderr.strip().endswith("run `python3.11 dev.py venv`.")
