@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from embedlab.runtime import configure_env
@@ -15,3 +16,10 @@ def parse_args(description: str) -> argparse.Namespace:
     args = parser.parse_args()
     configure_env()
     return args
+
+
+def stage_main(description: str, load: Callable, flow: Callable) -> None:
+    """``python -m flows.<stage> [--params FILE]``: bad params fail here, before Prefect starts."""
+    args = parse_args(description)
+    load(args.params)
+    flow(str(args.params))

@@ -1,43 +1,27 @@
-"""Keras models: an embedding strategy x an architecture.
+"""Keras models: a strategy's embedding table(s) + an architecture's layers.
 
-Weights enter through ``set_weights`` after the layer is built: Keras 3 rejects
-``Embedding(weights=[...])``. LSTMs keep the cuDNN-compatible configuration
-(no ``recurrent_dropout``; dropout goes on the embedding output instead), since
-``recurrent_dropout > 0`` silently falls back to the generic kernel on a GPU,
-and padding is at the end, which cuDNN's masked path requires.
+Both come from their registries (``embedlab.strategies``,
+``embedlab.architectures``); this module only assembles and compiles. Weights
+enter through ``set_weights`` after the layer is built: Keras 3 rejects
+``Embedding(weights=[...])``. The table width is the matrix's width, so it
+cannot disagree with the vectors' ``vector_size``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-STRATEGIES = ("learned", "random_frozen", "w2v_frozen", "w2v_finetuned",
-              "w2v_multichannel", "w2v_unfreeze")
-ARCHITECTURES = ("lstm", "bilstm", "cnn", "meanpool")
+from embedlab import architectures, strategies
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    name: str          # layer name
-    init: str          # "random" or "w2v"
-    trainable: bool
-
-
-def tables_for(strategy: str) -> list[TableSpec]:
-    """The embedding table(s) a strategy uses (DESIGN.md's strategy table)."""
-    return {
-        "learned": [TableSpec("embedding", "random", True)],
-        "random_frozen": [TableSpec("embedding", "random", False)],
-        "w2v_frozen": [TableSpec("embedding", "w2v", False)],
-        "w2v_finetuned": [TableSpec("embedding", "w2v", True)],
-        # Kim (2014) multichannel: one static and one non-static copy side by side.
-        "w2v_multichannel": [TableSpec("embedding_static", "w2v", False),
-                             TableSpec("embedding_tuned", "w2v", True)],
-        # Starts frozen; training.py unfreezes it after `unfreeze_after` epochs.
-        "w2v_unfreeze": [TableSpec("embedding", "w2v", False)],
-    }[strategy]
+def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, vocab_size: int) -> None:
+    if not strategy.needs_vectors:
+        return
+    if matrix is None:
+        raise ValueError(f"strategy {strategy.name!r} needs a vectors matrix")
+    if matrix.shape[0] != vocab_size:
+        raise ValueError(f"matrix has {matrix.shape[0]} rows but the vocabulary has "
+                         f"{vocab_size} ids: rebuild the embeddings stage")
 
 
 def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: int,
@@ -47,57 +31,24 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
     import keras
     from keras import layers
 
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}")
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}")
-    specs = tables_for(strategy)
-    needs_w2v = any(s.init == "w2v" for s in specs)
-    if needs_w2v:
-        if matrix is None:
-            raise ValueError(f"strategy {strategy!r} needs a Word2Vec matrix")
-        if matrix.shape[0] != vocab_size:
-            raise ValueError(f"matrix has {matrix.shape[0]} rows but the vocabulary has "
-                             f"{vocab_size} ids: rebuild the embeddings stage")
-    dim = matrix.shape[1] if needs_w2v else embedding_dim
-    # Conv1D does not support masks; the others skip padding through them.
-    mask = architecture != "cnn"
+    strat, arch = strategies.get(strategy), architectures.get(architecture)
+    _check_matrix(strat, matrix, vocab_size)
+    dim = matrix.shape[1] if strat.needs_vectors else embedding_dim
 
     keras.utils.set_random_seed(seed)
     ids = keras.Input(shape=(max_len,), dtype="int32", name="ids")
-    embedded = []
-    for spec in specs:
-        emb = layers.Embedding(vocab_size, dim, mask_zero=mask, trainable=spec.trainable,
-                               embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
-                               name=spec.name)
-        embedded.append(emb(ids))
+    embedded = [layers.Embedding(
+        vocab_size, dim, mask_zero=arch.masked, trainable=t.trainable, name=t.name,
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))(ids)
+        for t in strat.tables]
     x = embedded[0] if len(embedded) == 1 else layers.Concatenate(name="channels")(embedded)
     # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
     x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
-
-    if architecture == "lstm":
-        x = layers.LSTM(units, name="lstm")(x)
-    elif architecture == "bilstm":
-        x = layers.Bidirectional(layers.LSTM(units), name="bilstm")(x)
-    elif architecture == "cnn":
-        # Kim (2014): parallel filter widths, max-over-time pooling, dropout.
-        pooled = []
-        for width in (3, 4, 5):
-            c = layers.Conv1D(units, width, activation="relu", padding="same", name=f"conv{width}")(x)
-            pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c))
-        x = layers.Concatenate(name="pooled")(pooled)
-        x = layers.Dropout(0.5, seed=seed, name="dropout")(x)
-    elif architecture == "meanpool":
-        # fastText-like: the mean of the (unmasked) word vectors, then a dense layer.
-        x = layers.GlobalAveragePooling1D(name="mean")(x)
-        x = layers.Dense(units, activation="relu", name="dense")(x)
-    out = layers.Dense(1, activation="sigmoid", name="output")(x)
+    out = layers.Dense(1, activation="sigmoid", name="output")(arch.build(x, units, seed))
     model = keras.Model(ids, out, name=f"{strategy}_{architecture}")
-
-    if needs_w2v:
-        for spec in specs:
-            if spec.init == "w2v":
-                model.get_layer(spec.name).set_weights([matrix.astype("float32")])
+    for t in strat.tables:
+        if t.init == "vectors":
+            model.get_layer(t.name).set_weights([matrix.astype("float32")])
     compile_model(model, learning_rate)
     return model
 

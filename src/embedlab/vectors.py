@@ -14,16 +14,58 @@ import gzip
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from embedlab.config import Word2VecVariant
 from embedlab.errors import ConfigError, DataError
+from embedlab_serving.text import tokenize
+
+if TYPE_CHECKING:  # config validates variant sources against EMBEDDED_VECTORS below
+    from embedlab.config import Word2VecVariant
 
 # The hash seed the stage fixes when `deterministic: true` (any fixed value will do).
 DETERMINISTIC_HASH_SEED = "0"
+
+
+# ------------------------------------------------------------- corpus guard
+def _single_char_share(tokens: Sequence[str]) -> float:
+    return sum(len(t) == 1 for t in tokens) / max(len(tokens), 1)
+
+
+def check_corpus_file(path: Path, sample_lines: int = 1000) -> None:
+    """The corpus must be the tokenizer's output: space-separated tokens, one review a line.
+
+    Refused: a file of one-character "tokens" (the classic bug where Word2Vec
+    learns characters instead of words) and a file of raw, untokenized text
+    (Word2Vec would learn ``Great!`` and ``great`` as different words, and the
+    classifier's vocabulary would not match).
+    """
+    n_tokens = n_single = n_lines = 0
+    bad: list[int] = []
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i >= sample_lines:
+                break
+            toks = line.split()
+            n_lines += 1
+            n_tokens += len(toks)
+            n_single += sum(len(t) == 1 for t in toks)
+            if toks and i < 200 and tokenize(line) != toks:  # 200 lines tell; keep it cheap
+                bad.append(i + 1)
+    if n_tokens == 0:
+        raise DataError(f"{path}: the Word2Vec corpus is empty; re-run the prepare stage.")
+    if n_single / n_tokens > 0.5:
+        raise DataError(f"{path}: {n_single / n_tokens:.0%} of the corpus tokens are single "
+                        "characters: the corpus looks like characters, not words. Word2Vec "
+                        "needs token lists (embedlab_serving.text.tokenize).")
+    if len(bad) > max(1, min(n_lines, 200) // 100):
+        raise DataError(f"{path}: line {bad[0]} (and {len(bad) - 1} more of the first "
+                        f"{min(n_lines, 200)}) is not tokenizer output: the corpus must be "
+                        "embedlab_serving.text.tokenize tokens joined by spaces, not raw text.")
 
 
 # -------------------------------------------------------------------- training
@@ -55,8 +97,6 @@ def train_word2vec(corpus_file: Path, variant: Word2VecVariant, workers: int,
                               f"PYTHONHASHSEED={DETERMINISTIC_HASH_SEED} before starting Python.")
         workers = 1
     if check:
-        from embedlab.embeddings import check_corpus_file
-
         check_corpus_file(Path(corpus_file))
     t0 = time.perf_counter()
     try:
