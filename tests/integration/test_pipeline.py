@@ -16,7 +16,8 @@ from tests.conftest import make_project, stage_env
 
 OVERRIDES = """
 data: {sample: 400}
-embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3}}}
+embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3},
+                        glove6b: {source: "embedded:glove-6b-50d"}}}
 train: {epochs: 1, units: 8, batch_size: 32}
 # The original question's two models, the fine-tuned one, and a strategy@variant cell, on the LSTM.
 grid: {strategies: [learned, w2v_frozen, w2v_finetuned, w2v_finetuned@skipgram], architectures: [lstm],
