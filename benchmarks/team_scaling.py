@@ -3,8 +3,8 @@ Dask cluster of 1 and 2 workers (``dask scheduler`` / ``dask worker`` processes,
 harness/team.py), all in one run; and how the stage's time grows with the number
 of cells and with the training-set size.
 
-    python -m benchmarks.team_scaling            # measure (about 30 min on 2 cores)
-    python -m benchmarks.team_scaling --doc      # only rewrite docs/scaling.md's block
+    python -m benchmarks.team_scaling     # measure (about half an hour on 2 cores)
+    python -m benchmarks.docs             # then rewrite docs/scaling.md's block `team-scaling`
 
 Each measurement is ``python -m flows.train`` in a scratch copy of the pipeline
 (prepare and embeddings done once beforehand), with a fresh sqlite MLflow store
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,12 +29,9 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.common import ROOT, RESULTS, save
+from benchmarks.common import ROOT, save
 
 NAME = "team_scaling"
-DOC = ROOT / "docs" / "scaling.md"
-BLOCK = "team-scaling"
-SOURCE = f"benchmarks/results/{NAME}.json"
 COMMAND = "python -m benchmarks.team_scaling"
 
 
@@ -213,120 +209,6 @@ def _versions() -> dict:
     return {p: version(p) for p in ("dask", "distributed", "prefect", "prefect-dask", "mlflow", "tensorflow-cpu")}
 
 
-# ----------------------------------------------------------------- the doc block
-def _runners_md(f: dict) -> list[str]:
-    g, rows = f["grid"], f["runners"]
-    n_cells = len(g["strategies"]) * len(g["seeds"])
-    lines = [f"**Runners**: {n_cells} cells ({', '.join(f'`{s}`' for s in g['strategies'])} × `{g['architecture']}` "
-             f"× seeds {', '.join(map(str, g['seeds']))}), {g['reviews']} reviews, default training params "
-             "(early stopping, so the epochs run differ a little between runs), the Dask clusters started "
-             "before the clock, one Prefect server for all runs:", "",
-             "| runner | cells | epochs run | train stage | inside `fit` (all cells) | cells per minute "
-             "| vs sequential | trained on |", "|---|---:|---:|---:|---:|---:|---:|---|"]
-    lines += [f"| {r['label']} | {r['cells']} | {r['epochs_run']} | {r['wall_seconds']:.0f} s | {r['fit_seconds']:.0f} s "
-              f"| {r['cells_per_minute']:.2f} | {r['speedup_vs_sequential']:.2f}× | {', '.join(r['workers'])} |"
-              for r in rows]
-    by = {r["label"]: r for r in rows}
-    seq, two = by["sequential"], by["dask-2"]
-    lines += ["", f"With two workers on this {f['cores']}-core machine the grid went "
-                  f"{two['speedup_vs_sequential']:.2f}× as fast as the sequential runner: the cells' time inside "
-                  f"`fit` added up to {two['fit_seconds'] / seq['fit_seconds']:.1f}× the sequential one, two "
-                  "TensorFlow processes sharing the same cores."]
-    return lines
-
-
-def _growth_md(s: dict, what: str, unit: str, architecture: str) -> list[str]:
-    epochs = f"{s['epochs']} epoch{'' if s['epochs'] == 1 else 's'}"
-    lines = [f"**Growth with the {what}** (sequential, `{s['strategy']}/{architecture}`, {epochs} per cell, "
-             "no early stopping, one run per point):", ""]
-    rows = s["rows"]
-    if unit == "cell":
-        lines += ["| cells | train stage | inside `fit` | train stage per cell |", "|---:|---:|---:|---:|"]
-        lines += [f"| {r['n']} | {r['wall_seconds']:.0f} s | {r['fit_seconds']:.0f} s "
-                  f"| {r['wall_seconds'] / r['n']:.1f} s |" for r in rows]
-    else:
-        lines += ["| reviews (`data.sample`) | training rows | `max_len` | train stage | inside `fit` "
-                  "| `fit` per cell and 1,000 rows |", "|---:|---:|---:|---:|---:|---:|"]
-        lines += [f"| {r['reviews']:,} | {r['train_rows']:,} | {r['max_len']} | {r['wall_seconds']:.0f} s "
-                  f"| {r['fit_seconds']:.0f} s | {1000 * r['fit_seconds'] / r['train_rows'] / r['cells']:.1f} s |"
-                  for r in rows]
-    fit, inside = s["fit"], s["fit_inside"]
-    lines += ["", f"Least squares: train stage = {round(fit['intercept_seconds'])} s + "
-                  f"{fit['seconds_per_unit']:.4g} s per {unit} (the point farthest off the line: "
-                  f"{100 * fit['worst_relative_residual']:.0f} %); inside `fit` = "
-                  f"{round(inside['intercept_seconds'])} s + {inside['seconds_per_unit']:.4g} s per {unit} "
-                  f"(farthest: {100 * inside['worst_relative_residual']:.0f} %). " + _linearity(s, unit)]
-    return lines
-
-
-def _trend(values: list[float], tolerance: float = 0.15) -> str:
-    """'rises' / 'falls' when every step goes one way and the ends differ by more
-    than ``tolerance``; else 'no trend' (up and down: run-to-run noise)."""
-    steps = [b - a for a, b in zip(values, values[1:])]
-    if abs(values[-1] / values[0] - 1) > tolerance and (all(d > 0 for d in steps) or all(d < 0 for d in steps)):
-        return "rises" if steps[0] > 0 else "falls"
-    return "no trend"
-
-
-def _linearity(s: dict, unit: str) -> str:
-    """Where the growth is linear and where not, said from the numbers."""
-    rows = s["rows"]
-    if unit == "cell":
-        xs = [r["n"] for r in rows]
-        per = [r["fit_seconds"] / r["n"] for r in rows]
-    else:
-        xs = [r["train_rows"] for r in rows]
-        per = [r["fit_seconds"] / r["train_rows"] / r["cells"] for r in rows]
-    trend = _trend(per)
-    stage_per = [r["wall_seconds"] / x for r, x in zip(rows, xs)]
-    verdict = {"no trend": f"has no trend from {xs[0]:,} to {xs[-1]:,} {unit}s (it goes up and down, by up to "
-                           f"{100 * (max(per) / min(per) - 1):.0f} %, one run per point on a shared machine): "
-                           f"no sign that the work inside `fit` grows faster than linearly in the {unit}s",
-               "rises": "rises with them: the work inside `fit` grows faster than linearly",
-               "falls": "falls with them: part of the work inside `fit` is a fixed cost"}[trend]
-    fixed = (f" The train stage per {unit} {_trend(stage_per)}: the stage's fixed start-up "
-             f"({round(s['fit']['intercept_seconds'])} s: the flow, imports, the first graph tracing) "
-             f"is shared by more {unit}s." if _trend(stage_per) == "falls" else "")
-    return f"Time inside `fit` per {unit} {verdict}.{fixed}"
-
-
-def render(res: dict) -> str:
-    """The generated block of docs/scaling.md, from the results file alone."""
-    f, m = res["figures"], res["machine"]
-    lines = [f"`{res['command']}` on {m['cores']} cores ({m['cpu']}), 1-minute load average "
-             f"{f['load_average_1min']['start']:.1f} at the start and {f['load_average_1min']['end']:.1f} at the end "
-             "(a machine shared with other jobs: read ratios, not absolute times).", ""]
-    lines += _runners_md({**f, "cores": m["cores"]})
-    arch = f["grid"]["architecture"]
-    lines += [""] + _growth_md(f["cells_series"], "number of cells", "cell", arch)
-    lines += [""] + _growth_md(f["size_series"], "training-set size", "training row", arch)
-    v = f["versions"]
-    return "\n".join(lines + ["", "Versions: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)) + "."])
-
-
-MARKED = re.compile(rf"(<!-- begin generated: {BLOCK}[^>]*-->\n)(.*?)(<!-- end generated -->)", re.S)
-
-
-def block_in_doc(text: str) -> str:
-    m = MARKED.search(text)
-    if m is None:
-        raise SystemExit(f"{DOC}: no `<!-- begin generated: {BLOCK} -->` ... `<!-- end generated -->` block")
-    return m.group(2).rstrip("\n")
-
-
-def write_doc() -> None:
-    import json
-
-    from embedlab import fileio
-
-    res = json.loads((RESULTS / f"{NAME}.json").read_text())
-    text = DOC.read_text(encoding="utf-8")
-    block_in_doc(text)
-    new = MARKED.sub(lambda m: m.group(1) + render(res) + "\n" + m.group(3), text, count=1)
-    fileio.write_text(DOC, new)
-    print(f"-> {DOC.relative_to(ROOT)}")
-
-
 def main() -> None:
     grid = yaml.safe_load((ROOT / "params.yaml").read_text())["grid"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -337,12 +219,9 @@ def main() -> None:
     parser.add_argument("--cells", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1250, 2500, 5000])
     parser.add_argument("--epochs", type=int, default=3, help="fixed epochs of the growth series")
-    parser.add_argument("--doc", action="store_true", help="only rewrite the block in docs/scaling.md")
     args = parser.parse_args()
-    if not args.doc:
-        argv = " ".join(sys.argv[1:])
-        save(NAME, measure(args), f"{COMMAND} {argv}".strip())
-    write_doc()
+    save(NAME, measure(args), f"{COMMAND} {' '.join(sys.argv[1:])}".strip())
+    print("docs/scaling.md's block `team-scaling` reads this file: run `python -m benchmarks.docs`")
 
 
 if __name__ == "__main__":
