@@ -136,16 +136,18 @@ def by_size(sizes: list[int], epochs: int, architecture: str, tmp: Path, full: P
     out = []
     available = json.loads((full / "reports" / "data.json").read_text())["rows_read"]
     for n in sizes:
-        project = full if n >= available else _project(tmp / f"size-{n}", {"data": {"sample": n}, **_W2V_ONLY})
+        project = full if n >= available else _project(tmp / f"size-{n}", {"data": {"sample": n}, **_variants([])})
         rows, max_len = _train_rows(project)
         row = _train(project, f"size-{n}", _params(project, **_fixed(epochs, "learned", architecture, [1, 2])))
         out.append({"reviews": n, "train_rows": rows, "max_len": max_len, **row})
     return out
 
 
-# Only the Word2Vec variant the grid uses (the default params train two).
-_W2V_ONLY = {"embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5,
-                                                  "min_count": 1, "sample": 0.001, "epochs": 10, "seed": 1}}}}
+def _variants(strategies: list[str]) -> dict:
+    """Only the embeddings variants the grid uses (``params.yaml`` lists more)."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    used = {params["grid"]["variant"]} | {s.partition("@")[2] for s in strategies if "@" in s}
+    return {"embeddings": {"variants": {k: v for k, v in params["embeddings"]["variants"].items() if k in used}}}
 
 
 def _linear_fit(xs: list[float], ys: list[float]) -> dict:
@@ -183,7 +185,7 @@ def _series(rows: list[dict], x: str, epochs: int) -> dict:
 
 def _measure(args, tmp: Path) -> dict:
     t0 = time.perf_counter()
-    full = _project(tmp / "full", {**_W2V_ONLY, "data": {"sample": args.sample}})
+    full = _project(tmp / "full", {**_variants(args.strategies), "data": {"sample": args.sample}})
     print(f"prepared + embeddings in {time.perf_counter() - t0:.0f} s; runners ...", flush=True)
     load_start = os.getloadavg()
     runner_rows = runners(full, args.strategies, args.architecture, args.seeds, tmp)
