@@ -5,6 +5,12 @@ Weights enter through ``set_weights`` after the layer is built: Keras 3 rejects
 (no ``recurrent_dropout``; dropout goes on the embedding output instead), since
 ``recurrent_dropout > 0`` silently falls back to the generic kernel on a GPU,
 and padding is at the end, which cuDNN's masked path requires.
+
+Inputs have any length: training cuts each batch to its longest review
+(``train.bucketing``) while the served model pads every review to ``max_len``.
+Both give the same output because every architecture ignores padding: the LSTMs
+and the mean through the embedding mask, the CNN by zeroing padded positions
+before its convolutions and before max-pooling.
 """
 
 from __future__ import annotations
@@ -40,12 +46,12 @@ def tables_for(strategy: str) -> list[TableSpec]:
     }[strategy]
 
 
-def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: int,
+def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 matrix: np.ndarray | None, embedding_dim: int, units: int,
                 dropout: float, seed: int, learning_rate: float):
-    """A compiled binary classifier over padded id sequences of length ``max_len``."""
+    """A compiled binary classifier over post-padded id sequences of any length."""
     import keras
-    from keras import layers
+    from keras import layers, ops
 
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -64,7 +70,7 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
     mask = architecture != "cnn"
 
     keras.utils.set_random_seed(seed)
-    ids = keras.Input(shape=(max_len,), dtype="int32", name="ids")
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     embedded = []
     for spec in specs:
         emb = layers.Embedding(vocab_size, dim, mask_zero=mask, trainable=spec.trainable,
@@ -81,10 +87,15 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
         x = layers.Bidirectional(layers.LSTM(units), name="bilstm")(x)
     elif architecture == "cnn":
         # Kim (2014): parallel filter widths, max-over-time pooling, dropout.
+        # Padding is zeroed, as the convolution's own "same" padding is, and
+        # zeroed again after the ReLU, so the max (>= 0) is over real words only:
+        # the output does not depend on how much padding follows a review.
+        words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)
+        x = x * words
         pooled = []
         for width in (3, 4, 5):
             c = layers.Conv1D(units, width, activation="relu", padding="same", name=f"conv{width}")(x)
-            pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c))
+            pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c * words))
         x = layers.Concatenate(name="pooled")(pooled)
         x = layers.Dropout(0.5, seed=seed, name="dropout")(x)
     elif architecture == "meanpool":
@@ -102,12 +113,18 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
     return model
 
 
+# Training steps per call of Keras' compiled train function: fewer Python round
+# trips per epoch (nothing here runs per batch; callbacks run per epoch).
+STEPS_PER_EXECUTION = 16
+
+
 def compile_model(model, learning_rate: float) -> None:
     import keras
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="binary_crossentropy",
-                  metrics=["accuracy", keras.metrics.AUC(name="auc")])
+                  metrics=["accuracy", keras.metrics.AUC(name="auc")],
+                  steps_per_execution=STEPS_PER_EXECUTION)
 
 
 def parameter_counts(model) -> dict[str, int]:
