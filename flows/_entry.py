@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import threading
 from pathlib import Path
 
 from embedlab.runtime import configure_env
@@ -15,3 +17,33 @@ def parse_args(description: str) -> argparse.Namespace:
     args = parser.parse_args()
     configure_env()
     return args
+
+
+def warm_start(*modules: str) -> None:
+    """Start Prefect's temporary server while importing ``modules`` (what the
+    stage's tasks import anyway), then wait for both.
+
+    Without ``PREFECT_API_URL`` a flow run starts a temporary server first (4-10 s
+    on 2 cores, in its own process) and its tasks import TensorFlow, MLflow or
+    gensim after that; started here, the two overlap. Prefect's server object is
+    one per process, so the flow finds it running. Call after the params are
+    checked: a user error should not wait for a server. If this early start
+    fails, the flow starts the server again and reports the failure itself."""
+    from prefect.settings import PREFECT_API_URL
+
+    thread = None
+    if not PREFECT_API_URL.value():
+        from prefect.server.api.server import SubprocessASGIServer
+
+        def start() -> None:
+            try:
+                SubprocessASGIServer().start()
+            except Exception:  # noqa: BLE001 - the flow's own start reports it
+                pass
+
+        thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+        thread.start()
+    for name in modules:
+        importlib.import_module(name)
+    if thread is not None:
+        thread.join()

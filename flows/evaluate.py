@@ -155,10 +155,11 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
+    from flows._entry import parse_args, warm_start
 
     args = parse_args(__doc__)
     load_evaluate(args.params)
+    warm_start("mlflow", "keras")
     evaluate_flow(str(args.params))
 
 

@@ -171,9 +171,12 @@ def run_grid(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
+    from flows._entry import parse_args, warm_start
 
     args = parse_args(__doc__)
+    runner = load_train(args.params).runner  # fail fast on bad params, before Prefect starts
+    # Cells train in this process unless the runner starts others.
+    warm_start("mlflow", *(["keras"] if runner.kind in ("sequential", "threads") else []))
     run_grid(str(args.params))
 
 
