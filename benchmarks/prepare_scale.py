@@ -70,13 +70,14 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
 def child(source: Path, workdir: Path) -> None:
     """Run prepare once in this process; print one JSON line with the figures."""
     from embedlab.config import DataParams, PrepareParams
-    from embedlab.prepare import PreparedLayout, prepare
+    from embedlab.layout import Layout
+    from embedlab.prepare import prepare
 
     params = PrepareParams(data=DataParams(
         source=str(source), text_columns=["summary", "reviewText"], label_column="overall",
         group_column="asin", label={"positive_min": 4, "negative_max": 2}))
     t0 = time.perf_counter()
-    report = prepare(params, PreparedLayout(workdir / "data" / "prepared", workdir / "reports"),
+    report = prepare(params, Layout(workdir),
                      root=workdir, progress=sys.stderr.isatty())
     seconds = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -64,9 +64,10 @@ def main() -> None:
 
     from embedlab.config import load_train
     from embedlab.models import build_model
-    from embedlab.prepare import PreparedLayout, read_split, read_vocab
+    from embedlab.layout import Layout
+    from embedlab.splits import read_split, read_vocab
 
-    layout = PreparedLayout()
+    layout = Layout()
     x, y = read_split(layout.split("train"))
     xv, yv = read_split(layout.split("val"))
     vocab_size = len(read_vocab(layout.vocab)["tokens"])

@@ -35,20 +35,18 @@ TARGET = 0.9
 
 
 def corpus_file(copies: int, tmp: Path) -> tuple[Path, str]:
-    from embedlab.prepare import PreparedLayout
+    from embedlab.layout import Layout
 
-    prepared = ROOT / PreparedLayout().corpus
+    prepared = Layout(ROOT).corpus
     if prepared.exists():
         src, origin = prepared, str(prepared.relative_to(ROOT))
     else:
-        from embedlab.config import DataParams
-        from embedlab.data import load_reviews
-        from embedlab_serving.text import tokenize
+        from embedlab.config import DataParams, PrepareParams
+        from embedlab.prepare import prepare
 
-        src = tmp / "embedded_tokens.txt"
-        frame = load_reviews(DataParams()).frame
-        src.write_text("".join(" ".join(tokenize(t)) + "\n" for t in frame["text"]), encoding="utf-8")
-        origin = "embedded reviews, tokenized (no data/prepared yet)"
+        prepare(PrepareParams(data=DataParams()), Layout(tmp), root=tmp, progress=False)
+        src = Layout(tmp).corpus
+        origin = "embedded reviews' train split, tokenized (no data/prepared yet)"
     if copies == 1:
         return src, origin
     out = tmp / "corpus.txt"

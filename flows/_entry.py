@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from embedlab.runtime import configure_env
@@ -19,6 +20,15 @@ def parse_args(description: str) -> argparse.Namespace:
     return args
 
 
+def stage_main(description: str, load: Callable, flow: Callable, warm: tuple[str, ...] = ()) -> None:
+    """``python -m flows.<stage> [--params FILE]``: bad params fail here, before Prefect
+    starts; then Prefect's server starts while the ``warm`` modules are imported."""
+    args = parse_args(description)
+    load(args.params)
+    warm_start(*warm)
+    flow(str(args.params))
+
+
 def warm_start(*modules: str) -> None:
     """Start Prefect's temporary server while importing ``modules`` (what the
     stage's tasks import anyway), then wait for both.
@@ -26,9 +36,8 @@ def warm_start(*modules: str) -> None:
     Without ``PREFECT_API_URL`` a flow run starts a temporary server first (4-10 s
     on 2 cores, in its own process) and its tasks import TensorFlow, MLflow or
     gensim after that; started here, the two overlap. Prefect's server object is
-    one per process, so the flow finds it running. Call after the params are
-    checked: a user error should not wait for a server. If this early start
-    fails, the flow starts the server again and reports the failure itself."""
+    one per process, so the flow finds it running. If this early start fails,
+    the flow starts the server again and reports the failure itself."""
     from prefect.settings import PREFECT_API_URL
 
     thread = None

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, task
 
 from embedlab.config import PrepareParams, load_prepare
-from embedlab.prepare import PreparedLayout, prepare
+from embedlab.layout import Layout
+from embedlab.prepare import preflight, prepare
 from embedlab.runtime import run_entry
 
 
 @task(name="prepare-data", cache_policy=None)
 def prepare_task(params: PrepareParams) -> dict:
-    return prepare(params, PreparedLayout())
+    return prepare(params, Layout())
 
 
 @flow(name="prepare", log_prints=True)
@@ -29,11 +28,9 @@ def prepare_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
+    from flows._entry import stage_main
 
-    args = parse_args(__doc__)
-    load_prepare(args.params)  # fail fast on bad params, before Prefect starts
-    prepare_flow(str(args.params))
+    stage_main(__doc__, lambda path: preflight(load_prepare(path)), prepare_flow)
 
 
 if __name__ == "__main__":

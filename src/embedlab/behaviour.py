@@ -61,8 +61,6 @@ INVARIANCE_TEMPLATES = (
 NEGATION_MIN_DROP = 0.01
 PRODUCT_NAMES = ("coffee", "green tea", "granola", "dog treats", "popcorn", "olive oil")
 
-SUITES = ("mft", "negation", "invariance")
-
 
 @dataclass
 class SuiteResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -24,7 +25,19 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _user_errors(command):
+    """A user error raised anywhere in a command: its message and exit code 2, no traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EmbedlabError as exc:
+            _fail(str(exc))
+    return run
+
+
 @app.command()
+@_user_errors
 def predict(
     texts: Annotated[Optional[list[str]], typer.Argument(help="review texts to score")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="CSV/TSV/Parquet/JSONL file of reviews")] = None,
@@ -36,27 +49,13 @@ def predict(
     configure_env()
     import pandas as pd
 
-    from embedlab import tracking
+    from embedlab import registry
+    from embedlab.formats import read_column
 
     if not texts and file is None:
         _fail("give review texts as arguments or --file FILE")
-    if file is not None:
-        frame = _read_table(file)
-        if column not in frame.columns:
-            _fail(f"{file}: no column {column!r}; columns present: {list(frame.columns)}. "
-                  "Pick one with --column.")
-        batch = frame[[column]].rename(columns={column: "text"}).astype({"text": str})
-    else:
-        batch = pd.DataFrame({"text": list(texts or [])})
-    tracking.setup()
-    import mlflow.pyfunc
-
-    try:
-        model = mlflow.pyfunc.load_model(model_uri)
-    except Exception as exc:  # MlflowException, missing alias, missing store ...
-        _fail(f"cannot load {model_uri} from {tracking.tracking_uri()}: {exc}. "
-              "Run `python3.11 dev.py repro` first, or pass --model-uri.")
-    out = pd.concat([batch.reset_index(drop=True), model.predict(batch)], axis=1)
+    batch = pd.DataFrame({"text": read_column(file, column) if file is not None else list(texts or [])})
+    out = pd.concat([batch, registry.load_model(model_uri).predict(batch)], axis=1)
     if output:
         from embedlab import fileio
 
@@ -73,24 +72,8 @@ def predict(
     Console().print(table)
 
 
-def _read_table(path: Path):
-    import pandas as pd
-
-    if not path.exists():
-        _fail(f"{path}: file not found")
-    name = path.name.lower()
-    try:
-        if name.endswith(".parquet"):
-            return pd.read_parquet(path)
-        if name.endswith((".jsonl", ".jsonl.gz", ".json")):
-            return pd.read_json(path, lines=True)
-        sep = "\t" if name.endswith((".tsv", ".tsv.gz")) else ","
-        return pd.read_csv(path, sep=sep)
-    except Exception as exc:
-        _fail(f"{path}: cannot read it as a table: {exc}")
-
-
 @app.command()
+@_user_errors
 def ui(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="open a browser tab")] = False,
@@ -98,9 +81,10 @@ def ui(
     """Open the MLflow UI on the project store, bound to 127.0.0.1."""
     configure_env()
     from embedlab import tracking
+    from embedlab.layout import Layout
 
     uri = tracking.tracking_uri()
-    artifacts = (Path.cwd() / "mlruns" / "artifacts").as_uri()
+    artifacts = Layout(Path.cwd()).mlflow_artifacts.as_uri()
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", uri, "--default-artifact-root", artifacts, "--workers", "1"]
     typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
@@ -141,6 +125,7 @@ def _run_server(cmd: list[str]) -> int:
 
 
 @app.command()
+@_user_errors
 def explain(
     as_json: Annotated[bool, typer.Option("--json", help="print the numbers as JSON (for tools)")] = False,
 ) -> None:
@@ -161,6 +146,7 @@ def explain(
 
 
 @app.command()
+@_user_errors
 def schedule(
     params: Annotated[Path, typer.Option(help="params file; its schedule.cron is the cron")] = Path("params.yaml"),
     name: Annotated[str, typer.Option(help="deployment name: retrain/<name>")] = "embedlab",
@@ -170,16 +156,29 @@ def schedule(
     configure_env()
     # flows/ is a sibling package of embedlab, importable from the project root.
     sys.path.insert(0, str(Path.cwd()))
+    from embedlab.schedule import schedule_from
     from flows import schedule as sched
 
-    try:
-        if once:
-            sched.schedule_from(params)
-            sched.retrain(str(params.resolve().parent))
-        else:
-            sched.serve(params, name)
-    except EmbedlabError as exc:
-        _fail(str(exc))
+    if once:
+        schedule_from(params)
+        sched.retrain(str(params.resolve().parent))
+    else:
+        sched.serve(params, name)
+
+
+@app.command()
+@_user_errors
+def deps(
+    params: Annotated[Path, typer.Option(help="params file naming the input files")] = Path("params.yaml"),
+) -> None:
+    """Add the files params.yaml names (data.source, extra corpus, vectors files) to dvc.yaml's deps."""
+    from embedlab.dvcdeps import sync
+
+    added = sync(params.resolve().parent, params)
+    for stage, files in added.items():
+        typer.echo(f"{stage}: added {', '.join(files)}")
+    typer.echo("dvc.yaml lists every input file already" if not added else
+               "dvc.yaml updated: DVC now re-runs these stages when the files change")
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ class LabelRule(Strict):
 
 class DataParams(Strict):
     source: str = "embedded:amazon-fine-foods"
-    format: Literal["auto", "jsonl", "csv", "tsv", "fasttext", "parquet"] = "auto"
+    format: str = "auto"  # auto: from the extension (embedlab.formats)
     text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
     label_column: str = "score"
     group_column: str | None = None
@@ -81,9 +81,14 @@ class DataParams(Strict):
     max_bad_fraction: float = Field(0.0, ge=0, le=1)
     split: SplitParams = SplitParams()
     max_len: int | Literal["auto"] = "auto"
-    max_len_percentile: float = Field(95, gt=0, le=100)
+    max_len_percentile: float = Field(90, gt=0, le=100)
     truncate: Literal["pre", "post"] = "post"
     sample: int | None = Field(None, ge=10, description="use only this many reviews (quick trials)")
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        return _known_format(value, labelled=True)
 
     @field_validator("max_len")
     @classmethod
@@ -100,6 +105,15 @@ class DataParams(Strict):
         if self.columns is not None and len(set(self.columns)) != len(self.columns):
             raise ValueError("columns: names repeat")
         return self
+
+
+def _known_format(value: str, labelled: bool) -> str:
+    from embedlab.formats import format_names
+
+    allowed = ["auto", *format_names(labelled)]
+    if value not in allowed:
+        raise ValueError(f"unknown format {value!r}; choose from {', '.join(allowed)}")
+    return value
 
 
 class VocabParams(Strict):
@@ -160,23 +174,32 @@ class ExtraCorpus(Strict):
     """Unlabeled review text added to the Word2Vec corpus (never to the classifier's data)."""
 
     path: str = Field(min_length=1)
-    format: Literal["auto", "txt", "jsonl", "csv", "tsv", "fasttext", "parquet"] = "auto"
+    format: str = "auto"
     text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        return _known_format(value, labelled=False)
 
 
 class ProbeParams(Strict):
     """Quality probes: nearest neighbours of these words, cosine of these antonym pairs."""
 
     words: list[str] = Field(default_factory=lambda: [
-        "good", "bad", "great", "terrible", "love", "not", "return", "delicious"])
-    antonyms: list[tuple[str, str]] = Field(
-        default_factory=lambda: [("good", "bad"), ("great", "terrible")])
+        "good", "bad", "great", "terrible", "delicious", "awful", "love", "hate", "best",
+        "worst", "not", "disappointed", "return"])
+    antonyms: list[tuple[str, str]] = Field(default_factory=lambda: [
+        ("good", "bad"), ("great", "terrible"), ("great", "awful"), ("love", "hate"),
+        ("best", "worst"), ("delicious", "disgusting"), ("excellent", "horrible"),
+        ("like", "dislike"), ("recommend", "avoid")])
     topn: int = Field(8, gt=0, le=100)
 
 
 class EmbeddingsParams(Strict):
     variants: dict[str, Word2VecVariant] = Field(
-        default_factory=lambda: {"cbow": Word2VecVariant()}, min_length=1)
+        default_factory=lambda: {"cbow": Word2VecVariant(), "skipgram": Word2VecVariant(sg=1)},
+        min_length=1)
     # Vocabulary words the vectors lack: 'random' draws N(0, std of the vectors),
     # 'zeros' leaves them at zero. Row 0 (padding) is always zero.
     oov_init: Literal["random", "zeros"] = "random"
@@ -203,10 +226,6 @@ class EmbeddingsParams(Strict):
 
 
 # -------------------------------------------------------------------------- train
-Strategy = Literal["learned", "random_frozen", "w2v_frozen", "w2v_finetuned",
-                   "w2v_multichannel", "w2v_unfreeze"]
-Architecture = Literal["lstm", "bilstm", "cnn", "meanpool"]
-W2V_STRATEGIES = {"w2v_frozen", "w2v_finetuned", "w2v_multichannel", "w2v_unfreeze"}
 
 
 class TrainParams(Strict):
@@ -224,25 +243,42 @@ class TrainParams(Strict):
 
 
 class GridParams(Strict):
-    strategies: list[str] = Field(
-        default_factory=lambda: ["learned", "w2v_frozen", "w2v_finetuned"], min_length=1)
-    architectures: list[Architecture] = Field(default_factory=lambda: ["lstm"], min_length=1)
-    seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
-    variant: str = "cbow"  # the Word2Vec variant a bare w2v_* strategy uses
+    strategies: list[str] = Field(default_factory=lambda: [
+        "learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_multichannel"], min_length=1)
+    architectures: list[str] = Field(default_factory=lambda: ["lstm", "cnn", "meanpool"], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
+    variant: str = "cbow"  # the vectors variant a bare strategy that needs vectors uses
     baseline: bool = True  # TF-IDF + logistic regression reference row
 
-    @model_validator(mode="after")
-    def _strategies(self) -> GridParams:
-        allowed = typing.get_args(Strategy)
-        for s in self.strategies:
+    @field_validator("strategies")
+    @classmethod
+    def _strategies(cls, values: list[str]) -> list[str]:
+        from embedlab.strategies import STRATEGIES
+
+        for s in values:
             name, _, variant = s.partition("@")
-            if name not in allowed:
-                raise ValueError(f"unknown strategy {s!r}; choose from {', '.join(allowed)}")
-            if variant and name not in W2V_STRATEGIES:
-                raise ValueError(f"strategy {name!r} takes no Word2Vec variant ({s!r})")
-        if len(set(self.seeds)) != len(self.seeds):
+            if name not in STRATEGIES:
+                raise ValueError(f"unknown strategy {s!r}; choose from {', '.join(STRATEGIES)}")
+            if variant and not STRATEGIES[name].needs_vectors:
+                raise ValueError(f"strategy {name!r} takes no vectors variant ({s!r})")
+        return values
+
+    @field_validator("architectures")
+    @classmethod
+    def _architectures(cls, values: list[str]) -> list[str]:
+        from embedlab.architectures import ARCHITECTURES
+
+        unknown = [a for a in values if a not in ARCHITECTURES]
+        if unknown:
+            raise ValueError(f"unknown architecture(s) {unknown}; choose from {', '.join(ARCHITECTURES)}")
+        return values
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, values: list[int]) -> list[int]:
+        if len(set(values)) != len(values):
             raise ValueError("seeds repeat")
-        return self
+        return values
 
 
 class RunnerParams(Strict):
@@ -255,6 +291,8 @@ class TrainStageParams(Strict):
     train: TrainParams = TrainParams()
     grid: GridParams = GridParams()
     runner: RunnerParams = RunnerParams()
+    # embeddings.probes: the one probe list; the train stage's drift probes read it too.
+    probes: ProbeParams = ProbeParams()
 
 
 # ----------------------------------------------------------------------- evaluate
@@ -373,7 +411,14 @@ def load_embeddings(path: Path | str = DEFAULT_PARAMS) -> EmbeddingsParams:
 
 
 def load_train(path: Path | str = DEFAULT_PARAMS) -> TrainStageParams:
-    return _sections(TrainStageParams, Path(path))
+    """Sections train, grid, runner, plus embeddings.probes (the one probe list)."""
+    path = Path(path)
+    stage = _sections(TrainStageParams, path)
+    embeddings = read_yaml(path).get("embeddings")
+    probes = embeddings.get("probes") if isinstance(embeddings, dict) else None
+    if probes is None:
+        return stage
+    return stage.model_copy(update={"probes": _validate(ProbeParams, probes, path, ("embeddings", "probes"))})
 
 
 def load_evaluate(path: Path | str = DEFAULT_PARAMS) -> EvaluateParams:

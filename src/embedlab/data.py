@@ -17,17 +17,10 @@ import pandas as pd
 
 from embedlab.config import DataParams, LabelRule
 from embedlab.errors import DataError
-from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, read_chunks,
-                              resolve_sources)
+from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, join_text,
+                              read_chunks, resolve_sources)
 
 EMBEDDED = "embedded:amazon-fine-foods"
-
-
-@dataclass
-class LoadResult:
-    frame: pd.DataFrame
-    source: str
-    counts: dict[str, int] = field(default_factory=dict)  # rows read / dropped by reason
 
 
 def load_embedded() -> pd.DataFrame:
@@ -68,33 +61,6 @@ def label_outcome(values: pd.Series, rule: LabelRule) -> np.ndarray:
     out[as_str.isin([str(v) for v in rule.positive_values or []]).to_numpy()] = POSITIVE
     out[as_str.isin([str(v) for v in rule.negative_values or []]).to_numpy()] = NEGATIVE
     return out
-
-
-def apply_label_rule(values: pd.Series, rule: LabelRule, where: str) -> pd.Series:
-    """Map raw labels to 1.0 / 0.0; NaN where a row is neutral or matches no rule."""
-    codes = label_outcome(values, rule)
-    if rule.positive_min is not None and len(values) and (codes == UNMATCHED).all() \
-            and values.notna().any():
-        sample = values.dropna().astype(str).unique()[:5].tolist()
-        raise DataError(f"{where}: label values are not numbers (e.g. {sample}); "
-                        "use data.label.positive_values / negative_values for string labels")
-    out = pd.Series(np.where(codes >= 0, codes, np.nan).astype(float), index=values.index)
-    return out
-
-
-def join_text(raw: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """The text columns joined with a space (title + body); missing parts skipped."""
-    parts = [raw[c].map(_text_value) for c in columns]
-    text = parts[0]
-    for p in parts[1:]:
-        text = text.str.cat(p, sep=" ")
-    return text.str.strip()
-
-
-def _text_value(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    return v if isinstance(v, str) else str(v)
 
 
 @dataclass
@@ -241,31 +207,3 @@ def _group_value(v) -> str | None:
         return None
     s = str(v).strip()
     return s or None
-
-
-def to_standard(raw: pd.DataFrame, params: DataParams, where: str) -> LoadResult:
-    """Column mapping and label rules applied to one in-memory table."""
-    needed = [*params.text_columns, params.label_column]
-    if params.group_column:
-        needed.append(params.group_column)
-    missing = [c for c in needed if c not in raw.columns]
-    if missing:
-        raise DataError(f"{where}: column(s) {missing} not found; columns present: "
-                        f"{list(raw.columns)}. Set data.text_columns / data.label_column / "
-                        "data.group_column in params.yaml to columns of this file.")
-    ingest = Ingest(params.model_copy(update={"source": EMBEDDED}))
-    table = raw[list(dict.fromkeys(needed))].copy()
-    table["_line"] = np.arange(1, len(table) + 1)
-    frame = ingest._standard(table, where, _LabelTrouble())
-    frame["label"] = frame["label"].astype("int8")
-    return LoadResult(frame.drop(columns="_line"), where, dict(ingest.counts))
-
-
-def load_reviews(params: DataParams, root: Path | None = None) -> LoadResult:
-    """All reviews in memory (small inputs and tests; ``prepare`` streams instead)."""
-    ingest = Ingest(params, root)
-    parts = list(ingest.chunks())
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"text": [], "label": [], "group": [], "_line": []})
-    frame["label"] = frame["label"].astype("int8")
-    return LoadResult(frame.drop(columns="_line"), ingest.source, dict(ingest.counts))

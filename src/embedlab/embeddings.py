@@ -20,39 +20,17 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
 from embedlab.errors import ConfigError, DataError
+from embedlab.layout import Layout
 from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
 
 # The hash seed the stage fixes when `deterministic: true` (any fixed value will do).
 DETERMINISTIC_HASH_SEED = "0"
-
-
-@dataclass(frozen=True)
-class EmbeddingsLayout:
-    root: Path = Path("embeddings")
-    reports: Path = Path("reports")
-
-    def vectors(self, variant: str) -> Path:
-        return self.root / f"{variant}.kv"
-
-    def matrix(self, variant: str) -> Path:
-        return self.root / f"{variant}.npy"
-
-    @property
-    def coverage(self) -> Path:
-        """DVC metrics: coverage, speed and corpus figures per variant."""
-        return self.reports / "embeddings.json"
-
-    @property
-    def probes(self) -> Path:
-        """Nearest neighbours and antonym cosines per variant (read by the report)."""
-        return self.reports / "embeddings_probes.json"
 
 
 # ------------------------------------------------------------------ the corpus
@@ -140,7 +118,7 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
 
     With nothing to add, the prepared ``train_tokens.txt`` is used as it is.
     """
-    from embedlab.corpus import read_texts
+    from embedlab.formats import read_texts
 
     check_corpus_file(train_corpus)
     info: dict = {"include_eval_texts": params.include_eval_texts, "sources": {}}
@@ -164,7 +142,8 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
                 info["sources"][split] = {"lines": n[0], "tokens": n[1]}
         for i, spec in enumerate(params.extra_corpus):
             where = f"embeddings.extra_corpus[{i}] ({spec.path})"
-            n = write_corpus(fh, (tokenize(t) for t in read_texts(spec, root)), where)
+            n = write_corpus(fh, (tokenize(t) for t in read_texts(spec.path, spec.text_columns, spec.format, root)),
+                             where)
             if n[0] == 0:
                 raise DataError(f"{where}: no text with any word in it; check text_columns "
                                 "and format on this entry.")
@@ -256,9 +235,7 @@ def refuse_unsafe(path: Path, head: bytes) -> None:
 
 def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     """Cheap checks before any work starts: every external vectors file exists and
-    is not a pickle; every extra corpus path matches a file."""
-    from embedlab.corpus import expand
-
+    is not a pickle; every extra corpus path matches a file; dvc.yaml lists them all."""
     for name, v in params.variants.items():
         if v.external:
             path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
@@ -269,8 +246,9 @@ def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
                 refuse_unsafe(path, _head(path))
             except DataError as exc:
                 raise DataError(f"embeddings.variants.{name}.path: {exc}") from None
-    for spec in params.extra_corpus:
-        expand(spec.path, root)
+    from embedlab import dvcdeps
+
+    dvcdeps.check("embeddings", dvcdeps.user_files("embeddings", params, root), root)
 
 
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
@@ -487,37 +465,10 @@ def probe_tables(variant: str, result: dict) -> tuple[list[dict], list[dict]]:
     return nb, ant
 
 
-def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown: int = 5) -> str:
-    """A short Markdown summary of ``reports/embeddings_probes.json`` for the report:
-    one antonym table and one nearest-neighbour table, a column per variant."""
-    if not probe_results:
-        return ""
-    names = list(probe_results)
-    out = ["| antonyms | " + " | ".join(f"cos ({n})" for n in names) + " |",
-           "|---|" + "---:|" * len(names)]
-    pairs = [(a["a"], a["b"]) for a in next(iter(probe_results.values()))["antonyms"]]
-    for k, (a, b) in enumerate(pairs):
-        cells = []
-        for n in names:
-            item = probe_results[n]["antonyms"][k] if k < len(probe_results[n]["antonyms"]) else {}
-            cells.append("–" if item.get("cosine") is None else f"{item['cosine']:.3f}")
-        out.append(f"| {a} / {b} | " + " | ".join(cells) + " |")
-    out += ["", "| word | " + " | ".join(f"nearest ({n})" for n in names) + " |",
-            "|---|" + "---|" * len(names)]
-    words = list(next(iter(probe_results.values()))["neighbours"])[:max_words]
-    for w in words:
-        cells = []
-        for n in names:
-            items = probe_results[n]["neighbours"].get(w)
-            cells.append("not in vocabulary" if not items else ", ".join(x[0] for x in items[:shown]))
-        out.append(f"| {w} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
-
-
 # ---------------------------------------------------------------- one variant
 def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path | None,
                 vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],
-                layout: EmbeddingsLayout, out_dir: Path, root: Path = Path(".")) -> dict:
+                layout: Layout, out_dir: Path, root: Path = Path(".")) -> dict:
     """Train (or load) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
 
     Returns ``{"metrics": ..., "probes": ...}``.
@@ -553,45 +504,94 @@ def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, c
     return {"metrics": metrics, "probes": probes(matrix, found, vocab_tokens, params.probes)}
 
 
-# ---------------------------------------------------------------------- MLflow
-def log_to_mlflow(report: dict, probe_results: dict, params: EmbeddingsParams,
-                  kind_tag: str = "embedlab.kind") -> str:
-    """One MLflow run named ``embeddings``: params and metrics per variant, the
-    coverage report, and the probes as table artifacts. Returns the run id."""
-    import mlflow
+# ----------------------------------------------------------- the stage's parts
+def prepared_inputs(layout: Layout = Layout()) -> Layout:
+    """The prepare stage's outputs this stage reads; a clear error if one is missing."""
+    from embedlab.layout import SPLITS
+
+    for path in (layout.vocab, layout.corpus, *(layout.split(s) for s in SPLITS)):
+        if not path.exists():
+            raise DataError(f"{path}: not found. Run the prepare stage first: dvc repro prepare")
+    return layout
+
+
+def stage_corpus(params: EmbeddingsParams, out: Path, layout: Layout = Layout()) -> tuple[str, dict]:
+    """The Word2Vec corpus of this run (see :func:`build_corpus`)."""
     import pandas as pd
 
-    from embedlab import tracking
+    prepared = prepared_inputs(layout)
+    eval_texts = {}
+    if params.include_eval_texts:
+        eval_texts = {s: pd.read_parquet(prepared.split(s), columns=["text"])["text"].tolist()
+                      for s in ("val", "test")}
+    path, info = build_corpus(params, prepared.corpus, eval_texts, out)
+    return str(path), info
 
-    _, experiment_id = tracking.setup()
-    with mlflow.start_run(run_name="embeddings", experiment_id=experiment_id,
-                          tags={kind_tag: "embeddings"}) as run:
-        flat = {"oov_init": params.oov_init, "deterministic": params.deterministic,
-                "include_eval_texts": params.include_eval_texts,
-                "extra_corpus": ",".join(e.path for e in params.extra_corpus) or "none",
-                "corpus_lines": report["corpus"].get("lines"), "corpus_tokens": report["corpus"].get("tokens")}
-        for name, v in params.variants.items():
-            for k, val in v.model_dump(exclude_none=True).items():
-                if v.external == (k in ("path", "binary", "limit")):
-                    flat[f"{name}.{k}"] = val
-        mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
-        metrics = {}
-        for name, m in report["variants"].items():
-            for k in ("type_coverage", "words_per_sec", "train_seconds", "vector_size",
-                      "vectors_vocab", "missing_types", "found_by_case_fallback"):
-                if isinstance(m.get(k), (int, float)):
-                    metrics[f"{name}.{k}"] = float(m[k])
-            for split, cov in m["token_coverage"].items():
-                metrics[f"{name}.token_coverage.{split}"] = float(cov)
-        for name, res in probe_results.items():
-            for a in res["antonyms"]:
-                if a["cosine"] is not None:
-                    key = re.sub(r"[^\w.\- /]", "_", f"{a['a']}-{a['b']}")  # MLflow's allowed characters
-                    metrics[f"{name}.cos.{key}"] = float(a["cosine"])
-        mlflow.log_metrics(metrics)
-        mlflow.log_dict(report, "embeddings.json")
-        for name, res in probe_results.items():
-            nb, ant = probe_tables(name, res)
-            mlflow.log_table(pd.DataFrame(nb), artifact_file=f"probes/{name}_neighbours.json")
-            mlflow.log_table(pd.DataFrame(ant), artifact_file=f"probes/{name}_antonyms.json")
-        return run.info.run_id
+
+def stage_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams,
+                  corpus: str | None, out_dir: Path, layout: Layout = Layout()) -> dict:
+    """One variant's vectors and matrix, aligned to the prepared vocabulary."""
+    from embedlab.layout import SPLITS
+    from embedlab.splits import read_split, read_vocab
+
+    prepared = prepared_inputs(layout)
+    split_ids = {s: read_split(prepared.split(s))[0] for s in SPLITS}
+    return run_variant(name, variant, params, Path(corpus) if corpus else None,
+                       read_vocab(prepared.vocab)["tokens"], split_ids, layout, out_dir)
+
+
+def new_report(params: EmbeddingsParams) -> dict:
+    return {"deterministic": params.deterministic,
+            "pythonhashseed": os.environ.get("PYTHONHASHSEED", "random"), "corpus": {}, "variants": {}}
+
+
+def corpus_line(c: dict) -> str:
+    return (f"corpus: {c['lines']} lines, {c['tokens']} tokens from {', '.join(c['sources'])}"
+            + (" (val/test texts INCLUDED)" if c["include_eval_texts"] else ""))
+
+
+def variant_lines(name: str, result: dict) -> str:
+    """What the stage prints about one variant: size, speed or source, coverage, antonyms."""
+    m = result["metrics"]
+    speed = (f" in {m['train_seconds']:.1f}s ({m['words_per_sec']:,} words/s, "
+             f"{m['workers']} worker(s))" if m["source"] == "trained" else f" from {m['path']}")
+    cov = ", ".join(f"{s} {v:.1%}" for s, v in m["token_coverage"].items())
+    lines = [f"{name}: {m['vectors_vocab']} words x {m['vector_size']} dims{speed}; "
+             f"vocabulary types covered {m['type_coverage']:.1%}; tokens covered: {cov}"]
+    lines += [f"  cos({a['a']}, {a['b']}) = {a['cosine']:.3f}"
+              for a in result["probes"]["antonyms"] if a["cosine"] is not None]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- MLflow
+def run_record(report: dict, probe_results: dict, params: EmbeddingsParams) -> dict:
+    """What the ``embeddings`` MLflow run holds (``tracking.log_run`` logs it):
+    params and metrics per variant, the coverage report, the probes as tables."""
+    import pandas as pd
+
+    flat = {"oov_init": params.oov_init, "deterministic": params.deterministic,
+            "include_eval_texts": params.include_eval_texts,
+            "extra_corpus": ",".join(e.path for e in params.extra_corpus) or "none",
+            "corpus_lines": report["corpus"].get("lines"), "corpus_tokens": report["corpus"].get("tokens")}
+    for name, v in params.variants.items():
+        for k, val in v.model_dump(exclude_none=True).items():
+            if v.external == (k in ("path", "binary", "limit")):
+                flat[f"{name}.{k}"] = val
+    metrics = {}
+    for name, m in report["variants"].items():
+        for k in ("type_coverage", "words_per_sec", "train_seconds", "vector_size",
+                  "vectors_vocab", "missing_types", "found_by_case_fallback"):
+            if isinstance(m.get(k), (int, float)):
+                metrics[f"{name}.{k}"] = float(m[k])
+        for split, cov in m["token_coverage"].items():
+            metrics[f"{name}.token_coverage.{split}"] = float(cov)
+    tables = {}
+    for name, res in probe_results.items():
+        for a in res["antonyms"]:
+            if a["cosine"] is not None:
+                key = re.sub(r"[^\w.\- /]", "_", f"{a['a']}-{a['b']}")  # MLflow's allowed characters
+                metrics[f"{name}.cos.{key}"] = float(a["cosine"])
+        nb, ant = probe_tables(name, res)
+        tables[f"probes/{name}_neighbours.json"] = pd.DataFrame(nb)
+        tables[f"probes/{name}_antonyms.json"] = pd.DataFrame(ant)
+    return {"params": flat, "metrics": metrics, "dicts": {"embeddings.json": report}, "tables": tables}

@@ -7,27 +7,25 @@ test score optimistic) and reported on the test split.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from embedlab import fileio
+from embedlab import fileio, plots, tracking
 from embedlab.errors import EmbedlabError
+from embedlab.layout import EVALUATE_PLOTS as PLOTS
+from embedlab.layout import Layout
 
-REPORTS = Path("reports")
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
 
 
 def grid_table(train_report: dict) -> pd.DataFrame:
-    rows = []
-    for r in train_report["cells"]:
-        label, arch, seed = r["cell"].split("/")
-        rows.append({"strategy": label, "architecture": arch, "seed": int(seed.removeprefix("seed")),
-                     **{k: v for k, v in r.items() if k not in {"cell"}}})
-    table = pd.DataFrame(rows)
+    """One row per cell, from the structured keys of reports/train.json."""
+    table = pd.DataFrame(train_report["cells"])
     return table.sort_values(["strategy", "architecture", "seed"]).reset_index(drop=True)
 
 
@@ -70,33 +68,6 @@ def metrics_json(table: pd.DataFrame, champion: pd.Series, baseline: dict | None
     return out
 
 
-def plot_accuracy(table: pd.DataFrame, baseline: dict | None, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    summary = strategy_summary(table).sort_values("test_accuracy_mean")
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(summary) + 1.8))
-    ax.barh(summary.index, summary["test_accuracy_mean"],
-            xerr=np.nan_to_num(summary["test_accuracy_std"]), color="#4C72B0", capsize=4)
-    for y, v in enumerate(summary["test_accuracy_mean"]):
-        ax.text(v + 0.003, y, f"{v:.3f}", va="center", fontsize=9)
-    if baseline and "test_accuracy" in baseline:
-        ax.axvline(baseline["test_accuracy"], color="#C44E52", ls="--",
-                   label=f"TF-IDF + logistic regression {baseline['test_accuracy']:.3f}")
-    lo = min(summary["test_accuracy_mean"].min(), baseline.get("test_accuracy", 1) if baseline else 1)
-    ax.set_xlim(max(0.0, lo - 0.1), 1.0)
-    ax.set_xlabel("test accuracy (mean ± std over seeds and architectures)")
-    ax.set_title("Embedding strategy vs test accuracy")
-    if baseline:
-        ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    with fileio.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-
-
 def markdown_table(table: pd.DataFrame, baseline: dict | None) -> str:
     summary = strategy_summary(table)
     lines = ["| strategy | test accuracy | macro F1 | ROC AUC | runs |", "|---|---|---|---|---|"]
@@ -107,15 +78,6 @@ def markdown_table(table: pd.DataFrame, baseline: dict | None) -> str:
         lines.append(f"| TF-IDF + logistic regression (reference) | {baseline['test_accuracy']:.3f} | "
                      f"{baseline['test_f1_macro']:.3f} | {baseline['test_roc_auc']:.3f} | 1 |")
     return "\n".join(lines)
-
-
-PLOTS = {
-    "accuracy": ("accuracy.png", "test accuracy by strategy (mean ± std over seeds and architectures)"),
-    "heatmap": ("heatmap.png", "strategy × architecture"),
-    "seed_bars": ("seed_bars.png", "spread across seeds"),
-    "learning_curves": ("learning_curves.png", "learning curves"),
-    "drift": ("drift.png", "embedding drift"),
-}
 
 
 def conclusions(table: pd.DataFrame, baseline: dict | None, comparisons=(), n_test: int | None = None) -> list[str]:
@@ -164,54 +126,96 @@ METHOD = (
     "(see `src/embedlab/stats.py`).")
 
 
-def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
-                 decision: dict, data_report: dict | None, comparisons=(), skipped=(),
-                 n_test: int | None = None) -> str:
+def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown: int = 5) -> str:
+    """A short Markdown summary of ``reports/embeddings_probes.json`` for the report:
+    one antonym table and one nearest-neighbour table, a column per variant."""
+    if not probe_results:
+        return ""
+    names = list(probe_results)
+    out = ["| antonyms | " + " | ".join(f"cos ({n})" for n in names) + " |",
+           "|---|" + "---:|" * len(names)]
+    pairs = [(a["a"], a["b"]) for a in next(iter(probe_results.values()))["antonyms"]]
+    for k, (a, b) in enumerate(pairs):
+        cells = []
+        for n in names:
+            item = probe_results[n]["antonyms"][k] if k < len(probe_results[n]["antonyms"]) else {}
+            cells.append("–" if item.get("cosine") is None else f"{item['cosine']:.3f}")
+        out.append(f"| {a} / {b} | " + " | ".join(cells) + " |")
+    out += ["", "| word | " + " | ".join(f"nearest ({n})" for n in names) + " |",
+            "|---|" + "---|" * len(names)]
+    words = list(next(iter(probe_results.values()))["neighbours"])[:max_words]
+    for w in words:
+        cells = []
+        for n in names:
+            items = probe_results[n]["neighbours"].get(w)
+            cells.append("not in vocabulary" if not items else ", ".join(x[0] for x in items[:shown]))
+        out.append(f"| {w} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _data_line(d: dict) -> list[str]:
+    test = d["test"]
+    return [f"Data: `{d.get('source')}`: {d['train']['reviews']} train / {d['val']['reviews']} val / "
+            f"{test['reviews']} test reviews; test majority class "
+            f"{max(test['positive'], test['negative']) / test['reviews']:.1%}.", ""]
+
+
+def _comparisons_section(comparisons, skipped) -> list[str]:
+    if not (comparisons or skipped):
+        return []
+    parts = ["## Is the difference real?", ""]
+    if comparisons:
+        parts += [comparison_table(comparisons), ""]
+    return parts + [f"- {s}" for s in skipped] + ["", METHOD, ""]
+
+
+def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
     cell = f"{champion['strategy']}/{champion['architecture']}/seed{champion['seed']}"
-    parts = ["# embedlab report", ""]
-    if data_report:
-        parts += [f"Data: `{data_report.get('source')}`: {data_report['train']['reviews']} train / "
-                  f"{data_report['val']['reviews']} val / {data_report['test']['reviews']} test reviews; "
-                  f"test majority class {max(data_report['test']['positive'], data_report['test']['negative']) / data_report['test']['reviews']:.1%}.", ""]
-    parts += ["## Test accuracy by embedding strategy", "", markdown_table(table, baseline), "",
-              "## Conclusions", "", *conclusions(table, baseline, comparisons, n_test), ""]
-    if comparisons or skipped:
-        parts += ["## Is the difference real?", ""]
-        if comparisons:
-            parts += [comparison_table(comparisons), ""]
-        parts += [f"- {s}" for s in skipped]
-        parts += ["", METHOD, ""]
-    if {"architecture", "test_accuracy"} <= set(table.columns):
-        pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
-                                  aggfunc="mean")
-        parts += ["## Strategy × architecture (test accuracy, mean over seeds)", "",
-                  pivot.to_markdown(floatfmt=".3f"), "",
-                  f"![heatmap](plots/{PLOTS['heatmap'][0]})", ""]
-    parts += ["## Champion and registry", "",
-              f"Best cell on validation: **{cell}** (test accuracy {champion['test_accuracy']:.3f}, "
-              f"ROC AUC {champion['test_roc_auc']:.3f}).", "",
-              decision.get("message", ""), ""]
+    parts = ["## Champion and registry", "",
+             f"Best cell on validation: **{cell}** (test accuracy {champion['test_accuracy']:.3f}, "
+             f"ROC AUC {champion['test_roc_auc']:.3f}).", "", decision.get("message", ""), ""]
     if decision.get("behaviour_markdown"):
         parts += ["Behaviour checks on the challenger (minimum functionality, negation direction, "
                   "invariance to the product name; `src/embedlab/behaviour.py`):", "",
                   decision["behaviour_markdown"], ""]
-    parts += ["## Plots", ""]
-    parts += [f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items() if key != "heatmap"]
-    parts += ["", "## Every cell", "",
-              table[["strategy", "architecture", "seed", "best_val_accuracy", "test_accuracy",
-                     "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
-              .to_markdown(index=False, floatfmt=".3f"), ""]
+    return parts
+
+
+def _probes_section(probes: dict | None) -> list[str]:
+    if not probes:
+        return []
+    return ["## What the vectors put together", "",
+            "Antonym cosines and nearest neighbours of the probe words "
+            "(`params.yaml: embeddings.probes`) in each vectors variant, before any training "
+            "(`reports/embeddings_probes.json`):", "", probes_markdown(probes), ""]
+
+
+def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
+                 decision: dict, data_report: dict | None, comparisons=(), skipped=(),
+                 n_test: int | None = None, probes: dict | None = None) -> str:
+    pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
+                              aggfunc="mean")
+    parts = ["# embedlab report", "", *(_data_line(data_report) if data_report else []),
+             "## Test accuracy by embedding strategy", "", markdown_table(table, baseline), "",
+             "## Conclusions", "", *conclusions(table, baseline, comparisons, n_test), "",
+             *_comparisons_section(comparisons, skipped),
+             "## Strategy × architecture (test accuracy, mean over seeds)", "",
+             pivot.to_markdown(floatfmt=".3f"), "", f"![heatmap](plots/{PLOTS['heatmap'][0]})", "",
+             *_champion_section(champion, decision), *_probes_section(probes), "## Plots", "",
+             *[f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items() if key != "heatmap"],
+             "", "## Every cell", "",
+             table[["strategy", "architecture", "seed", "best_val_accuracy", "test_accuracy",
+                    "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
+             .to_markdown(index=False, floatfmt=".3f"), ""]
     text = "\n".join(parts)
     fileio.write_text(path, text)
     return text
 
 
-def load_train_report(path: Path = REPORTS / "train.json") -> dict:
+def load_train_report(path: Path) -> dict:
+    if not Path(path).exists():
+        raise EmbedlabError(f"{path}: not found. Run the train stage first: dvc repro")
     return json.loads(Path(path).read_text())
-
-
-def cell_slug(strategy: str, architecture: str, seed: int) -> str:
-    return f"{strategy}/{architecture}/seed{seed}".replace("/", "__").replace("@", "-")
 
 
 @dataclass
@@ -226,7 +230,7 @@ class CellOutputs:
     missing_history: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def load_cell_outputs(table: pd.DataFrame, models_dir: Path = Path("models")) -> CellOutputs:
+def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
     """Read every cell's predictions.npz (and history.json where present).
 
     All cells must have been scored on the same test reviews: a mismatch means
@@ -235,7 +239,7 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path = Path("models")) ->
     out: CellOutputs | None = None
     for row in table.itertuples(index=False):
         key = (str(row.strategy), str(row.architecture), int(row.seed))
-        folder = Path(models_dir) / cell_slug(*key)
+        folder = Layout().cell_dir(str(row.slug), Path(models_dir))
         pred_path = folder / "predictions.npz"
         if not pred_path.exists():
             raise EmbedlabError(f"{pred_path}: not found for cell {'/'.join(map(str, key))}. "
@@ -262,26 +266,87 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path = Path("models")) ->
     return out
 
 
-def history_from_mlflow(client, run_id: str) -> dict[str, list[float]]:
-    """Per-epoch curves from the cell's MLflow run (cells reused from an earlier
-    run may have no history.json beside them)."""
-    hist = {}
-    for ours, logged in (("loss", "train_loss"), ("accuracy", "train_accuracy"),
-                         ("val_loss", "val_loss"), ("val_accuracy", "val_accuracy")):
-        points = sorted(client.get_metric_history(run_id, logged), key=lambda m: (m.step, m.timestamp))
-        by_step = {m.step: m.value for m in points}
-        if by_step:
-            hist[ours] = [by_step[k] for k in sorted(by_step)]
-    return hist
+# Per-epoch curves as the cells log them: ours -> logged metric name.
+HISTORY_METRICS = {"loss": "train_loss", "accuracy": "train_accuracy",
+                   "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
 
 
-def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
-    """Nested numeric leaves as MLflow metric names (``strategies/learned/test_accuracy_mean``)."""
-    out: dict[str, float] = {}
-    for k, v in metrics.items():
-        key = f"{prefix}{str(k).replace('@', '-')}"
-        if isinstance(v, dict):
-            out.update(flatten_metrics(v, key + "/"))
-        elif isinstance(v, (bool, int, float)) and v == v:
-            out[key] = float(v)
-    return out
+def analyse(layout: Layout = Layout()) -> dict:
+    """Table, statistics and plots from reports/train.json and models/."""
+    from embedlab.stats import key_comparisons
+
+    train = load_train_report(layout.train_report)
+    table = grid_table(train)
+    fileio.write_text(layout.grid_csv, table.to_csv(index=False))
+    outputs = load_cell_outputs(table, layout.models)
+    # Cells reused from an earlier grid may lack history.json: their runs have it.
+    run_ids = {(r.strategy, r.architecture, int(r.seed)): r.run_id for r in table.itertuples()}
+    for key in outputs.missing_history:
+        outputs.histories[key] = tracking.Run(run_ids[key]).metric_history(HISTORY_METRICS)
+    comparisons, skipped = key_comparisons(outputs.correct, outputs.probs, outputs.y_test)
+    baseline = train.get("baseline")
+    plots.accuracy_by_strategy(strategy_summary(table), baseline, layout.plots / PLOTS["accuracy"][0])
+    plots.heatmap(table, layout.plots / PLOTS["heatmap"][0])
+    plots.seed_bars(table, layout.plots / PLOTS["seed_bars"][0], baseline)
+    plots.learning_curves(outputs.histories, layout.plots / PLOTS["learning_curves"][0])
+    plots.embedding_drift(outputs.drift, layout.plots / PLOTS["drift"][0])
+    return {"train": train, "table": table, "comparisons": comparisons, "skipped": skipped,
+            "n_test": int(len(outputs.y_test))}
+
+
+def champion_behaviour(decision: dict) -> dict:
+    """Behaviour of the model that is champion after the gate."""
+    if decision["promoted"] or not decision["champion_behaviour"]:
+        return decision["challenger_behaviour"]
+    return decision["champion_behaviour"]
+
+
+def write_outputs(analysis: dict, champion: pd.Series, decision: dict,
+                  layout: Layout = Layout()) -> tuple[dict, str]:
+    """reports/metrics.json and reports/report.md; returns (metrics, report text)."""
+    table, train = analysis["table"], analysis["train"]
+    metrics = metrics_json(table, champion, train.get("baseline"), analysis["comparisons"],
+                           champion_behaviour(decision))
+    metrics["registry"] = {"version": int(decision["version"]), "promoted": decision["promoted"],
+                           "challenger_test_accuracy": round(decision["challenger_accuracy"], 5),
+                           "challenger_behaviour_pass_rate": decision["challenger_behaviour"]["pass_rate"]}
+    fileio.write_json(layout.metrics, metrics)
+    data = json.loads(layout.data_report.read_text()) if layout.data_report.exists() else None
+    probes = json.loads(layout.probes_report.read_text()) if layout.probes_report.exists() else None
+    text = write_report(layout.report_md, table, champion, train.get("baseline"), decision, data,
+                        analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes)
+    return metrics, text
+
+
+def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: dict,
+                    layout: Layout = Layout()) -> None:
+    """The same report, plots and numbers on the grid's parent run in MLflow."""
+    run = tracking.Run(parent_run_id)
+    run.log_files([layout.report_md, layout.metrics, layout.grid_csv], "report")
+    run.log_files([layout.plots], "report/plots")
+    run.log_metrics(tracking.flatten_metrics(metrics))
+    # The run's description in the UI: the report itself.
+    run.set_tags({"mlflow.note.content": report, "champion_cell": decision["cell"],
+                  "registry_decision": decision["message"][:5000]})
+
+
+def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd.Series, dict]:
+    """The best cell on validation, registered and put through the gate."""
+    from embedlab import registry
+
+    table, train = analysis["table"], analysis["train"]
+    champ = select_champion(table, params.select_metric)
+    _, experiment_id = tracking.setup()
+    test = pd.read_parquet(layout.split("test"), columns=["text", "label"])
+    # The commit the grid was trained from (tagged on its parent run), else HEAD.
+    commit = tracking.Run(train["parent_run_id"]).tags.get("git_commit", "unknown")
+    tags = {"strategy": str(champ["strategy"]), "architecture": str(champ["architecture"]),
+            "seed": str(champ["seed"]), "cell": str(champ["name"]), "source_run_id": str(champ["run_id"]),
+            "grid_run_id": train["parent_run_id"], "data_digest": train.get("data_digest", ""),
+            "git_commit": commit if commit != "unknown" else tracking.git_commit(),
+            **{m: f"{champ[m]:.5f}" for m in TEST_METRICS}}
+    decision = registry.publish(
+        layout.cell_dir(str(champ["slug"])) / "model.keras", layout.vocab, experiment_id,
+        train["parent_run_id"], params.model_name, params.alias, params.margin,
+        params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags)
+    return champ, {"cell": str(champ["name"]), **decision.as_dict()}

@@ -1,11 +1,19 @@
 """Atomic outputs: a crash or Ctrl-C mid-write leaves the previous file or folder
-intact and no half-written one behind."""
+intact and no half-written one behind.
+
+Scratch files and folders sit beside their target and carry the writer's PID
+(``.<name>.<pid>.<random>.tmp``). A process killed with SIGKILL cannot clean up,
+so the next writer of the same target removes the scratch of writers that are no
+longer alive (:func:`sweep`): a kill leaves the previous good state, and the
+litter lasts only until the next run.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +27,38 @@ def _umask() -> int:
     return mask
 
 
+def alive(pid: int) -> bool:
+    """Whether a process with this PID exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def scratch_prefix(name: str) -> str:
+    return f".{name}.{os.getpid()}."
+
+
+def sweep(folder: Path, name: str) -> list[Path]:
+    """Remove the scratch of ``name`` (files and folders) left in ``folder`` by
+    writers that are no longer alive; returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.(.+\.tmp|old)$")
+    removed = []
+    for path in Path(folder).glob(f".{name}.*"):
+        m = pattern.match(path.name)
+        if not m or alive(int(m.group(1))):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
@@ -27,7 +67,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    sweep(target.parent, target.name)
+    fd, tmp = tempfile.mkstemp(prefix=scratch_prefix(target.name), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
@@ -44,10 +85,10 @@ def write_text(target: Path | str, text: str) -> None:
 
 
 def write_json(target: Path | str, data: Any) -> None:
-    write_text(target, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    write_text(target, json.dumps(data, indent=2, sort_keys=False, default=jsonable) + "\n")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     if hasattr(value, "tolist"):
@@ -66,17 +107,33 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    sweep(target.parent, target.name)
+    tmp = Path(tempfile.mkdtemp(prefix=scratch_prefix(target.name), suffix=".tmp", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         yield tmp
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            old = target.with_name(f"{scratch_prefix(target.name)}old")
             os.replace(target, old)
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def scratch_dir(beside: Path | str) -> Iterator[Path]:
+    """A temporary working folder next to ``beside`` (same file system), removed
+    afterwards, and swept by the next run if this process is killed."""
+    beside = Path(beside)
+    name = f"{beside.name}-scratch"
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    sweep(beside.parent, name)
+    tmp = Path(tempfile.mkdtemp(prefix=scratch_prefix(name), suffix=".tmp", dir=beside.parent))
+    try:
+        yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

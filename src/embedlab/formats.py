@@ -1,9 +1,14 @@
-"""Reading review files of every common format as a stream of small tables.
+"""The format registry: every input file embedlab reads goes through here.
 
-Formats: JSON Lines (the McAuley/SNAP Amazon dumps, old and new field names),
-CSV / TSV with or without a header (the Amazon Polarity dump is a header-less
-``label,title,text`` CSV), fastText (``__label__2 text``) and Parquet; ``.gz``
-and ``.bz2`` compression for the line formats.
+Formats (:data:`FORMATS`, extension -> reader): JSON Lines (the McAuley/SNAP
+Amazon dumps, old and new field names), CSV / TSV with or without a header (the
+Amazon Polarity dump is a header-less ``label,title,text`` CSV), fastText
+(``__label__2 text``), Parquet, and plain text (one review a line, no label:
+unlabeled corpora only); ``.gz`` and ``.bz2`` compression for the line formats.
+Readers: the prepare stage (``data.Ingest``), the Word2Vec extra corpus
+(:func:`read_texts`), ``embedlab predict --file`` (:func:`read_column`) and the
+scheduler (:func:`resolve_sources`). Adding a format is one reader method on
+``_Reader`` and one entry in :data:`FORMATS`.
 
 Every reader yields pandas chunks of at most ``chunk_rows`` records holding the
 requested columns plus ``_line`` (the line a record starts on; the row number
@@ -32,14 +37,6 @@ import pandas as pd
 
 from embedlab.errors import DataError
 
-FORMATS = ("jsonl", "csv", "tsv", "fasttext", "parquet")
-EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-    ".csv": "csv",
-    ".tsv": "tsv", ".tab": "tsv",
-    ".ft": "fasttext", ".fasttext": "fasttext",
-    ".parquet": "parquet", ".pq": "parquet",
-}
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2"}
 FASTTEXT_PREFIX = "__label__"
 FASTTEXT_COLUMNS = ["label", "text"]
@@ -54,6 +51,7 @@ COLUMN_ALIASES = {
 }
 
 MAX_EXAMPLES = 5
+COLUMNS_KEY = "data.text_columns / data.label_column / data.group_column in params.yaml"
 _GLOB_CHARS = set("*?[")
 
 ProgressFn = Callable[[int], None]  # called with bytes of the current file read so far
@@ -104,45 +102,52 @@ class FileReport:
 
 
 # ------------------------------------------------------------------ sources
-def resolve_sources(source: str, root: Path | None = None) -> list[Path]:
-    """A path or a glob (``data/raw/*.jsonl.gz``, ``**`` allowed) to sorted files."""
+def resolve_sources(source: str, root: Path | None = None, key: str = "data.source") -> list[Path]:
+    """A path or a glob (``data/raw/*.jsonl.gz``, ``**`` allowed) to sorted files;
+    ``key`` is the params key that named it, for the message."""
     root = root or Path.cwd()
     pattern = source if Path(source).is_absolute() else str(root / source)
     if _GLOB_CHARS & set(source):
         files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not files:
-            raise DataError(f"data.source: the pattern {source!r} matches no files (looked from "
-                            f"{root}). Check the path, or download the data there first.")
+            raise DataError(f"{key}: the pattern {source!r} matches no files (looked from "
+                            f"{root.resolve()}). Check the path, or download the data there first.")
         return files
     path = Path(pattern)
     if path.is_dir():
-        raise DataError(f"data.source: {source!r} is a folder; give a file or a glob such as "
+        raise DataError(f"{key}: {source!r} is a folder; give a file or a glob such as "
                         f"'{source.rstrip('/')}/*.jsonl.gz'.")
     if not path.exists():
-        raise DataError(f"data.source: file {source!r} not found (looked from {root}). "
+        raise DataError(f"{key}: file {source!r} not found (looked from {root.resolve()}). "
                         "Check the path, or download the data there first.")
     return [path]
 
 
-def detect_format(path: Path, fmt: str = "auto", where: str | None = None) -> tuple[str, str | None]:
-    """(format, compression) of a file; ``fmt`` other than 'auto' overrides the extension."""
+def detect_format(path: Path, fmt: str = "auto", where: str | None = None,
+                  labelled: bool = True, key: str = "data.format in params.yaml") -> tuple[str, str | None]:
+    """(format, compression) of a file; ``fmt`` other than 'auto' overrides the
+    extension. ``labelled``: the file must be able to hold labels (data.source)."""
     suffixes = [s.lower() for s in path.suffixes]
     compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
     if compression:
         suffixes = suffixes[:-1]
+    allowed = format_names(labelled)
     if fmt != "auto":
-        if fmt not in FORMATS:
-            raise DataError(f"data.format: unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
+        if fmt not in allowed:
+            raise DataError(f"{where or path}: unknown format {fmt!r}; choose auto, {', '.join(allowed)}")
         return fmt, compression
     ext = suffixes[-1] if suffixes else ""
-    if ext in EXTENSIONS:
-        return EXTENSIONS[ext], compression
-    if ext == ".txt":
-        first = _first_line(path, compression)
-        if first.startswith(FASTTEXT_PREFIX):
-            return "fasttext", compression
+    kind = EXTENSIONS.get(ext)
+    if kind == "txt" and _first_line(path, compression).startswith(FASTTEXT_PREFIX):
+        kind = "fasttext"
+    if kind in allowed:
+        return kind, compression
+    if kind is not None:
+        raise DataError(f"{where or path}: plain text holds no labels; give a labelled file "
+                        "(JSON Lines, CSV, TSV, fastText, Parquet), or use it as "
+                        "unlabeled text in embeddings.extra_corpus.")
     raise DataError(f"{where or path}: cannot tell the format from the name (extension {ext or 'none'!r}). "
-                    f"Set data.format in params.yaml to one of {', '.join(FORMATS)}.")
+                    f"Set {key} to one of {', '.join(allowed)}.")
 
 
 def _first_line(path: Path, compression: str | None) -> str:
@@ -248,6 +253,7 @@ class _Reader:
         self.progress = progress
         self.report = FileReport(self.where, fmt, compression)
         self.resolved: dict[str, str] | None = None  # wanted name -> name in the file
+        self.columns_key = COLUMNS_KEY  # what the user sets to name columns (for messages)
 
     # -- errors
     def bad(self, lineno: int, why: str) -> None:
@@ -281,12 +287,11 @@ class _Reader:
                 missing.append(name)
         if missing:
             hint = ""
-            if self.fmt in ("csv", "tsv") and not self.names:
+            if self.fmt in ("csv", "tsv") and not self.names and self.columns_key == COLUMNS_KEY:
                 hint = (" If this file has no header row, name its fields with data.columns "
                         "(e.g. data.columns: [label, title, text] for Amazon Polarity).")
             raise DataError(f"{self.where}: column(s) {missing} not found; columns present: "
-                            f"{list(found)}. Set data.text_columns / data.label_column / "
-                            f"data.group_column in params.yaml to columns of this file.{hint}")
+                            f"{list(found)}. Set {self.columns_key} to columns of this file.{hint}")
         return mapping
 
     # -- chunking
@@ -305,10 +310,11 @@ class _Reader:
             yield pd.DataFrame({**cols, "_line": lines})
 
     def chunks(self) -> Iterator[pd.DataFrame]:
-        if self.fmt == "parquet":
-            yield from self._parquet()
+        fmt = FORMATS[self.fmt]
+        if fmt.chunked:
+            yield from fmt.records(self)
         else:
-            yield from self._chunks(getattr(self, f"_{self.fmt}")())
+            yield from self._chunks(fmt.records(self))
         self.check_bad_fraction()
 
     def _lines(self) -> _Lines:
@@ -435,6 +441,16 @@ class _Reader:
             self.report.records += 1
             yield lines.lineno, {"label": label, "text": body}
 
+    def _txt(self) -> Iterator[tuple[int, dict]]:
+        lines = self._lines()
+        self.resolved = self.resolve(["text"])
+        for text in lines:
+            if not text.strip():
+                self.report.blank_lines += 1
+                continue
+            self.report.records += 1
+            yield lines.lineno, {"text": text}
+
     def _parquet(self) -> Iterator[pd.DataFrame]:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -475,13 +491,41 @@ def _keys(records) -> list[str]:
     return list(seen)
 
 
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extensions: tuple[str, ...]
+    records: Callable[[_Reader], Iterator]  # (line, record) pairs, or DataFrames if chunked
+    labelled: bool = True                   # can hold a label: usable as data.source
+    fields: tuple[str, ...] | None = None   # fixed field names (no header in the format)
+    chunked: bool = False
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("jsonl", (".jsonl", ".ndjson", ".json"), _Reader._jsonl),
+    Format("csv", (".csv",), _Reader._csv),
+    Format("tsv", (".tsv", ".tab"), _Reader._tsv),
+    Format("fasttext", (".ft", ".fasttext"), _Reader._fasttext, fields=tuple(FASTTEXT_COLUMNS)),
+    Format("parquet", (".parquet", ".pq"), _Reader._parquet, chunked=True),
+    # A .txt whose first line starts with __label__ is fastText (see detect_format).
+    Format("txt", (".txt", ".text"), _Reader._txt, labelled=False, fields=("text",)),
+)}
+EXTENSIONS = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
+
+
+def format_names(labelled: bool = True) -> list[str]:
+    """The formats a params key may name: data.format (labelled) or an extra corpus."""
+    return [name for name, f in FORMATS.items() if f.labelled or not labelled]
+
+
 def read_chunks(path: Path, columns: Sequence[str], *, fmt: str = "auto",
                 max_bad_fraction: float = 0.0, chunk_rows: int = 20_000,
                 names: Sequence[str] | None = None, progress: ProgressFn | None = None,
-                where: str | None = None) -> tuple[FileReport, Iterator[pd.DataFrame]]:
+                where: str | None = None, columns_key: str = COLUMNS_KEY
+                ) -> tuple[FileReport, Iterator[pd.DataFrame]]:
     """(report, chunks) for one file. The report fills in as the chunks are consumed.
     ``where`` is how messages name the file (default: the path)."""
-    kind, compression = detect_format(path, fmt, where)
+    kind, compression = detect_format(path, fmt, where, labelled=False)
     if kind == "parquet" and compression:
         raise DataError(f"{where or path}: Parquet compresses internally; decompress it first.")
     if names and kind not in ("csv", "tsv"):
@@ -489,7 +533,54 @@ def read_chunks(path: Path, columns: Sequence[str], *, fmt: str = "auto",
                         f"files, and this is a {kind} file. Remove data.columns.")
     reader = _Reader(path, kind, compression, columns, max_bad_fraction, chunk_rows, names,
                      progress, where)
+    reader.columns_key = columns_key
     return reader.report, reader.chunks()
+
+
+def join_text(raw: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """The text columns joined with a space (title + body); missing parts skipped."""
+    parts = [raw[c].map(_text_value) for c in columns]
+    text = parts[0]
+    for p in parts[1:]:
+        text = text.str.cat(p, sep=" ")
+    return text.str.strip()
+
+
+def _text_value(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+def read_texts(source: str, text_columns: Sequence[str], fmt: str = "auto",
+               root: Path | None = None, key: str = "embeddings.extra_corpus") -> Iterator[str]:
+    """Raw texts (no labels needed) of a file or glob, streamed: the Word2Vec
+    extra corpus. Formats with fixed fields (plain text, fastText) read ``text``."""
+    root = root or Path.cwd()
+    for path in resolve_sources(source, root, key):
+        kind, _ = detect_format(path, fmt, _display(path, root), labelled=False,
+                                key=f"format on this {key} entry in params.yaml")
+        columns = ["text"] if FORMATS[kind].fields else list(text_columns)
+        _, chunks = read_chunks(path, columns, fmt=kind, where=_display(path, root),
+                                columns_key=f"text_columns on this {key} entry")
+        for chunk in chunks:
+            yield from (t for t in join_text(chunk, columns) if t)
+
+
+def read_column(path: Path, column: str) -> list[str]:
+    """One text column of a whole file (``embedlab predict --file``)."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    kind, _ = detect_format(path, "auto", str(path), labelled=False,
+                            key=f"the file's extension ({', '.join(EXTENSIONS)}); the format")
+    _, chunks = read_chunks(path, ["text"] if FORMATS[kind].fields else [column], fmt=kind,
+                            columns_key="--column")
+    return [t for chunk in chunks for t in join_text(chunk, [chunk.columns[0]])]
+
+
+def _display(path: Path, root: Path) -> str:
+    """How messages name a file: relative to the project root when inside it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 # ------------------------------------------------------------------ progress

@@ -1,49 +1,33 @@
-"""Keras models: an embedding strategy x an architecture.
+"""Keras models: a strategy's embedding table(s) + an architecture's layers.
 
-Weights enter through ``set_weights`` after the layer is built: Keras 3 rejects
-``Embedding(weights=[...])``. LSTMs keep the cuDNN-compatible configuration
-(no ``recurrent_dropout``; dropout goes on the embedding output instead), since
-``recurrent_dropout > 0`` silently falls back to the generic kernel on a GPU,
-and padding is at the end, which cuDNN's masked path requires.
+Both come from their registries (``embedlab.strategies``,
+``embedlab.architectures``); this module only assembles and compiles. Weights
+enter through ``set_weights`` after the layer is built: Keras 3 rejects
+``Embedding(weights=[...])``. The table width is the matrix's width, so it
+cannot disagree with the vectors' ``vector_size``.
 
 Inputs have any length: training cuts each batch to its longest review
 (``train.bucketing``) while the served model pads every review to ``max_len``.
-Both give the same output because every architecture ignores padding: the LSTMs
-and the mean through the embedding mask, the CNN by zeroing padded positions
-before its convolutions and before max-pooling.
+Both give the same output because every architecture ignores padding: through
+the embedding mask, or (an architecture that cannot consume a mask) through
+``words``, which marks the real words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-STRATEGIES = ("learned", "random_frozen", "w2v_frozen", "w2v_finetuned",
-              "w2v_multichannel", "w2v_unfreeze")
-ARCHITECTURES = ("lstm", "bilstm", "cnn", "meanpool")
+from embedlab import architectures, strategies
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    name: str          # layer name
-    init: str          # "random" or "w2v"
-    trainable: bool
-
-
-def tables_for(strategy: str) -> list[TableSpec]:
-    """The embedding table(s) a strategy uses (DESIGN.md's strategy table)."""
-    return {
-        "learned": [TableSpec("embedding", "random", True)],
-        "random_frozen": [TableSpec("embedding", "random", False)],
-        "w2v_frozen": [TableSpec("embedding", "w2v", False)],
-        "w2v_finetuned": [TableSpec("embedding", "w2v", True)],
-        # Kim (2014) multichannel: one static and one non-static copy side by side.
-        "w2v_multichannel": [TableSpec("embedding_static", "w2v", False),
-                             TableSpec("embedding_tuned", "w2v", True)],
-        # Starts frozen; training.py unfreezes it after `unfreeze_after` epochs.
-        "w2v_unfreeze": [TableSpec("embedding", "w2v", False)],
-    }[strategy]
+def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, vocab_size: int) -> None:
+    if not strategy.needs_vectors:
+        return
+    if matrix is None:
+        raise ValueError(f"strategy {strategy.name!r} needs a vectors matrix")
+    if matrix.shape[0] != vocab_size:
+        raise ValueError(f"matrix has {matrix.shape[0]} rows but the vocabulary has "
+                         f"{vocab_size} ids: rebuild the embeddings stage")
 
 
 def build_model(strategy: str, architecture: str, *, vocab_size: int,
@@ -53,78 +37,38 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
     import keras
     from keras import layers, ops
 
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}")
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}")
-    specs = tables_for(strategy)
-    needs_w2v = any(s.init == "w2v" for s in specs)
-    if needs_w2v:
-        if matrix is None:
-            raise ValueError(f"strategy {strategy!r} needs a Word2Vec matrix")
-        if matrix.shape[0] != vocab_size:
-            raise ValueError(f"matrix has {matrix.shape[0]} rows but the vocabulary has "
-                             f"{vocab_size} ids: rebuild the embeddings stage")
-    dim = matrix.shape[1] if needs_w2v else embedding_dim
-    # Conv1D does not support masks; the others skip padding through them.
-    mask = architecture != "cnn"
+    strat, arch = strategies.get(strategy), architectures.get(architecture)
+    _check_matrix(strat, matrix, vocab_size)
+    dim = matrix.shape[1] if strat.needs_vectors else embedding_dim
 
     keras.utils.set_random_seed(seed)
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    embedded = []
-    for spec in specs:
-        emb = layers.Embedding(vocab_size, dim, mask_zero=mask, trainable=spec.trainable,
-                               embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
-                               name=spec.name)
-        embedded.append(emb(ids))
+    embedded = [layers.Embedding(
+        vocab_size, dim, mask_zero=arch.masked, trainable=t.trainable, name=t.name,
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))(ids)
+        for t in strat.tables]
     x = embedded[0] if len(embedded) == 1 else layers.Concatenate(name="channels")(embedded)
     # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
     x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
-
-    if architecture == "lstm":
-        x = layers.LSTM(units, name="lstm")(x)
-    elif architecture == "bilstm":
-        x = layers.Bidirectional(layers.LSTM(units), name="bilstm")(x)
-    elif architecture == "cnn":
-        # Kim (2014): parallel filter widths, max-over-time pooling, dropout.
-        # Padding is zeroed, as the convolution's own "same" padding is, and
-        # zeroed again after the ReLU, so the max (>= 0) is over real words only:
-        # the output does not depend on how much padding follows a review.
-        words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)
-        x = x * words
-        pooled = []
-        for width in (3, 4, 5):
-            c = layers.Conv1D(units, width, activation="relu", padding="same", name=f"conv{width}")(x)
-            pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c * words))
-        x = layers.Concatenate(name="pooled")(pooled)
-        x = layers.Dropout(0.5, seed=seed, name="dropout")(x)
-    elif architecture == "meanpool":
-        # fastText-like: the mean of the (unmasked) word vectors, then a dense layer.
-        x = layers.GlobalAveragePooling1D(name="mean")(x)
-        x = layers.Dense(units, activation="relu", name="dense")(x)
-    out = layers.Dense(1, activation="sigmoid", name="output")(x)
+    words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)   # 1 = word, 0 = padding
+    out = layers.Dense(1, activation="sigmoid", name="output")(arch.build(x, words, units, seed))
     model = keras.Model(ids, out, name=f"{strategy}_{architecture}")
-
-    if needs_w2v:
-        for spec in specs:
-            if spec.init == "w2v":
-                model.get_layer(spec.name).set_weights([matrix.astype("float32")])
+    for t in strat.tables:
+        if t.init == "vectors":
+            model.get_layer(t.name).set_weights([matrix.astype("float32")])
     compile_model(model, learning_rate)
     return model
-
-
-# Training steps per call of Keras' compiled train function: fewer Python round
-# trips per epoch (nothing here runs per batch; callbacks run per epoch).
-STEPS_PER_EXECUTION = 16
 
 
 def compile_model(model, learning_rate: float) -> None:
     import keras
 
+    # steps_per_execution: Keras runs 16 training steps per call of its compiled
+    # function, fewer Python round trips (callbacks here run per epoch only).
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="binary_crossentropy",
                   metrics=["accuracy", keras.metrics.AUC(name="auc")],
-                  steps_per_execution=STEPS_PER_EXECUTION)
+                  steps_per_execution=16)
 
 
 def parameter_counts(model) -> dict[str, int]:

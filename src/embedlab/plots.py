@@ -1,9 +1,11 @@
-"""Static report plots (PNG, declared as DVC image plots).
+"""Every figure of the pipeline (PNG; the report's are DVC image plots).
 
 DVC's own HTML plots load vega from a CDN and render nothing offline, so the
-report's figures are matplotlib images. Every function writes its file
-atomically and always writes one: a grid without, say, a fine-tuned Word2Vec
-table gets an image that says so, which keeps the DVC outputs stable.
+figures are matplotlib images. Every function writes its file atomically and
+always writes one: a grid without, say, a fine-tuned Word2Vec table gets an
+image that says so, which keeps the DVC outputs stable. Figures are built with
+matplotlib's object API, not pyplot: pyplot's global state is not thread-safe,
+and cells may train in threads.
 """
 
 from __future__ import annotations
@@ -16,26 +18,23 @@ import pandas as pd
 from embedlab import fileio
 
 
-def _plt():
-    import matplotlib
+def _subplots(width: float, height: float, rows: int = 1, cols: int = 1):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(rows, cols)
 
-    return plt
 
-
-def _save(fig, path: Path) -> None:
-    plt = _plt()
+def _save(fig, path: Path, dpi: int = 110) -> None:
     fig.tight_layout()
     with fileio.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+        fig.savefig(tmp, format="png", dpi=dpi)
 
 
 def _empty(path: Path, title: str, message: str) -> None:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 2))
+    fig, ax = _subplots(6, 2)
     ax.axis("off")
     ax.set_title(title)
     ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=10, wrap=True)
@@ -44,13 +43,12 @@ def _empty(path: Path, title: str, message: str) -> None:
 
 def heatmap(table: pd.DataFrame, path: Path, metric: str = "test_accuracy") -> pd.DataFrame:
     """Strategy x architecture grid of ``metric`` (mean over seeds, ± std annotated)."""
-    plt = _plt()
     mean = table.pivot_table(index="strategy", columns="architecture", values=metric, aggfunc="mean")
     std = table.pivot_table(index="strategy", columns="architecture", values=metric,
                             aggfunc=lambda s: float(np.nan_to_num(s.std())))
     mean = mean.loc[mean.mean(axis=1).sort_values(ascending=False).index]
     std = std.reindex(index=mean.index, columns=mean.columns)
-    fig, ax = plt.subplots(figsize=(1.6 * len(mean.columns) + 2.8, 0.55 * len(mean) + 1.6))
+    fig, ax = _subplots(1.6 * len(mean.columns) + 2.8, 0.55 * len(mean) + 1.6)
     im = ax.imshow(mean.to_numpy(dtype=float), cmap="viridis", aspect="auto")
     ax.set_xticks(range(len(mean.columns)), mean.columns)
     ax.set_yticks(range(len(mean.index)), mean.index)
@@ -72,12 +70,11 @@ def heatmap(table: pd.DataFrame, path: Path, metric: str = "test_accuracy") -> p
 def seed_bars(table: pd.DataFrame, path: Path, baseline: dict | None = None,
               metric: str = "test_accuracy") -> None:
     """Grouped bars: one group per strategy, one bar per architecture, error bar = std across seeds."""
-    plt = _plt()
     agg = table.groupby(["strategy", "architecture"])[metric].agg(["mean", "std", "count"]).reset_index()
     strategies = (agg.groupby("strategy")["mean"].mean().sort_values(ascending=False).index.tolist())
     archs = sorted(agg["architecture"].unique())
     width = 0.8 / max(len(archs), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(strategies) * max(1, len(archs)) ** 0.5 + 2), 4))
+    fig, ax = _subplots(max(6.0, 1.3 * len(strategies) * max(1, len(archs)) ** 0.5 + 2), 4)
     x = np.arange(len(strategies))
     for k, arch in enumerate(archs):
         sub = agg[agg["architecture"] == arch].set_index("strategy").reindex(strategies)
@@ -99,16 +96,16 @@ def seed_bars(table: pd.DataFrame, path: Path, baseline: dict | None = None,
 def learning_curves(histories: dict[tuple[str, str, int], dict[str, list[float]]], path: Path) -> None:
     """Validation loss and accuracy per epoch; one line per strategy (mean over its
     cells at each epoch; early-stopped cells drop out), thin lines for the cells."""
-    plt = _plt()
+    from matplotlib import colormaps
     from matplotlib.ticker import MaxNLocator
 
     if not histories:
         _empty(path, "Learning curves", "no training history found for this grid")
         return
     strategies = sorted({k[0] for k in histories})
-    colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(strategies)}
+    colors = {s: colormaps["tab10"](i % 10) for i, s in enumerate(strategies)}
     panels = [("val_loss", "validation loss"), ("val_accuracy", "validation accuracy")]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = _subplots(11, 4, 1, 2)
     for ax, (key, label) in zip(axes, panels):
         for s in strategies:
             curves = [h[key] for (st, _, _), h in histories.items() if st == s and h.get(key)]
@@ -131,7 +128,6 @@ def learning_curves(histories: dict[tuple[str, str, int], dict[str, list[float]]
 
 def embedding_drift(drift: dict[tuple[str, str, int], dict[str, np.ndarray]], path: Path) -> None:
     """How far fine-tuning moved each Word2Vec row: distribution of per-row L2 change."""
-    plt = _plt()
     pooled: dict[str, list[np.ndarray]] = {}
     for (strategy, _, _), tables in drift.items():
         for table, rows in tables.items():
@@ -141,7 +137,7 @@ def embedding_drift(drift: dict[tuple[str, str, int], dict[str, np.ndarray]], pa
         _empty(path, "Embedding drift",
                "no fine-tuned Word2Vec table in this grid\n(add w2v_finetuned to grid.strategies)")
         return
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = _subplots(7, 4)
     for label, parts in sorted(pooled.items()):
         rows = np.sort(np.concatenate(parts))
         ecdf = np.arange(1, len(rows) + 1) / len(rows)
@@ -156,3 +152,79 @@ def embedding_drift(drift: dict[tuple[str, str, int], dict[str, np.ndarray]], pa
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     _save(fig, path)
+
+
+def accuracy_by_strategy(summary: pd.DataFrame, baseline: dict | None, path: Path) -> None:
+    """Bars of mean test accuracy per strategy (``evaluate.strategy_summary``), ± std."""
+    summary = summary.sort_values("test_accuracy_mean")
+    fig, ax = _subplots(7, 0.6 * len(summary) + 1.8)
+    ax.barh(summary.index, summary["test_accuracy_mean"],
+            xerr=np.nan_to_num(summary["test_accuracy_std"]), color="#4C72B0", capsize=4)
+    for y, v in enumerate(summary["test_accuracy_mean"]):
+        ax.text(v + 0.003, y, f"{v:.3f}", va="center", fontsize=9)
+    if baseline and "test_accuracy" in baseline:
+        ax.axvline(baseline["test_accuracy"], color="#C44E52", ls="--",
+                   label=f"TF-IDF + logistic regression {baseline['test_accuracy']:.3f}")
+    lo = min(summary["test_accuracy_mean"].min(), baseline.get("test_accuracy", 1) if baseline else 1)
+    ax.set_xlim(max(0.0, lo - 0.1), 1.0)
+    ax.set_xlabel("test accuracy (mean ± std over seeds and architectures)")
+    ax.set_title("Embedding strategy vs test accuracy")
+    if baseline:
+        ax.legend(loc="lower right", fontsize=8)
+    _save(fig, path)
+
+
+def lengths(path: Path, lengths_by_split: dict[str, np.ndarray], max_len: int, truncate: str) -> None:
+    """Histogram of review lengths (tokens) per split, with the max_len cut."""
+    everything = np.concatenate(list(lengths_by_split.values()))
+    top = max(int(np.percentile(everything, 99.5)), max_len) + 1
+    bins = np.linspace(0, top, 60)
+    fig, ax = _subplots(7, 4)
+    for name, values in lengths_by_split.items():
+        ax.hist(np.minimum(values, top), bins=bins, histtype="step", density=True,
+                label=f"{name} (n={len(values):,})", linewidth=1.4)
+    train = lengths_by_split["train"]
+    truncated = float((train > max_len).mean()) if len(train) else 0.0
+    ax.axvline(max_len, color="black", linestyle="--",
+               label=f"max_len {max_len} ({truncated:.1%} of train cut, {truncate})")
+    ax.set_xlabel("review length (tokens); the last bin holds longer reviews")
+    ax.set_ylabel("density")
+    ax.set_title("Review lengths per split")
+    ax.legend(fontsize=8)
+    _save(fig, path, dpi=100)
+
+
+def cell_learning_curves(history: dict[str, list[float]], title: str, path: Path) -> None:
+    """One cell's loss and accuracy per epoch, train vs validation."""
+    fig, axes = _subplots(9, 3.5, 1, 2)
+    best = int(np.argmin(history["val_loss"])) if history.get("val_loss") else None
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        for split, style in (("", "-"), ("val_", "--")):
+            values = history.get(f"{split}{key}")
+            if values:
+                ax.plot(range(1, len(values) + 1), values, style, marker="o",
+                        label="validation" if split else "train")
+        if best is not None:
+            ax.axvline(best + 1, color="grey", lw=0.8, ls=":", label="best (restored)")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    _save(fig, path, dpi=100)
+
+
+def confusion(y: np.ndarray, prob: np.ndarray, title: str, path: Path) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    cm = confusion_matrix(y, (prob >= 0.5).astype(int), labels=[0, 1])
+    fig, ax = _subplots(4, 3.6)
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center",
+                color="white" if v > cm.max() / 2 else "black")
+    ax.set_xticks([0, 1], ["negative", "positive"])
+    ax.set_yticks([0, 1], ["negative", "positive"])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    _save(fig, path, dpi=100)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,48 +26,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embedlab import fileio
-from embedlab.config import PrepareParams, VocabParams
+from embedlab import fileio, plots
+from embedlab.config import DataParams, PrepareParams, VocabParams
 from embedlab.data import Ingest
 from embedlab.errors import DataError
-from embedlab_serving.text import OOV_ID, PAD_ID, TOKENIZER_VERSION, encode, tokenize
-
-SPLITS = ("train", "val", "test")
-
-
-@dataclass(frozen=True)
-class PreparedLayout:
-    """Where the stage writes; later stages read the same names."""
-
-    root: Path = Path("data/prepared")
-    reports: Path = Path("reports")
-
-    def split(self, name: str) -> Path:
-        return self.root / f"{name}.parquet"
-
-    @property
-    def vocab(self) -> Path:
-        return self.root / "vocab.json"
-
-    @property
-    def corpus(self) -> Path:
-        return self.root / "train_tokens.txt"
-
-    @property
-    def manifest(self) -> Path:
-        return self.root / "manifest.json"
-
-    @property
-    def report(self) -> Path:
-        return self.reports / "data.json"
-
-    @property
-    def lengths_plot(self) -> Path:
-        return self.reports / "plots" / "lengths.png"
-
+from embedlab.layout import SPLITS, Layout
+from embedlab.splits import split_schema
+from embedlab_serving.text import OOV_ID, PAD_ID, TOKENIZER_VERSION, tokenize
 
 SPOOL_BATCH = 10_000
-SPLIT_CODES = {name: i for i, name in enumerate(SPLITS)}
 
 
 def text_hash(values: Sequence[str]) -> np.ndarray:
@@ -85,20 +51,6 @@ def duplicate_mask(keys: np.ndarray) -> np.ndarray:
         _, idx = np.unique(keys, return_index=True)
         first[idx] = True
     return ~first
-
-
-def dedupe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop reviews whose normalised token sequence was seen before.
-
-    Done before splitting, so the same review can never sit in train and test.
-    """
-    key = text_hash(frame["tokens"].map(" ".join).tolist())
-    dup = duplicate_mask(key)
-    conflicting = _conflicting(key, frame["label"].to_numpy())
-    return frame[~dup].reset_index(drop=True), {
-        "dropped_duplicates": int(dup.sum()),
-        "duplicate_groups_with_conflicting_labels": conflicting,
-    }
 
 
 def _conflicting(keys: np.ndarray, labels: np.ndarray) -> int:
@@ -182,26 +134,12 @@ def _assign_groups(labels: np.ndarray, groups: np.ndarray, fractions, rng, where
     return out
 
 
-def split_frame(frame: pd.DataFrame, fractions: tuple[float, float, float], seed: int,
-                where: str, group_column: str | None = None) -> dict[str, pd.DataFrame]:
-    """Stratified train/val/test split of a table, deterministic by seed."""
-    groups = None
-    if group_column is not None:
-        groups = text_hash(frame[group_column].astype(str).tolist())
-    codes = assign_splits(frame["label"].to_numpy(), fractions, seed, where, groups)
-    return {name: frame[codes == i].reset_index(drop=True) for i, name in enumerate(SPLITS)}
-
-
 def vocab_from_counts(counts: Mapping[str, int], params: VocabParams) -> list[str]:
     """Index 0 = padding, 1 = out-of-vocabulary, then words by falling frequency
     (ties alphabetical, so the order is deterministic)."""
     words = sorted((w for w, c in counts.items() if c >= params.min_count),
                    key=lambda w: (-counts[w], w))
     return ["<pad>", "<oov>", *words[: params.max_size - 2]]
-
-
-def build_vocab(token_lists: Iterable[Sequence[str]], params: VocabParams) -> list[str]:
-    return vocab_from_counts(Counter(t for toks in token_lists for t in toks), params)
 
 
 def choose_max_len(lengths, setting: int | str, percentile: float) -> int:
@@ -226,37 +164,6 @@ def encode_batch(token_lists: Sequence[Sequence[str]], index: Mapping[str, int],
     cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
     out[rows, cols] = flat[np.repeat(src_start, take) + cols]
     return out, int((flat == OOV_ID).sum())
-
-
-def write_split(path: Path, frame: pd.DataFrame, index: dict[str, int], max_len: int,
-                truncate: str) -> None:
-    ids = [encode(t, index, max_len, truncate) for t in frame["tokens"]]
-    table = pa.table({
-        "text": pa.array(frame["text"].tolist(), pa.string()),
-        "label": pa.array(frame["label"].astype("int8").to_numpy()),
-        "n_tokens": pa.array(frame["tokens"].map(len).to_numpy(np.int32)),
-        "ids": pa.array(ids, pa.list_(pa.int32(), max_len)),
-    })
-    pq.write_table(table, path)
-
-
-def _split_schema(max_len: int) -> pa.Schema:
-    return pa.schema([("text", pa.string()), ("label", pa.int8()), ("n_tokens", pa.int32()),
-                      ("ids", pa.list_(pa.int32(), max_len))])
-
-
-def read_split(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
-    """(ids int32 (n, max_len), labels int8 (n,)) of a prepared split."""
-    table = pq.read_table(path, columns=["ids", "label"])
-    ids_col = table.column("ids").combine_chunks()
-    width = ids_col.type.list_size
-    ids = ids_col.values.to_numpy(zero_copy_only=False).astype(np.int32).reshape(-1, width)
-    return ids, table.column("label").to_numpy().astype(np.int8)
-
-
-def read_vocab(path: Path | str) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
 
 
 @dataclass
@@ -342,35 +249,95 @@ def _length_stats(lengths: np.ndarray) -> dict[str, int]:
             "max": int(lengths.max()), "mean": round(float(lengths.mean()), 2)}
 
 
-def plot_lengths(path: Path, lengths: dict[str, np.ndarray], max_len: int, truncate: str) -> None:
-    """Histogram of review lengths (tokens) per split, with the max_len cut."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    everything = np.concatenate(list(lengths.values()))
-    top = max(int(np.percentile(everything, 99.5)), max_len) + 1
-    bins = np.linspace(0, top, 60)
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    for name, values in lengths.items():
-        ax.hist(np.minimum(values, top), bins=bins, histtype="step", density=True,
-                label=f"{name} (n={len(values):,})", linewidth=1.4)
-    truncated = float((lengths["train"] > max_len).mean()) if len(lengths["train"]) else 0.0
-    ax.axvline(max_len, color="black", linestyle="--",
-               label=f"max_len {max_len} ({truncated:.1%} of train cut, {truncate})")
-    ax.set_xlabel("review length (tokens); the last bin holds longer reviews")
-    ax.set_ylabel("density")
-    ax.set_title("Review lengths per split")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    with fileio.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+def _dedupe(sp: _Spooled, counts: dict[str, int]) -> np.ndarray:
+    """Indices of the rows kept: one copy of each normalised text, the first seen.
+    Done before splitting, so the same review can never sit in train and test."""
+    dup, exact = duplicate_mask(sp.keys), duplicate_mask(sp.raw)
+    counts["dropped_duplicates"] = int(dup.sum())
+    counts["duplicates_exact"] = int((exact & dup).sum())
+    counts["duplicates_normalised_only"] = int((dup & ~exact).sum())
+    counts["duplicate_groups_with_conflicting_labels"] = _conflicting(sp.keys, sp.labels)
+    counts["dropped_neutral_or_unmatched_label"] = (counts["dropped_neutral_label"]
+                                                    + counts["dropped_unmatched_label"])
+    return np.flatnonzero(~dup)
 
 
-def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
-            root: Path | None = None, progress: bool | None = None) -> dict:
+def _split_codes(sp: _Spooled, kept: np.ndarray, data: DataParams, where: str,
+                 counts: dict[str, int]) -> np.ndarray:
+    """Split code per spooled row: 0 train, 1 val, 2 test, -1 not used."""
+    if not len(kept):
+        raise DataError(f"{where}: no usable reviews left after cleaning ({counts}). Check "
+                        "data.text_columns and data.label.")
+    s = data.split
+    fractions = (s.train, s.val, s.test)
+    if data.sample is not None and data.sample < len(kept):
+        _check_classes(sp.labels[kept], fractions, where)
+        kept = kept[_sample(sp.labels[kept], data.sample, s.seed)]
+        counts["sampled_to"] = data.sample
+    codes = assign_splits(sp.labels[kept], fractions, s.seed, where,
+                          sp.groups[kept] if sp.groups is not None else None)
+    split_of = np.full(len(sp.labels), -1, np.int8)
+    split_of[kept] = codes
+    return split_of
+
+
+def _train_vocab(spool: Path, split_of: np.ndarray, params: VocabParams) -> list[str]:
+    """Pass 2: the vocabulary, from train tokens only."""
+    word_counts: Counter[str] = Counter()
+    for offset, batch in _spool_batches(spool, ["tokens"]):
+        mine = np.flatnonzero(split_of[offset: offset + batch.num_rows] == 0)
+        tokens = batch.column(0).to_pylist()
+        for i in mine:
+            word_counts.update(tokens[i].split())
+    return vocab_from_counts(word_counts, params)
+
+
+def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_len: int,
+                  truncate: str, folder: Path) -> dict:
+    """Pass 3: encode and write each split and the Word2Vec corpus; OOV stats per split."""
+    stats = {name: {"oov": 0, "tokens": 0} for name in SPLITS}
+    schema = split_schema(max_len)
+    writers = {name: pq.ParquetWriter(folder / f"{name}.parquet", schema) for name in SPLITS}
+    try:
+        with open(folder / "train_tokens.txt", "w", encoding="utf-8") as corpus:
+            for offset, batch in _spool_batches(spool, ["text", "tokens", "label"]):
+                rows = split_of[offset: offset + batch.num_rows]
+                for code, name in enumerate(SPLITS):
+                    mine = np.flatnonzero(rows == code)
+                    if not len(mine):
+                        continue
+                    part = batch.take(pa.array(mine))
+                    token_strs = part.column("tokens").to_pylist()
+                    token_lists = [t.split() for t in token_strs]
+                    ids, oov = encode_batch(token_lists, index, max_len, truncate)
+                    lengths = np.fromiter(map(len, token_lists), np.int32, len(token_lists))
+                    stats[name]["oov"] += oov
+                    stats[name]["tokens"] += int(lengths.sum())
+                    writers[name].write_table(pa.table({
+                        "text": part.column("text"), "label": part.column("label"),
+                        "n_tokens": pa.array(lengths, pa.int32()),
+                        "ids": pa.FixedSizeListArray.from_arrays(pa.array(ids.reshape(-1)), max_len),
+                    }, schema=schema))
+                    if code == 0:
+                        # One whitespace-joined line per train review: the Word2Vec
+                        # corpus (gensim's corpus_file mode), same tokens as Keras sees.
+                        corpus.write("\n".join(token_strs) + "\n")
+    finally:
+        for w in writers.values():
+            w.close()
+    return stats
+
+
+def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
+    """Before any work: the source's files exist and dvc.yaml lists them as deps."""
+    from embedlab import dvcdeps
+
+    dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
+    return params
+
+
+def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None = None,
+            progress: bool | None = None) -> dict:
     """Run the whole stage; returns the data report (also written as JSON).
 
     ``progress``: a progress bar over the input bytes; None = when stderr is a terminal.
@@ -378,107 +345,39 @@ def prepare(params: PrepareParams, layout: PreparedLayout = PreparedLayout(),
     the previous outputs as they were.
     """
     data = params.data
-    if progress is None:
-        progress = sys.stderr.isatty()
-    ingest = Ingest(data, root, progress=progress)
-    where = ingest.source
-    layout.root.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{layout.root.name}-spool-",
-                                     dir=layout.root.parent) as spool_dir:
-        spool = Path(spool_dir) / "reviews.parquet"
+    ingest = Ingest(data, root, progress=sys.stderr.isatty() if progress is None else progress)
+    with fileio.scratch_dir(layout.prepared) as spool_dir:
+        spool = spool_dir / "reviews.parquet"
         counts: dict[str, int] = {}
         sp = _spool(ingest, spool, counts)
         counts = {**ingest.counts, **counts}
-
-        # Dedupe before splitting: one copy of each normalised text, the first seen.
-        dup = duplicate_mask(sp.keys)
-        exact = duplicate_mask(sp.raw)
-        counts["dropped_duplicates"] = int(dup.sum())
-        counts["duplicates_exact"] = int((exact & dup).sum())
-        counts["duplicates_normalised_only"] = int((dup & ~exact).sum())
-        counts["duplicate_groups_with_conflicting_labels"] = _conflicting(sp.keys, sp.labels)
-        counts["dropped_neutral_or_unmatched_label"] = (counts["dropped_neutral_label"]
-                                                        + counts["dropped_unmatched_label"])
-        kept = np.flatnonzero(~dup)
-        if not len(kept):
-            raise DataError(f"{where}: no usable reviews left after cleaning ({counts}). Check "
-                            "data.text_columns and data.label.")
-        if data.sample is not None and data.sample < len(kept):
-            _check_classes(sp.labels[kept], (data.split.train, data.split.val, data.split.test),
-                           where)
-            kept = kept[_sample(sp.labels[kept], data.sample, data.split.seed)]
-            counts["sampled_to"] = data.sample
-        s = data.split
-        codes = assign_splits(sp.labels[kept], (s.train, s.val, s.test), s.seed, where,
-                              sp.groups[kept] if sp.groups is not None else None)
-        split_of = np.full(len(sp.labels), -1, np.int8)
-        split_of[kept] = codes
-
-        # Pass 2: vocabulary from train tokens only.
-        word_counts: Counter[str] = Counter()
-        for offset, batch in _spool_batches(spool, ["tokens"]):
-            mine = np.flatnonzero(split_of[offset: offset + batch.num_rows] == 0)
-            tokens = batch.column(0).to_pylist()
-            for i in mine:
-                word_counts.update(tokens[i].split())
-        vocab = vocab_from_counts(word_counts, params.vocab)
-        del word_counts
-        index = {w: i for i, w in enumerate(vocab)}
+        split_of = _split_codes(sp, _dedupe(sp, counts), data, ingest.source, counts)
+        vocab = _train_vocab(spool, split_of, params.vocab)
         split_lengths = {name: sp.lengths[split_of == i] for i, name in enumerate(SPLITS)}
         max_len = choose_max_len(split_lengths["train"], data.max_len, data.max_len_percentile)
-
-        # Pass 3: encode and write each split, and the Word2Vec corpus.
-        stats = {name: {"oov": 0, "tokens": 0} for name in SPLITS}
-        with fileio.atomic_dir(layout.root) as tmp:
-            writers = {name: pq.ParquetWriter(tmp / f"{name}.parquet", _split_schema(max_len))
-                       for name in SPLITS}
-            try:
-                with open(tmp / "train_tokens.txt", "w", encoding="utf-8") as corpus:
-                    for offset, batch in _spool_batches(spool, ["text", "tokens", "label"]):
-                        where_rows = split_of[offset: offset + batch.num_rows]
-                        for code, name in enumerate(SPLITS):
-                            mine = np.flatnonzero(where_rows == code)
-                            if not len(mine):
-                                continue
-                            part = batch.take(pa.array(mine))
-                            token_strs = part.column("tokens").to_pylist()
-                            token_lists = [t.split() for t in token_strs]
-                            ids, oov = encode_batch(token_lists, index, max_len, data.truncate)
-                            lengths = np.fromiter(map(len, token_lists), np.int32, len(token_lists))
-                            stats[name]["oov"] += oov
-                            stats[name]["tokens"] += int(lengths.sum())
-                            writers[name].write_table(pa.table({
-                                "text": part.column("text"),
-                                "label": part.column("label"),
-                                "n_tokens": pa.array(lengths, pa.int32()),
-                                "ids": pa.FixedSizeListArray.from_arrays(
-                                    pa.array(ids.reshape(-1)), max_len),
-                            }, schema=_split_schema(max_len)))
-                            if code == 0:
-                                # One whitespace-joined line per train review: the Word2Vec
-                                # corpus (gensim's corpus_file mode), same tokens as Keras sees.
-                                corpus.write("\n".join(token_strs) + "\n")
-            finally:
-                for w in writers.values():
-                    w.close()
+        with fileio.atomic_dir(layout.prepared) as tmp:
+            stats = _write_splits(spool, split_of, {w: i for i, w in enumerate(vocab)}, max_len,
+                                  data.truncate, tmp)
             (tmp / "vocab.json").write_text(json.dumps({
                 "tokenizer": TOKENIZER_VERSION, "pad_id": PAD_ID, "oov_id": OOV_ID,
                 "max_len": max_len, "truncate": data.truncate, "tokens": vocab,
             }, ensure_ascii=False), encoding="utf-8")
-            digest = fileio.file_digest(*(tmp / f"{n}.parquet" for n in SPLITS), tmp / "vocab.json")
-            report = _report(ingest, counts, split_of, sp, split_lengths, stats, vocab, max_len,
-                             data)
+            report = _report(ingest, counts, split_of, sp, split_lengths, stats, vocab, max_len, data)
             notes = _notes(ingest)
-            (tmp / "manifest.json").write_text(json.dumps({
-                "source": ingest.source, "digest": digest, "tokenizer": TOKENIZER_VERSION,
-                "files": [r.summary() for r in ingest.reports],
-                "label_values": dict(sorted(ingest.label_values.items(),
-                                            key=lambda kv: -kv[1])[:50]),
-                "notes": notes, "report": report,
-            }, indent=2, ensure_ascii=False, default=fileio._jsonable), encoding="utf-8")
-    plot_lengths(layout.lengths_plot, split_lengths, max_len, data.truncate)
-    fileio.write_json(layout.report, report)
+            _write_manifest(tmp, ingest, report, notes)
+    plots.lengths(layout.lengths_plot, split_lengths, max_len, data.truncate)
+    fileio.write_json(layout.data_report, report)
     return {**report, "notes": notes}
+
+
+def _write_manifest(folder: Path, ingest: Ingest, report: dict, notes: list[str]) -> None:
+    digest = fileio.file_digest(*(folder / f"{n}.parquet" for n in SPLITS), folder / "vocab.json")
+    (folder / "manifest.json").write_text(json.dumps({
+        "source": ingest.source, "digest": digest, "tokenizer": TOKENIZER_VERSION,
+        "files": [r.summary() for r in ingest.reports],
+        "label_values": dict(sorted(ingest.label_values.items(), key=lambda kv: -kv[1])[:50]),
+        "notes": notes, "report": report,
+    }, indent=2, ensure_ascii=False, default=fileio.jsonable), encoding="utf-8")
 
 
 def _report(ingest: Ingest, counts: dict[str, int], split_of: np.ndarray, sp: _Spooled,

@@ -65,13 +65,21 @@ def _load(model_uri: str):
     return mlflow.pyfunc.load_model(model_uri)
 
 
+def load_model(model_uri: str):
+    """A registered (or any) model by URI, for users; a clear error if it is not there."""
+    from embedlab import tracking
+    from embedlab.errors import EmbedlabError
+
+    tracking.setup()
+    try:
+        return _load(model_uri)
+    except Exception as exc:  # MlflowException, missing alias, missing store ...
+        raise EmbedlabError(f"cannot load {model_uri} from {tracking.tracking_uri()}: {exc}. "
+                            "Run `python3.11 dev.py repro` first, or pass --model-uri.") from None
+
+
 def _proba(model, texts: list[str]) -> np.ndarray:
     return model.predict(pd.DataFrame({"text": list(texts)}))["probability"].to_numpy()
-
-
-def accuracy_on(model_uri: str, texts: list[str], labels: np.ndarray) -> tuple[float, np.ndarray]:
-    prob = _proba(_load(model_uri), texts)
-    return float(((prob >= 0.5).astype(int) == labels).mean()), prob
 
 
 def score(model_uri: str, texts: list[str], labels: np.ndarray):
@@ -169,3 +177,22 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
                     message, challenger_beh.metrics(),
                     champion_beh.metrics() if champion_beh is not None else None,
                     min_behaviour_pass_rate, why, challenger_beh.markdown())
+
+
+def publish(keras_path: Path, vocab_path: Path, experiment_id: str, parent_run_id: str,
+            model_name: str, alias: str, margin: float, min_behaviour_pass_rate: float,
+            texts: list[str], labels: np.ndarray, tags: dict[str, str]) -> Decision:
+    """The evaluate run: log the champion cell as a pyfunc, register it, gate it."""
+    import mlflow
+
+    from embedlab.tracking import KIND_TAG, WORKER_TAG, worker
+
+    with mlflow.start_run(experiment_id=experiment_id, run_name="evaluate",
+                          tags={"mlflow.parentRunId": parent_run_id, KIND_TAG: "evaluate",
+                                WORKER_TAG: worker()}):
+        info = log_pyfunc(keras_path, vocab_path)
+        decision = register_and_gate(info.model_uri, model_name, alias, margin, texts, labels,
+                                     tags, min_behaviour_pass_rate)
+        mlflow.log_dict(decision.as_dict(), "gate.json")
+        mlflow.log_metrics({f"behaviour_{k}": v for k, v in decision.challenger_behaviour.items()})
+    return decision

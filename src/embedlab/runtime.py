@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -77,13 +78,61 @@ def record_failure(exc: BaseException) -> None:
         pass
 
 
+def user_error(exc: BaseException | None) -> EmbedlabError | None:
+    """The user error behind ``exc`` (itself, or one it was raised from), if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, EmbedlabError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class _UserErrorFilter(logging.Filter):
+    """Keeps a user error off the terminal's Prefect log: the task's and the
+    flow's tracebacks, and the state messages that repeat it. The entry point
+    prints it once; Prefect's own API log (its UI) still gets everything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = user_error(record.exc_info[1]) if record.exc_info else None
+        if err is not None:
+            self.messages.append(str(err)[:120])
+            return False
+        text = record.getMessage()
+        return not any(m in text for m in self.messages)
+
+
+def quiet_user_errors() -> None:
+    """Install the filter on the console handlers Prefect configured (idempotent)."""
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+                isinstance(f, _UserErrorFilter) for f in handler.filters):
+            handler.addFilter(_UserErrorFilter())
+
+
+def _dvc_hint() -> str:
+    """Under `dvc repro`, DVC removed the stage's outputs before running it."""
+    stage = os.environ.get("DVC_STAGE")
+    if not stage:
+        return ""
+    return (f"\n`dvc repro` removed the outputs of stage {stage} before running it; "
+            f"`dvc checkout {stage}` brings the last good ones back from DVC's cache.")
+
+
 def run_entry(fn, *args, **kwargs) -> None:
-    """Run a stage entry point: user errors become one clear message and exit 2."""
+    """Run a stage entry point: user errors become one clear message and exit 2;
+    a bug keeps its traceback."""
+    quiet_user_errors()
     try:
         fn(*args, **kwargs)
     except EmbedlabError as exc:
         record_failure(exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}{_dvc_hint()}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted: previous outputs are left as they were", file=sys.stderr)

@@ -66,7 +66,7 @@ class Comparison:
                 f"{self.n_test} test reviews and {self.pairs} architecture/seed pair"
                 f"{'s' if self.pairs != 1 else ''}; McNemar p = {self.mcnemar_p:.3g})")
         if self.verdict == "within noise":
-            return base + f" — **within noise**: this test set cannot tell them apart."
+            return base + " — **within noise**: this test set cannot tell them apart."
         return base + f" — `{self.a}` is **{self.verdict}**, and the interval excludes 0."
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from embedlab.config import DataParams, PrepareParams, VocabParams
-from embedlab.prepare import PreparedLayout, prepare
+from embedlab.layout import Layout
+from embedlab.prepare import prepare
 
 
 @pytest.fixture()
 def run_prepare(tmp_path):
     """prepare() on params built from keywords, outputs under tmp_path."""
-    layout = PreparedLayout(tmp_path / "data" / "prepared", tmp_path / "reports")
+    layout = Layout(tmp_path)
 
     def run(vocab_min_count: int = 1, **kw) -> dict:
         params = PrepareParams(data=DataParams(**kw), vocab=VocabParams(min_count=vocab_min_count))

@@ -206,13 +206,13 @@ def test_failure_leaves_previous_outputs_intact(run_prepare):
     write_jsonl(run_prepare.root / "r.jsonl", mcauley_rows(60))
     run_prepare(source="r.jsonl", **MCAULEY)
     before = {p: p.read_bytes() for p in (run_prepare.layout.split("train"),
-                                          run_prepare.layout.report,
+                                          run_prepare.layout.data_report,
                                           run_prepare.layout.lengths_plot)}
     (run_prepare.root / "r.jsonl").write_text("{broken\n")
     with pytest.raises(DataError):
         run_prepare(source="r.jsonl", **MCAULEY)
     assert {p: p.read_bytes() for p in before} == before
-    leftovers = [p.name for p in run_prepare.layout.root.parent.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in run_prepare.layout.prepared.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from tests.data.datafiles import MCAULEY, mcauley_rows, reviews, write_jsonl
 
-from embedlab.prepare import read_split, read_vocab
+from embedlab.splits import read_split, read_vocab
 
 
 def _total(report: dict) -> int:
@@ -146,5 +146,5 @@ def test_embedded_default_still_works(run_prepare):
     assert report["source"] == "embedded:amazon-fine-foods"
     assert report["sampled_to"] == 300 and _total(report) == 300
     assert run_prepare.layout.lengths_plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    data_json = json.loads(run_prepare.layout.report.read_text())
+    data_json = json.loads(run_prepare.layout.data_report.read_text())
     assert data_json["train"]["oov_rate"] >= 0 and "notes" not in data_json

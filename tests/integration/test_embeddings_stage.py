@@ -19,7 +19,8 @@ from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
 def test_mlflow_run_holds_metrics_and_probe_tables(tmp_path, mlflow_store, monkeypatch):
     from mlflow import MlflowClient
 
-    from embedlab.embeddings import log_to_mlflow
+    from embedlab import tracking
+    from embedlab.embeddings import run_record
 
     monkeypatch.chdir(tmp_path)
     params = EmbeddingsParams(variants={"cbow": Word2VecVariant(), "mine": Word2VecVariant(path="v.txt")},
@@ -30,7 +31,7 @@ def test_mlflow_run_holds_metrics_and_probe_tables(tmp_path, mlflow_store, monke
     probe_results = {v: {"neighbours": {"good": [["great", 0.9]]},
                          "antonyms": [{"a": "good", "b": "bad", "cosine": 0.75,
                                        "rank_of_b_among_neighbours_of_a": 2}]} for v in ("cbow", "mine")}
-    run_id = log_to_mlflow(report, probe_results, params)
+    run_id = tracking.log_run("embeddings", "embeddings", **run_record(report, probe_results, params))
     run = MlflowClient().get_run(run_id)
     assert run.info.run_name == "embeddings" and run.data.tags["embedlab.kind"] == "embeddings"
     assert run.data.metrics["cbow.token_coverage.val"] == 0.7
@@ -77,6 +78,14 @@ def test_dvc_repro_trains_and_loads_variants_deterministically(tmp_path, prefect
     env = stage_env(project)
     env.pop("PYTHONHASHSEED", None)  # the stage must fix it itself
 
+    # Files params name must be deps of the stage: refused until `embedlab deps` adds them.
+    refused = _dvc(project, "repro", "embeddings", env=env)
+    assert refused.returncode != 0 and "embedlab deps" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr
+    synced = subprocess.run([sys.executable, "-m", "embedlab.cli", "deps"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0 and "unlabeled/more.txt, vectors/mine.txt" in synced.stdout, synced.stderr
+
     first = _dvc(project, "repro", "embeddings", env=env)
     assert first.returncode == 0, f"{first.stdout[-3000:]}\n{first.stderr[-3000:]}"
     report = json.loads((project / "reports" / "embeddings.json").read_text())
@@ -109,3 +118,9 @@ def test_dvc_repro_trains_and_loads_variants_deterministically(tmp_path, prefect
     again = _dvc(project, "repro", "-f", "-s", "embeddings", env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert (project / "embeddings" / "cbow.npy").read_bytes() == before
+
+    # The extra corpus is a dep now: changing it makes the stage stale.
+    with open(project / "unlabeled" / "more.txt", "a", encoding="utf-8") as fh:
+        fh.write("one more unlabeled review\n")
+    status = _dvc(project, "status", "embeddings", "--json", env=env)
+    assert "unlabeled/more.txt" in status.stdout, status.stdout

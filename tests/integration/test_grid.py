@@ -159,14 +159,14 @@ def test_resume_after_injected_failure_trains_only_missing_and_failed(project, m
     params = write_params(project, {**grid, "seeds": [1, 2, 3]})
     run_grid(params)
     report = json.loads((project / "reports" / "train.json").read_text())
-    status = {c["cell"]: c["status"] for c in report["cells"]}
+    status = {c["name"]: c["status"] for c in report["cells"]}
     assert status == {
         "learned/meanpool/seed1": "reused", "learned/meanpool/seed2": "reused",
         "w2v_frozen/meanpool/seed1": "reused", "w2v_frozen/meanpool/seed2": "trained",
         "learned/meanpool/seed3": "trained", "w2v_frozen/meanpool/seed3": "trained"}
     for c in report["cells"]:
         if c["status"] == "reused":
-            assert c["run_id"] == finished[c["cell"]]
+            assert c["run_id"] == finished[c["name"]]
     active = runs_of_kind(client, exp, "cell")
     assert len(active) == 6 and all(r.info.status == "FINISHED" for r in active)
     assert len({r.info.run_name for r in active}) == 6  # no duplicated cell

@@ -16,11 +16,14 @@ from tests.conftest import make_project, stage_env
 
 OVERRIDES = """
 data: {sample: 400}
+embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3}}}
 train: {epochs: 1, units: 8, batch_size: 32}
-# The original question's two models and the fine-tuned one, on the LSTM.
-grid: {strategies: [learned, w2v_frozen, w2v_finetuned], architectures: [lstm], seeds: [1]}
+# The original question's two models, the fine-tuned one, and a strategy@variant cell, on the LSTM.
+grid: {strategies: [learned, w2v_frozen, w2v_finetuned, w2v_finetuned@skipgram], architectures: [lstm],
+       seeds: [1]}
 evaluate: {min_behaviour_pass_rate: 0.0}  # a 1-epoch model on 400 reviews is near-constant
 """
+STRATEGIES = {"learned", "w2v_frozen", "w2v_finetuned", "w2v_finetuned@skipgram"}
 
 
 def dvc(project, *args, env):
@@ -44,12 +47,12 @@ def test_every_stage_ran_and_wrote_its_outputs(repro):
     for stage in ("prepare", "embeddings", "train", "evaluate"):
         assert f"Running stage '{stage}'" in first.stdout
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
-    assert set(metrics["strategies"]) == {"learned", "w2v_frozen", "w2v_finetuned"}
+    assert set(metrics["strategies"]) == STRATEGIES
     assert 0.0 <= metrics["champion"]["test_accuracy"] <= 1.0
     assert metrics["registry"]["promoted"] is True
     assert (project / "reports" / "plots" / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
     grid = pd.read_csv(project / "reports" / "grid.csv")
-    assert len(grid) == 3 and set(grid["architecture"]) == {"lstm"}
+    assert len(grid) == 4 and set(grid["architecture"]) == {"lstm"}
     data = json.loads((project / "reports" / "data.json").read_text())
     assert data["train"]["reviews"] + data["val"]["reviews"] + data["test"]["reviews"] == 400
 
@@ -68,8 +71,7 @@ def test_runs_are_in_mlflow_as_parent_and_children(repro):
     assert len(by_kind["grid"]) == 1
     parent = by_kind["grid"][0].info.run_id
     cells = by_kind["cell"]
-    assert sorted(r.info.run_name for r in cells) == [
-        "learned/lstm/seed1", "w2v_finetuned/lstm/seed1", "w2v_frozen/lstm/seed1"]
+    assert sorted(r.info.run_name for r in cells) == sorted(f"{s}/lstm/seed1" for s in STRATEGIES)
     for r in cells:
         assert r.info.status == "FINISHED"
         assert r.data.tags["mlflow.parentRunId"] == parent
@@ -89,6 +91,44 @@ def test_runs_are_in_mlflow_as_parent_and_children(repro):
     assert learned.data.metrics["params_non_trainable"] == 0
     history = client.get_metric_history(learned.info.run_id, "val_loss")
     assert len(history) == 1
+
+
+def test_strategy_at_variant_goes_through_train_and_evaluate(repro):
+    project, _, _, _ = repro
+    train = json.loads((project / "reports" / "train.json").read_text())
+    cell = next(c for c in train["cells"] if c["strategy"] == "w2v_finetuned@skipgram")
+    assert (cell["base_strategy"], cell["variant"], cell["name"]) == (
+        "w2v_finetuned", "skipgram", "w2v_finetuned@skipgram/lstm/seed1")
+    assert (project / "models" / cell["slug"] / "model.keras").exists()
+    plain = next(c for c in train["cells"] if c["strategy"] == "w2v_finetuned")
+    assert plain["variant"] == "cbow" and plain["run_id"] != cell["run_id"]
+    grid = pd.read_csv(project / "reports" / "grid.csv")
+    assert "w2v_finetuned@skipgram" in set(grid["strategy"])
+    report = (project / "reports" / "report.md").read_text()
+    assert "| w2v_finetuned@skipgram |" in report
+    assert "## What the vectors put together" in report and "skipgram" in report   # the probes
+
+
+def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
+    project, env, _, _ = repro
+    from mlflow import MlflowClient
+
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    train = json.loads((project / "reports" / "train.json").read_text())
+    parent = client.get_run(train["parent_run_id"])
+    report = (project / "reports" / "report.md").read_text()
+    assert parent.data.tags["mlflow.note.content"] == report
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    assert parent.data.metrics["champion/test_accuracy"] == pytest.approx(metrics["champion"]["test_accuracy"])
+    assert parent.data.metrics["strategies/w2v_finetuned-skipgram/test_accuracy_mean"] == pytest.approx(
+        metrics["strategies"]["w2v_finetuned@skipgram"]["test_accuracy_mean"])
+    files = {a.path for a in client.list_artifacts(parent.info.run_id, "report")}
+    assert {"report/report.md", "report/metrics.json", "report/grid.csv", "report/plots"} <= files
+    plots = {a.path for a in client.list_artifacts(parent.info.run_id, "report/plots")}
+    assert "report/plots/heatmap.png" in plots
+    version = client.get_model_version_by_alias("review-sentiment", "champion")
+    assert version.tags["grid_run_id"] == parent.info.run_id
+    assert parent.data.tags["champion_cell"] == version.tags["cell"]
 
 
 def test_champion_pull_takes_raw_text(repro):

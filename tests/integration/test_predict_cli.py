@@ -21,7 +21,7 @@ def test_bad_column_names_file_column_and_the_columns_present(runner, tmp_path, 
     result = runner.invoke(app, ["predict", "--file", str(reviews), "--column", "text"])
     assert result.exit_code == 2
     err = result.stderr
-    assert str(reviews) in err and "no column 'text'" in err
+    assert str(reviews) in err and "column(s) ['text'] not found" in err
     assert "['id', 'review']" in err and "--column" in err
     assert "Traceback" not in result.output + err
 

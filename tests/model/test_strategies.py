@@ -8,10 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from embedlab.architectures import ARCHITECTURES
 from embedlab.config import TrainParams
-from embedlab.models import ARCHITECTURES, STRATEGIES, build_model, embedding_tables, tables_for
-from embedlab.prepare import read_split, read_vocab
-from embedlab.training import Cell, TrainInputs, fit_cell
+from embedlab.fit import fit_cell
+from embedlab.grid import Cell, train_inputs
+from embedlab.models import build_model, embedding_tables
+from embedlab.splits import read_split, read_vocab
+from embedlab.strategies import STRATEGIES
 from tests.tinydata import write_tiny_project
 
 pytest.importorskip("tensorflow")
@@ -20,14 +23,8 @@ pytest.importorskip("tensorflow")
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
-    out = write_tiny_project(root)
-    prepared, emb = out["prepared"], out["embeddings"]
-    inputs = TrainInputs(
-        train=str(prepared.split("train")), val=str(prepared.split("val")),
-        test=str(prepared.split("test")), vocab=str(prepared.vocab),
-        matrices={"cbow": str(emb.matrix("cbow"))}, data_digest="tiny",
-        matrix_digests={"cbow": "tiny"}, code_digest="tiny")
-    return inputs
+    layout = write_tiny_project(root)["layout"]
+    return train_inputs([Cell("w2v_frozen", "cbow", "meanpool", 1, "w2v_frozen")], layout)
 
 
 def _loss(model, x, y) -> float:
@@ -52,17 +49,17 @@ def test_builds_and_one_step_reduces_loss(tiny, strategy, architecture):
     matrix = np.load(tiny.matrices["cbow"])
     vocab_size = len(read_vocab(tiny.vocab)["tokens"])
     model = build_model(strategy, architecture, vocab_size=vocab_size,
-                        matrix=matrix if strategy.startswith("w2v") else None,
+                        matrix=matrix if STRATEGIES[strategy].needs_vectors else None,
                         embedding_dim=12, units=8, dropout=0.0, seed=3, learning_rate=0.01)
     assert model.output_shape == (None, 1)
 
     # The tables are the ones the strategy promises, Word2Vec rows where it says so.
-    specs = {s.name: s for s in tables_for(strategy)}
+    specs = {t.name: t for t in STRATEGIES[strategy].tables}
     tables = embedding_tables(model)
     assert set(tables) == set(specs)
     for name, spec in specs.items():
         assert model.get_layer(name).trainable is spec.trainable
-        if spec.init == "w2v":
+        if spec.init == "vectors":
             np.testing.assert_array_equal(tables[name], matrix)
         else:
             assert tables[name].shape == (vocab_size, 12)
@@ -80,7 +77,7 @@ def test_builds_and_one_step_reduces_loss(tiny, strategy, architecture):
 def _fit(tiny, strategy, architecture="meanpool", **kw):
     params = TrainParams(**{"epochs": 2, "batch_size": 32, "patience": 10, "embedding_dim": 12,
                             "units": 8, "learning_rate": 0.01, **kw})
-    variant = "cbow" if strategy.startswith("w2v") else None
+    variant = "cbow" if STRATEGIES[strategy].needs_vectors else None
     return fit_cell(Cell(strategy, variant, architecture, 1, strategy), params, tiny)
 
 
@@ -89,17 +86,17 @@ def _fit(tiny, strategy, architecture="meanpool", **kw):
     pytest.param("random_frozen", "lstm", marks=pytest.mark.slow)])
 def test_frozen_table_is_bit_identical_after_training(tiny, strategy, architecture):
     res = _fit(tiny, strategy, architecture)
-    before, after = res["initial_tables"]["embedding"], res["final_tables"]["embedding"]
+    before, after = res.initial_tables["embedding"], res.final_tables["embedding"]
     assert np.array_equal(before, after)
     if strategy == "w2v_frozen":
         assert np.array_equal(after, np.load(tiny.matrices["cbow"]))
-    assert res["epochs_run"] == 2 and all(np.isfinite(res["history"]["loss"]))
+    assert res.epochs_run == 2 and all(np.isfinite(res.history["loss"]))
 
 
 @pytest.mark.parametrize("strategy", ["w2v_finetuned", "learned"])
 def test_finetuned_table_changes(tiny, strategy):
     res = _fit(tiny, strategy)
-    before, after = res["initial_tables"]["embedding"], res["final_tables"]["embedding"]
+    before, after = res.initial_tables["embedding"], res.final_tables["embedding"]
     moved = np.linalg.norm(after[1:] - before[1:], axis=1) > 0
     assert moved.mean() > 0.5
     np.testing.assert_array_equal(after[0], before[0])  # padding is masked: never trained
@@ -107,7 +104,7 @@ def test_finetuned_table_changes(tiny, strategy):
 
 def test_multichannel_has_one_frozen_and_one_tuned_table(tiny):
     res = _fit(tiny, "w2v_multichannel")
-    init, final = res["initial_tables"], res["final_tables"]
+    init, final = res.initial_tables, res.final_tables
     assert np.array_equal(init["embedding_static"], final["embedding_static"])
     assert not np.array_equal(init["embedding_tuned"], final["embedding_tuned"])
     np.testing.assert_array_equal(init["embedding_static"], init["embedding_tuned"])
@@ -116,21 +113,21 @@ def test_multichannel_has_one_frozen_and_one_tuned_table(tiny):
 def test_unfreeze_is_frozen_first_then_fine_tuned(tiny):
     # Only the frozen phase (epochs == unfreeze_after): the table must not move.
     frozen = _fit(tiny, "w2v_unfreeze", epochs=2, unfreeze_after=2)
-    assert np.array_equal(frozen["initial_tables"]["embedding"], frozen["final_tables"]["embedding"])
+    assert np.array_equal(frozen.initial_tables["embedding"], frozen.final_tables["embedding"])
     # One more epoch, unfrozen at a lower learning rate: now it moves.
     tuned = _fit(tiny, "w2v_unfreeze", epochs=3, unfreeze_after=2)
-    assert tuned["epochs_run"] == 3
-    assert not np.array_equal(tuned["initial_tables"]["embedding"], tuned["final_tables"]["embedding"])
+    assert tuned.epochs_run == 3
+    assert not np.array_equal(tuned.initial_tables["embedding"], tuned.final_tables["embedding"])
 
 
 def test_class_weight_and_early_stopping_restore_best(tiny):
     res = _fit(tiny, "learned", epochs=6, patience=1, class_weight=True, learning_rate=0.05)
-    val_loss = res["history"]["val_loss"]
+    val_loss = res.history["val_loss"]
     assert 1 <= len(val_loss) <= 6
     # restore_best_weights: the returned model scores the best epoch's val loss.
     import keras
 
     x, y = read_split(tiny.val)
     loss = float(keras.ops.mean(keras.losses.binary_crossentropy(
-        y[:, None].astype("float32"), res["model"](x, training=False))))
+        y[:, None].astype("float32"), res.model(x, training=False))))
     assert loss == pytest.approx(min(val_loss), rel=1e-3, abs=1e-4)

@@ -59,7 +59,7 @@ def test_unknown_strategy_lists_choices(tmp_path):
 
 
 def test_variant_on_a_non_word2vec_strategy_is_refused(tmp_path):
-    with pytest.raises(ConfigError, match="takes no Word2Vec variant"):
+    with pytest.raises(ConfigError, match="takes no vectors variant"):
         load_train(write(tmp_path, "grid:\n  strategies: [learned@cbow]\n"))
 
 

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from embedlab.teach import docs_math
@@ -33,7 +32,12 @@ def _fake_project(root: Path) -> dict:
     """A prepared split, a Word2Vec start matrix and a fine-tuned cell, as the stages write them."""
     import keras
 
-    from embedlab.prepare import write_split
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from embedlab.grid import Cell
+    from embedlab.prepare import encode_batch
+    from embedlab.splits import split_schema
 
     tokens = ["<pad>", "<oov>", "good", "bad", "great", "terrible", "love", "hate", "late"]
     index = {w: i for i, w in enumerate(tokens)}
@@ -41,8 +45,12 @@ def _fake_project(root: Path) -> dict:
                ["good", "bad", "great", "terrible", "late"]]     # 'late' only beyond max_len=4
     prepared = root / "data/prepared"
     prepared.mkdir(parents=True)
-    frame = pd.DataFrame({"text": [" ".join(r) for r in reviews], "label": [1, 0, 1], "tokens": reviews})
-    write_split(prepared / "train.parquet", frame, index, 4, "post")
+    ids, _ = encode_batch(reviews, index, 4, "post")
+    pq.write_table(pa.table({
+        "text": [" ".join(r) for r in reviews], "label": pa.array([1, 0, 1], pa.int8()),
+        "n_tokens": pa.array([len(r) for r in reviews], pa.int32()),
+        "ids": pa.FixedSizeListArray.from_arrays(pa.array(ids.reshape(-1)), 4)}, schema=split_schema(4)),
+        prepared / "train.parquet")
     (prepared / "vocab.json").write_text(json.dumps({"tokens": tokens, "max_len": 4}))
     (prepared / "train_tokens.txt").write_text("\n".join(" ".join(r) for r in reviews) + "\n")
     rng = np.random.default_rng(0)
@@ -52,7 +60,10 @@ def _fake_project(root: Path) -> dict:
     np.save(root / "embeddings/cbow.npy", start)
     end = start.copy()
     end[1:8] += rng.normal(scale=0.1, size=(7, 4)).astype("float32")   # 'late' (8) untouched
-    cell = root / "models/w2v_finetuned__lstm__seed1"
+    key = Cell("w2v_finetuned", "cbow", "lstm", 1, "w2v_finetuned").key()
+    (root / "reports").mkdir()
+    (root / "reports/train.json").write_text(json.dumps({"cells": [{**key, "test_accuracy": 0.5}]}))
+    cell = root / "models" / key["slug"]
     cell.mkdir(parents=True)
     ids = keras.Input(shape=(4,), dtype="int32")
     emb = keras.layers.Embedding(len(tokens), 4, name="embedding")
@@ -74,7 +85,7 @@ def test_grid_analysis_reads_real_outputs(tmp_path):
     assert c["unseen_words"] == 1 and c["unseen_examples"] == ["late"]
     assert c["unseen_max_drift"] == 0.0
     assert c["seen_words"] == 6 and c["seen_not_moved"] == 0
-    s, e, t = fake["start"], fake["end"], fake["tokens"]
+    s, e = fake["start"], fake["end"]
     cos = lambda m, a, b: m[a] @ m[b] / np.linalg.norm(m[a]) / np.linalg.norm(m[b])  # noqa: E731
     pair = next(p for p in c["antonyms"] if p[:2] == ("good", "bad"))
     assert pair[2] == pytest.approx(cos(s, 2, 3), abs=1e-6)

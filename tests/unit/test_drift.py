@@ -7,7 +7,10 @@ import os
 import numpy as np
 import pytest
 
-from embedlab.training import Cell, InjectedFailure, check_injected_failure, drift_summary, probe_report
+from embedlab.cells import InjectedFailure, check_injected_failure
+from embedlab.config import ProbeParams
+from embedlab.drift import drift_summary, probe_report
+from embedlab.grid import Cell
 
 TOKENS = ["<pad>", "<oov>", "good", "bad", "great", "terrible", "tea", "coffee", "box"]
 
@@ -39,7 +42,7 @@ def test_drift_summary_counts_only_rows_that_moved():
 
 def test_probe_report_sees_antonyms_pushed_apart():
     before, after = _tables()
-    metrics, report = probe_report({"embedding": before}, {"embedding": after}, TOKENS, k=2)
+    metrics, report = probe_report({"embedding": before}, {"embedding": after}, TOKENS, ProbeParams(topn=2))
     ant = report["embedding"]["antonyms"]
     assert set(ant) == {"good/bad", "great/terrible"}  # pairs missing from the vocabulary skipped
     assert ant["good/bad"]["before"] > 0.99 and ant["good/bad"]["after"] < -0.99

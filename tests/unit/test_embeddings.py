@@ -16,11 +16,12 @@ import pytest
 import yaml
 
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
-from embedlab.embeddings import (EmbeddingsLayout, build_corpus, build_matrix, build_matrix_info,
+from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info,
                                  check_corpus_file, check_token_lists, coverage, load_external,
-                                 lookup, preflight, probes, probes_markdown, run_variant, sniff_word2vec, train_word2vec,
+                                 lookup, preflight, probes, run_variant, sniff_word2vec, train_word2vec,
                                  write_corpus)
 from embedlab.errors import ConfigError, DataError
+from embedlab.layout import Layout
 from embedlab_serving.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,20 +265,12 @@ def test_probes_neighbours_and_antonym_cosine():
     assert a[1]["cosine"] is None
 
 
-def test_probes_markdown_summarises_every_variant():
-    res = {v: {"neighbours": {"good": [["great", 0.9], ["nice", 0.8]], "zzz": None},
-               "antonyms": [{"a": "good", "b": "bad", "cosine": c}]} for v, c in (("cbow", 0.71), ("sg", None))}
-    md = probes_markdown(res)
-    assert "| good / bad | 0.710 | – |" in md
-    assert "| good | great, nice | great, nice |" in md and "| zzz | not in vocabulary |" in md
-
-
 def test_run_variant_writes_aligned_outputs(tmp_path):
     corpus = tiny_corpus(tmp_path / "c.txt")
     params = EmbeddingsParams(variants={"sg": Word2VecVariant(sg=1, vector_size=8, epochs=2)}, workers=1,
                               probes=ProbeParams(words=["good"], antonyms=[("good", "bad")], topn=3))
     ids = {"train": np.array([[2, 3, 8, 0]]), "val": np.array([[4, 1, 0, 0]]), "test": np.array([[6, 7, 0, 0]])}
-    res = run_variant("sg", params.variants["sg"], params, corpus, VOCAB, ids, EmbeddingsLayout(), tmp_path)
+    res = run_variant("sg", params.variants["sg"], params, corpus, VOCAB, ids, Layout(), tmp_path)
     matrix = np.load(tmp_path / "sg.npy")
     assert matrix.shape == (len(VOCAB), 8)
     m = res["metrics"]

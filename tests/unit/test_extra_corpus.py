@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 
 from embedlab.config import ExtraCorpus
-from embedlab.corpus import read_texts
 from embedlab.errors import DataError
+from embedlab.formats import read_texts
 
 
 def _read(tmp_path, name: str, **kw) -> list[str]:
-    return list(read_texts(ExtraCorpus(path=name, **kw), tmp_path))
+    spec = ExtraCorpus(path=name, **kw)
+    return list(read_texts(spec.path, spec.text_columns, spec.format, tmp_path))
 
 
 def test_every_format_is_read_without_labels(tmp_path):
@@ -34,9 +35,11 @@ def test_every_format_is_read_without_labels(tmp_path):
     assert _read(tmp_path, "d.jsonl.gz", text_columns=["summary", "reviewText"]) == [
         "Yum tasty", "no summary here"]
     assert _read(tmp_path, "e.ft") == ["loved it", "hated it"]
-    assert _read(tmp_path, "f.parquet", text_columns=["text"]) == ["from parquet", ""]
+    assert _read(tmp_path, "f.parquet", text_columns=["text"]) == ["from parquet"]  # no empty texts
     assert _read(tmp_path, "*.txt") == ["first review", "second review"]   # globs
-    assert _read(tmp_path, "a.txt", format="fasttext") == ["first review", "second review"]
+    assert _read(tmp_path, "a.txt", format="txt") == ["first review", "second review"]
+    with pytest.raises(DataError, match=r"a\.txt: line 1: does not start with __label__"):
+        _read(tmp_path, "a.txt", format="fasttext")
 
 
 def test_bad_extra_corpus_input_is_named(tmp_path):
@@ -52,5 +55,5 @@ def test_bad_extra_corpus_input_is_named(tmp_path):
     with pytest.raises(DataError, match="cannot tell the format"):
         _read(tmp_path, "z.weird")
     (tmp_path / "bad.txt").write_bytes(b"fine\n\xff\xfe broken\n")
-    with pytest.raises(DataError, match="not valid UTF-8"):
+    with pytest.raises(DataError, match=r"bad\.txt: line 2: invalid UTF-8"):
         _read(tmp_path, "bad.txt")

@@ -12,8 +12,9 @@ import pytest
 
 from embedlab import plots
 from embedlab.errors import EmbedlabError
-from embedlab.evaluate import (cell_slug, flatten_metrics, grid_table, load_cell_outputs,
-                               metrics_json, select_champion, write_report)
+from embedlab.evaluate import grid_table, load_cell_outputs, metrics_json, select_champion, write_report
+from embedlab.grid import Cell
+from embedlab.tracking import flatten_metrics
 from embedlab.stats import key_comparisons
 
 N_TEST = 80
@@ -37,8 +38,8 @@ def grid(tmp_path):
     for strategy, seeds in WRONG.items():
         for seed, wrong in seeds.items():
             acc = 1 - wrong / N_TEST
-            name = f"{strategy}/lstm/seed{seed}"
-            folder = models / cell_slug(strategy, "lstm", seed)
+            cell = Cell(strategy, None, "lstm", seed, strategy)
+            folder = models / cell.slug
             folder.mkdir(parents=True)
             drift = {"drift_embedding": np.linspace(0, 0.1, 30)} if strategy == "w2v_finetuned" else {}
             np.savez(folder / "predictions.npz", test_prob=_prob(wrong), y_test=Y,
@@ -46,7 +47,7 @@ def grid(tmp_path):
             (folder / "history.json").write_text(json.dumps(
                 {"loss": [0.7, 0.5], "val_loss": [0.69, 0.6 - seed / 100],
                  "accuracy": [0.5, 0.7], "val_accuracy": [0.5, acc]}))
-            cells.append({"cell": name, "run_id": f"run-{strategy}-{seed}", "status": "trained",
+            cells.append({**cell.key(), "run_id": f"run-{strategy}-{seed}", "status": "trained",
                           "best_val_accuracy": acc, "best_val_roc_auc": 0.9, "best_val_log_loss": 0.4,
                           "test_accuracy": acc, "test_balanced_accuracy": acc, "test_f1_macro": acc,
                           "test_roc_auc": 0.9, "test_pr_auc": 0.9, "test_log_loss": 0.4,
@@ -129,7 +130,7 @@ def test_plots_are_written_as_png(grid, tmp_path):
 
 def test_cells_scored_on_different_test_sets_are_an_error(grid):
     train, models = grid
-    folder = models / cell_slug("learned", "lstm", 2)
+    folder = models / Cell("learned", None, "lstm", 2, "learned").slug
     np.savez(folder / "predictions.npz", test_prob=_prob(3)[:-2], y_test=Y[:-2], val_prob=Y, y_val=Y)
     with pytest.raises(EmbedlabError, match="test labels differ"):
         load_cell_outputs(grid_table(train), models)
@@ -137,14 +138,24 @@ def test_cells_scored_on_different_test_sets_are_an_error(grid):
 
 def test_missing_predictions_name_the_file_and_what_to_do(grid):
     train, models = grid
-    (models / cell_slug("learned", "lstm", 1) / "predictions.npz").unlink()
+    (models / Cell("learned", None, "lstm", 1, "learned").slug / "predictions.npz").unlink()
     with pytest.raises(EmbedlabError, match=r"learned__lstm__seed1/predictions.npz: not found.*dvc repro"):
         load_cell_outputs(grid_table(train), models)
 
 
 def test_history_gaps_are_reported_for_a_fallback(grid):
     train, models = grid
-    (models / cell_slug("learned", "lstm", 1) / "history.json").unlink()
+    (models / Cell("learned", None, "lstm", 1, "learned").slug / "history.json").unlink()
     outputs = load_cell_outputs(grid_table(train), models)
     assert outputs.missing_history == [("learned", "lstm", 1)]
     assert isinstance(pd.DataFrame(outputs.histories[("learned", "lstm", 2)]), pd.DataFrame)
+
+
+def test_probes_markdown_summarises_every_variant():
+    res = {v: {"neighbours": {"good": [["great", 0.9], ["nice", 0.8]], "zzz": None},
+               "antonyms": [{"a": "good", "b": "bad", "cosine": c}]} for v, c in (("cbow", 0.71), ("sg", None))}
+    from embedlab.evaluate import probes_markdown
+
+    md = probes_markdown(res)
+    assert "| good / bad | 0.710 | – |" in md
+    assert "| good | great, nice | great, nice |" in md and "| zzz | not in vocabulary |" in md

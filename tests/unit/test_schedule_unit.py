@@ -54,7 +54,7 @@ def test_record_failure_writes_the_stage_message(tmp_path, monkeypatch):
 
 
 def test_schedule_comes_from_params_and_bad_cron_is_a_clear_error(tmp_path):
-    from flows.schedule import schedule_from
+    from embedlab.schedule import schedule_from
 
     good = tmp_path / "params.yaml"
     good.write_text('schedule: {cron: "30 4 * * 1", timezone: Europe/Berlin}\n')
@@ -73,7 +73,7 @@ def test_schedule_comes_from_params_and_bad_cron_is_a_clear_error(tmp_path):
 
 
 def test_source_fingerprint_changes_with_the_data_only(tmp_path):
-    from flows.schedule import source_fingerprint
+    from embedlab.schedule import source_fingerprint
 
     assert source_fingerprint(tmp_path, "embedded:amazon-fine-foods") is None
     (tmp_path / "raw").mkdir()
@@ -89,9 +89,14 @@ def test_source_fingerprint_changes_with_the_data_only(tmp_path):
     with open(a, "a") as fh:
         fh.write('{"text": "more", "score": 4}\n')  # appended rows
     assert source_fingerprint(tmp_path, "raw/*.jsonl") != second
-    # a folder as the source: every file below it counts
-    assert source_fingerprint(tmp_path, "raw") != source_fingerprint(tmp_path, "raw/*.jsonl")
-    assert source_fingerprint(tmp_path, "missing/*.csv") != source_fingerprint(tmp_path, "raw")
+    # The scheduler reads data.source as the prepare stage does: a folder or a
+    # pattern that matches nothing is the same clear error.
+    from embedlab.errors import DataError
+
+    with pytest.raises(DataError, match=r"data.source: 'raw' is a folder"):
+        source_fingerprint(tmp_path, "raw")
+    with pytest.raises(DataError, match=r"data.source: the pattern 'missing/\*.csv' matches no files"):
+        source_fingerprint(tmp_path, "missing/*.csv")
 
 
 def test_schedule_command_refuses_a_bad_cron_before_serving(tmp_path):

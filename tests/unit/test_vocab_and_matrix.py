@@ -6,26 +6,20 @@ from gensim.models import KeyedVectors
 from embedlab.config import VocabParams
 from embedlab.embeddings import build_matrix, check_corpus_file, check_token_lists
 from embedlab.errors import DataError
-from embedlab.prepare import build_vocab, choose_max_len, dedupe
-from embedlab_serving.text import tokenize
+from collections import Counter
+
+from embedlab.prepare import choose_max_len, vocab_from_counts
 
 
 def test_vocab_reserves_padding_and_oov_and_orders_by_frequency():
-    toks = pd.Series([["tea", "good"], ["tea", "bad"], ["tea", "good", "rare"]])
-    vocab = build_vocab(toks, VocabParams(min_count=2, max_size=100))
+    toks = [["tea", "good"], ["tea", "bad"], ["tea", "good", "rare"]]
+    vocab = vocab_from_counts(Counter(t for r in toks for t in r), VocabParams(min_count=2, max_size=100))
     assert vocab == ["<pad>", "<oov>", "tea", "good"]
 
 
 def test_vocab_max_size_counts_the_reserved_ids():
-    toks = pd.Series([[f"w{i}"] * (20 - i) for i in range(15)])
-    assert len(build_vocab(toks, VocabParams(min_count=1, max_size=10))) == 10
-
-
-def test_dedupe_uses_normalised_text():
-    frame = pd.DataFrame({"text": ["Great TEA!", "great tea", "bad tea"], "label": [1, 1, 0]})
-    frame["tokens"] = frame["text"].map(tokenize)
-    out, counts = dedupe(frame)
-    assert len(out) == 2 and counts["dropped_duplicates"] == 1
+    counts = Counter({f"w{i}": 20 - i for i in range(15)})
+    assert len(vocab_from_counts(counts, VocabParams(min_count=1, max_size=10))) == 10
 
 
 def test_max_len_auto_is_a_percentile():

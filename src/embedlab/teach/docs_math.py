@@ -22,13 +22,11 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import EmbedlabError
+from embedlab.layout import Layout
 
 TEMPLATE = Path("docs/embedding-math.template.md")
 OUTPUT = Path("docs/embedding-math.md")
-ANTONYMS = (("good", "bad"), ("great", "terrible"), ("great", "awful"), ("love", "hate"),
-            ("best", "worst"), ("delicious", "disgusting"), ("excellent", "horrible"),
-            ("like", "dislike"), ("recommend", "avoid"))
-NEIGHBOUR_WORDS = ("good", "bad", "great", "terrible", "love")
+NEIGHBOUR_WORDS = 5   # the first probe words (params.yaml: embeddings.probes) shown with neighbours
 RANK_BINS = ((2, 11), (12, 101), (102, 1001), (1002, 10**9))  # vocabulary ids: frequency ranks
 
 
@@ -82,11 +80,10 @@ def render_template(template: str, values: dict[str, str]) -> str:
 
 # ------------------------------------------------------------ toy walk-through
 def explain_values(result: dict[str, Any]) -> dict[str, str]:
-    s = {st["number"]: st for st in result["steps"]}
-    n1, n2, n3, n4, n5, n6 = (s[i]["numbers"] for i in range(1, 7))
-    v: dict[str, str] = {}
+    """Template values from ``embedlab explain --json``: the setup, then step by step."""
+    s = {st["number"]: st["numbers"] for st in result["steps"]}
     setup = result["setup"]
-    v["vocab"] = ", ".join(f"`{i}` {html(w)}" for i, w in enumerate(setup["vocabulary"]))
+    v = {"vocab": ", ".join(f"`{i}` {html(w)}" for i, w in enumerate(setup["vocabulary"]))}
     for key in ("batch_A", "batch_B"):
         b = setup[key]
         v[key] = "; ".join(f"“{html(' '.join(w))}” (y={int(y)})" for w, y in zip(b["words"], b["labels"]))
@@ -96,13 +93,26 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["checks_list"] = "\n".join(
         f"{st['number']}. " + "; ".join(f"{'✔' if c['passed'] else '✘'} {c['name']}" for c in st["checks"])
         for st in result["steps"])
-    # step 1
+    for values in (_step1(s[1]), _step2(s[2]), _step3(s[3]), _step4(s[4]), _step5(s[5]),
+                   _step5_gensim(s[5]["gensim"]), _step6(s[6], setup["vocabulary"])):
+        v.update(values)
+    return v
+
+
+def _step1(n1: dict) -> dict[str, str]:
+    """Step 1: the lookup is a one-hot product."""
+    v: dict[str, str] = {}
     v["s1_W"] = bmatrix(n1["table"], 2)
     v["s1_X0"] = bmatrix(n1["onehot_seq0"], 0)
     v["s1_E0"] = bmatrix(n1["lookup_seq0"], 2)
     v["s1_maxdiff"] = small(n1["max_abs_difference"])
     v["s1_count"] = str(n1["compared"])
-    # step 2
+    return v
+
+
+def _step2(n2: dict) -> dict[str, str]:
+    """Step 2: the gradient reaches only the rows looked up."""
+    v: dict[str, str] = {}
     v["s2_loss"] = f"{n2['loss_tf']:.6f}"
     v["s2_loss_hand"] = f"{n2['loss_hand']:.6f}"
     v["s2_p"] = ", ".join(f"{p:.4f}" for p in n2["p"])
@@ -112,7 +122,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s2_maxdiff"] = small(n2["max_abs_difference"])
     v["s2_rows_nonzero"] = str(n2["rows_nonzero"])
     v["s2_good_n"] = str(n2["occurrences_of_good"])
-    # step 3
+    return v
+
+
+def _step3(n3: dict) -> dict[str, str]:
+    """Step 3: what SGD and Adam do with those rows."""
+    v: dict[str, str] = {}
     v["s3_lr"] = str(n3["lr_sgd"])
     v["s3_update"] = bmatrix(n3["sgd_step1_update"], 4)
     rows = []
@@ -122,7 +137,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s3_table"] = md_table(["optimizer", "step", "batch", "rows changed", "rows changed outside the batch"],
                              rows)
     v["s3_adam_momentum"] = str(len(n3["trace"]["adam"][1]["changed_not_in_batch"]))
-    # step 4
+    return v
+
+
+def _step4(n4: dict) -> dict[str, str]:
+    """Step 4: a frozen table's parameters."""
+    v: dict[str, str] = {}
     q = n4["question_models"]
     v["s4_V"], v["s4_d"], v["s4_u"] = f"{q['vocab_size']:,}", str(q["dim"]), str(q["units"])
     v["s4_emb"] = f"{n4['embedding_params']:,}"
@@ -133,7 +153,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s4_table"] = md_table(["model", "trainable", "non-trainable", "total"], [
         [name, f"{c['params_trainable']:,}", f"{c['params_non_trainable']:,}", f"{c['params_total']:,}"]
         for name, c in n4["keras_counts"].items()])
-    # step 5
+    return v
+
+
+def _step5(n5: dict) -> dict[str, str]:
+    """Step 5: the Word2Vec gradient, checked by finite differences."""
+    v: dict[str, str] = {}
     v["s5_context"] = ", ".join(n5["context"])
     v["s5_target"] = n5["target"]
     v["s5_negatives"] = html(", ".join(n5["negatives"]))
@@ -148,7 +173,12 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s5_loss0"] = f"{n5['loss_before']:.4f}"
     v["s5_loss1"] = f"{n5['loss_after']:.4f}"
     v["s5_lr"] = str(n5["lr"])
-    g = n5["gensim"]
+    return v
+
+
+def _step5_gensim(g: dict) -> dict[str, str]:
+    """Step 5, gensim: its update replayed, subsampling, learning rate."""
+    v: dict[str, str] = {}
     v["s5_replay"] = small(g["replay"]["max_abs_error"])
     v["s5_replay_textbook"] = small(g["replay"]["max_abs_error_with_1_over_C"])
     v["s5_replay_sentence"] = " ".join(g["replay"]["sentence"])
@@ -161,9 +191,13 @@ def explain_values(result: dict[str, Any]) -> dict[str, str]:
     v["s5_min_alpha"] = str(g["lr"]["min_alpha"])
     v["s5_last_alpha"] = f"{g['lr']['min_alpha_yet_reached']:.6f}"
     v["s5_epochs"] = str(g["lr"]["epochs"])
-    # step 6
+    return v
+
+
+def _step6(n6: dict, vocab: list[str]) -> dict[str, str]:
+    """Step 6: pretrained vectors, frozen or fine-tuned."""
+    v: dict[str, str] = {}
     names = ("frozen", "finetune_sgd", "finetune_adam", "finetune_adamw")
-    vocab = setup["vocabulary"]
     v["s6_table"] = md_table(["id", "word", "in a batch", *names], [
         [i, html(w), "yes" if i in n6["seen_ids"] else ("padding (masked)" if i == 0 else "no"),
          *[f"{n6[k]['drift'][i]:.4f}" for k in names]] for i, w in enumerate(vocab)])
@@ -190,102 +224,113 @@ def _neighbours(table: np.ndarray, tokens: list[str], word: str, k: int = 5) -> 
     return [tokens[j] for j in np.argsort(-sims, kind="stable")[:k]]
 
 
-def grid_analysis(root: Path) -> dict[str, Any] | None:
-    """Drift and geometry of every Word2Vec-initialised trainable table in models/. None if absent."""
-    from embedlab.prepare import PreparedLayout, read_split, read_vocab
+def _drifts(npz: Path) -> dict[str, np.ndarray]:
+    if not npz.exists():
+        return {}
+    with np.load(npz) as d:
+        return {k.removeprefix("drift_"): np.array(d[k]) for k in d.files if k.startswith("drift_")}
 
-    layout = PreparedLayout(root=root / "data/prepared")
-    models = root / "models"
-    if not layout.vocab.exists() or not models.is_dir():
-        return None
-    cells = []
-    for npz in sorted(models.glob("*/predictions.npz")):
-        with np.load(npz) as d:
-            drifts = {k.removeprefix("drift_"): np.array(d[k]) for k in d.files if k.startswith("drift_")}
-        if drifts:
-            cells.append((npz.parent, drifts))
-    if not cells:
-        return None
-    vocab = read_vocab(layout.vocab)
-    tokens = vocab["tokens"]
-    V = len(tokens)
-    ids, _ = read_split(layout.split("train"))
-    # What the classifier actually sees: ids after truncation to max_len.
-    seen = np.bincount(ids.ravel(), minlength=V)
-    corpus_counts: Counter = Counter()
-    if layout.corpus.exists():
-        for line in layout.corpus.read_text(encoding="utf-8").splitlines():
-            corpus_counts.update(line.split())
-    train_report = {}
-    report_path = root / "reports/train.json"
-    if report_path.exists():
-        train_report = {c["cell"]: c for c in json.loads(report_path.read_text())["cells"]}
 
+def _corpus_counts(corpus: Path) -> Counter:
+    counts: Counter = Counter()
+    if corpus.exists():
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            counts.update(line.split())
+    return counts
+
+
+def _rank_bins(words: np.ndarray, seen: np.ndarray, d: np.ndarray, V: int) -> list[dict]:
+    bins = []
+    for lo, hi in RANK_BINS:
+        sel = words[(words >= lo) & (words <= min(hi, V - 1))]
+        sel = sel[seen[sel] > 0]
+        if len(sel):
+            bins.append({"ids": f"{lo}–{min(hi, V - 1)}", "words": int(len(sel)),
+                         "median_count": float(np.median(seen[sel])),
+                         "mean_drift": float(d[sel].mean()), "median_drift": float(np.median(d[sel])),
+                         "moved": float((d[sel] > 0).mean())})
+    return bins
+
+
+def _table_entry(name: str, table: str, drift: np.ndarray, seen: np.ndarray, tokens: list[str],
+                 corpus_counts: Counter) -> dict[str, Any]:
+    """How far each row of one fine-tuned table moved, against how often it was seen."""
     from scipy.stats import spearmanr
 
-    out = {"vocab_size": V, "train_reviews": int(ids.shape[0]), "max_len": int(ids.shape[1]),
+    V = len(tokens)
+    d = np.zeros(V)
+    d[1:] = drift                                       # stored for rows 1..V-1
+    words = np.arange(2, V)                            # real words (not pad, not OOV)
+    unseen, seen_w = words[seen[words] == 0], words[seen[words] > 0]
+    return {"cell": name, "table": table, "bins": _rank_bins(words, seen, d, V),
+            "spearman": float(spearmanr(seen[seen_w], d[seen_w]).statistic),
+            "unseen_words": int(len(unseen)),
+            "unseen_max_drift": float(d[unseen].max()) if len(unseen) else 0.0,
+            "unseen_examples": [tokens[i] for i in unseen[:8]],
+            "unseen_corpus_counts": [int(corpus_counts.get(tokens[i], 0)) for i in unseen[:8]],
+            "seen_not_moved": int((d[seen_w] == 0).sum()), "seen_words": int(len(seen_w)),
+            "oov_drift": float(d[1]), "oov_seen": int(seen[1]),
+            "top_drift": [(tokens[i], float(d[i]), int(seen[i])) for i in np.argsort(-d)[:8]],
+            "mean_drift": float(d[seen_w].mean())}
+
+
+def grid_analysis(root: Path) -> dict[str, Any] | None:
+    """Drift and geometry of every vectors-initialised table the grid fine-tuned
+    (the cells of reports/train.json with drift arrays). None if there are none."""
+    from embedlab.splits import read_split, read_vocab
+
+    layout = Layout(root)
+    if not layout.vocab.exists() or not layout.train_report.exists():
+        return None
+    train = json.loads(layout.train_report.read_text())["cells"]
+    cells = [(c, d) for c in train if (d := _drifts(layout.cell_dir(c["slug"]) / "predictions.npz"))]
+    if not cells:
+        return None
+    tokens = read_vocab(layout.vocab)["tokens"]
+    ids, _ = read_split(layout.split("train"))
+    # What the classifier actually sees: ids after truncation to max_len.
+    seen = np.bincount(ids.ravel(), minlength=len(tokens))
+    corpus_counts, probes = _corpus_counts(layout.corpus), _probes(root)
+    out = {"vocab_size": len(tokens), "train_reviews": int(ids.shape[0]), "max_len": int(ids.shape[1]),
            "cells": []}
-    for cell_dir, drifts in cells:
+    for c, drifts in cells:
         for table_name, drift in drifts.items():
-            d = np.zeros(V)
-            d[1:] = drift                                       # stored for rows 1..V-1
-            words = np.arange(2, V)                            # real words (not pad, not OOV)
-            unseen = words[seen[words] == 0]
-            seen_w = words[seen[words] > 0]
-            bins = []
-            for lo, hi in RANK_BINS:
-                sel = words[(words >= lo) & (words <= min(hi, V - 1))]
-                sel = sel[seen[sel] > 0]
-                if len(sel):
-                    bins.append({"ids": f"{lo}–{min(hi, V - 1)}", "words": int(len(sel)),
-                                 "median_count": float(np.median(seen[sel])),
-                                 "mean_drift": float(d[sel].mean()), "median_drift": float(np.median(d[sel])),
-                                 "moved": float((d[sel] > 0).mean())})
-            rho = float(spearmanr(seen[seen_w], d[seen_w]).statistic)
-            entry = {"cell": cell_dir.name, "table": table_name, "bins": bins, "spearman": rho,
-                     "unseen_words": int(len(unseen)), "unseen_max_drift": float(d[unseen].max()) if len(unseen) else 0.0,
-                     "unseen_examples": [tokens[i] for i in unseen[:8]],
-                     "unseen_corpus_counts": [int(corpus_counts.get(tokens[i], 0)) for i in unseen[:8]],
-                     "seen_not_moved": int((d[seen_w] == 0).sum()), "seen_words": int(len(seen_w)),
-                     "oov_drift": float(d[1]), "oov_seen": int(seen[1]),
-                     "top_drift": [(tokens[i], float(d[i]), int(seen[i])) for i in np.argsort(-d)[:8]],
-                     "mean_drift": float(d[seen_w].mean())}
-            entry.update(_geometry(root, cell_dir, table_name, tokens))
-            name = cell_dir.name.replace("__", "/")
-            if name in train_report:
-                entry["test_accuracy"] = train_report[name].get("test_accuracy")
+            entry = _table_entry(c["name"], table_name, drift, seen, tokens, corpus_counts)
+            entry.update(_geometry(layout, c, table_name, tokens, probes))
+            entry["test_accuracy"] = c.get("test_accuracy")
             out["cells"].append(entry)
-    out["accuracy"] = [(c, r.get("test_accuracy"), r.get("best_val_accuracy"))
-                       for c, r in train_report.items() if r.get("test_accuracy") is not None]
+    out["accuracy"] = [(c["name"], c.get("test_accuracy"), c.get("best_val_accuracy"))
+                       for c in train if c.get("test_accuracy") is not None]
     return out
 
 
-def _geometry(root: Path, cell_dir: Path, table_name: str, tokens: list[str]) -> dict[str, Any]:
-    """Antonym cosines and neighbours in the Word2Vec start and the fine-tuned table."""
+def _probes(root: Path):
+    """The one probe list: params.yaml's embeddings.probes (defaults if unreadable)."""
+    from embedlab.config import ProbeParams, load_train
+
+    try:
+        return load_train(root / "params.yaml").probes
+    except EmbedlabError:
+        return ProbeParams()
+
+
+def _geometry(layout: Layout, cell: dict, table_name: str, tokens: list[str], probes) -> dict[str, Any]:
+    """Antonym cosines and neighbours in the vectors' start and the fine-tuned table."""
     import keras
 
-    from embedlab.config import load_train
-
-    # The start is the matrix of the grid's Word2Vec variant (embeddings/<variant>.npy).
-    try:
-        variant = load_train(root / "params.yaml").grid.variant
-    except Exception:
-        variant = None
-    cell = cell_dir.name
-    if "-" in cell.split("__")[0]:                       # e.g. w2v_finetuned-sg__lstm__seed1
-        variant = cell.split("__")[0].split("-", 1)[1]
-    start_path = root / "embeddings" / f"{variant}.npy"
-    if variant is None or not start_path.exists() or not (cell_dir / "model.keras").exists():
+    start_path = layout.matrix(cell["variant"]) if cell.get("variant") else None
+    model_path = layout.cell_dir(cell["slug"]) / "model.keras"
+    if start_path is None or not start_path.exists() or not model_path.exists():
         return {}
     start = np.load(start_path)
-    model = keras.saving.load_model(cell_dir / "model.keras", compile=False)
+    model = keras.saving.load_model(model_path, compile=False)
     end = np.array(model.get_layer(table_name).get_weights()[0])
     pairs = [(a, b, _cos(start[tokens.index(a)], start[tokens.index(b)]),
               _cos(end[tokens.index(a)], end[tokens.index(b)]))
-             for a, b in ANTONYMS if a in tokens and b in tokens]
+             for a, b in probes.antonyms if a in tokens and b in tokens]
     neigh = [(w, _neighbours(start, tokens, w), _neighbours(end, tokens, w))
-             for w in NEIGHBOUR_WORDS if w in tokens]
-    return {"variant": variant, "antonyms": pairs, "neighbours": neigh}
+             for w in probes.words[:NEIGHBOUR_WORDS] if w in tokens]
+    return {"variant": cell["variant"], "antonyms": pairs, "neighbours": neigh}
 
 
 def grid_markdown(g: dict[str, Any] | None) -> str:

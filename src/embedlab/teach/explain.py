@@ -527,6 +527,25 @@ def gensim_checks() -> dict[str, Any]:
     return out
 
 
+def _check_gensim(s: Step) -> None:
+    """Step 5's claims about gensim itself, checked against a real gensim run."""
+    gc = gensim_checks()
+    s.numbers["gensim"] = gc
+    s.check("gensim's update reproduced in numpy (no 1/C on context vectors, tabulated sigmoid)",
+            gc["replay_ok"], f"{_diff_text(gc['replay']['max_abs_error'])} after one sentence "
+            f"of {len(gc['replay']['sentence'])} words")
+    s.check("the textbook 1/C in that replay does not match gensim", gc["replay_textbook_differs"],
+            _diff_text(gc["replay"]["max_abs_error_with_1_over_C"]))
+    s.check("gensim's subsampling keep-probability == (sqrt(f/t)+1) t/f",
+            gc["subsampling_ok"], "for every word of the toy corpus")
+    s.check("gensim decays the learning rate linearly to min_alpha", gc["lr_ok"],
+            f"alpha {gc['lr']['alpha']} -> {gc['lr']['min_alpha_yet_reached']:.6f} at the last of "
+            f"{gc['lr']['epochs']} epochs = alpha - (alpha - min_alpha)(E-1)/E")
+    s.check("the output matrix syn1neg is the size of the vectors and is not in model.wv",
+            gc["syn1neg_shape"] == gc["vectors_shape"] and not gc["kv_has_output_matrix"],
+            f"syn1neg {gc['syn1neg_shape']}; KeyedVectors keep only the input vectors")
+
+
 def step5_word2vec(with_gensim: bool = True) -> Step:
     s = Step(5, "Word2Vec CBOW with negative sampling",
              "For a target o with context c_1..c_C and K negatives n_k: h = mean_j v_{c_j}, "
@@ -575,21 +594,7 @@ def step5_word2vec(with_gensim: bool = True) -> Step:
             _rows(g_in) == sorted(set(context)) and _rows(g_out) == sorted({target, *negatives}),
             f"input rows {_words(_rows(g_in))}; output rows {_words(_rows(g_out))}")
     if with_gensim:
-        gc = gensim_checks()
-        s.numbers["gensim"] = gc
-        s.check("gensim's update reproduced in numpy (no 1/C on context vectors, tabulated sigmoid)",
-                gc["replay_ok"], f"{_diff_text(gc['replay']['max_abs_error'])} after one sentence "
-                f"of {len(gc['replay']['sentence'])} words")
-        s.check("the textbook 1/C in that replay does not match gensim", gc["replay_textbook_differs"],
-                _diff_text(gc["replay"]["max_abs_error_with_1_over_C"]))
-        s.check("gensim's subsampling keep-probability == (sqrt(f/t)+1) t/f",
-                gc["subsampling_ok"], "for every word of the toy corpus")
-        s.check("gensim decays the learning rate linearly to min_alpha", gc["lr_ok"],
-                f"alpha {gc['lr']['alpha']} -> {gc['lr']['min_alpha_yet_reached']:.6f} at the last of "
-                f"{gc['lr']['epochs']} epochs = alpha - (alpha - min_alpha)(E-1)/E")
-        s.check("the output matrix syn1neg is the size of the vectors and is not in model.wv",
-                gc["syn1neg_shape"] == gc["vectors_shape"] and not gc["kv_has_output_matrix"],
-                f"syn1neg {gc['syn1neg_shape']}; KeyedVectors keep only the input vectors")
+        _check_gensim(s)
     return s
 
 

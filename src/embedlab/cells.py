@@ -1,0 +1,112 @@
+"""One grid cell end to end: reuse its finished MLflow run, or train it.
+
+Training writes the cell's folder (model, predictions, history, plots, drift)
+under the stage's scratch ``models`` folder and logs the same files and every
+number to the cell's run. A reused cell's model and predictions are downloaded
+from its run, so ``models/`` is complete either way.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from embedlab import drift, plots, tracking
+from embedlab.config import ProbeParams, TrainParams
+from embedlab.grid import Cell, TrainInputs, fingerprint
+from embedlab.layout import Layout
+
+# Test hook (documented in docs/grid.md): comma-separated cell-name patterns
+# (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
+# created, so tests and users can rehearse a crash and the resume that follows.
+FAIL_CELLS_ENV = "EMBEDLAB_FAIL_CELLS"
+REUSED_FILES = ("model.keras", "predictions.npz")
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the ``EMBEDLAB_FAIL_CELLS`` test hook."""
+
+
+def check_injected_failure(cell: Cell) -> None:
+    patterns = [p.strip() for p in os.environ.get(FAIL_CELLS_ENV, "").split(",") if p.strip()]
+    if any(fnmatch.fnmatchcase(cell.name, p) for p in patterns):
+        raise InjectedFailure(f"{cell.name}: failed on purpose ({FAIL_CELLS_ENV}={os.environ[FAIL_CELLS_ENV]!r})")
+
+
+def _fresh(folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_outputs(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: dict | None,
+                  folder: Path) -> list[Path]:
+    """The cell's files; returns them in the order they are logged."""
+    fitted.model.save(folder / "model.keras")
+    np.savez_compressed(folder / "predictions.npz", val_prob=fitted.val_prob,
+                        test_prob=fitted.test_prob, y_val=fitted.y_val, y_test=fitted.y_test,
+                        **{f"drift_{k}": v for k, v in drift_rows.items()})
+    (folder / "history.json").write_text(json.dumps(fitted.history))
+    plots.cell_learning_curves(fitted.history, cell.name, folder / "learning_curves.png")
+    plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / "confusion_matrix.png")
+    files = [folder / n for n in ("model.keras", "predictions.npz", "history.json",
+                                  "learning_curves.png", "confusion_matrix.png")]
+    if probes is not None:
+        (folder / "drift.json").write_text(json.dumps({
+            "per_row_change_histogram": drift.histogram(drift_rows), "probes": probes,
+            "metrics": {k: v for k, v in summary.items() if k.startswith("drift")}}, indent=2))
+        files.append(folder / "drift.json")
+    return files
+
+
+def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
+           folder: Path, run: tracking.Run) -> dict:
+    from embedlab.fit import fit_cell
+    from embedlab.metrics import cell_summary
+    from embedlab.splits import read_split, read_vocab
+
+    run.log_params({"strategy": cell.strategy, "variant": cell.variant or "",
+                    "architecture": cell.architecture, "seed": cell.seed, **params.model_dump()})
+    check_injected_failure(cell)
+    try:
+        run.log_datasets({s: (*read_split(p), p) for s, p in
+                          (("train", inputs.train), ("val", inputs.val), ("test", inputs.test))},
+                         inputs.data_digest)
+    except Exception as exc:  # lineage is a nicety; never lose a cell over it
+        run.set_tags({"dataset_logging_error": f"{type(exc).__name__}: {exc}"[:500]})
+
+    def on_epoch(epoch: int, logs: dict) -> None:
+        run.log_metrics({"train_loss": logs.get("loss"), "train_accuracy": logs.get("accuracy"),
+                         "val_loss": logs.get("val_loss"), "val_accuracy": logs.get("val_accuracy"),
+                         "val_auc": logs.get("val_auc")}, step=epoch)
+
+    fitted = fit_cell(cell, params, inputs, on_epoch)
+    moved, drift_rows, probe_report = drift.analyse(cell.strategy, fitted,
+                                                    read_vocab(inputs.vocab)["tokens"], probes)
+    summary = {**cell_summary(fitted), **moved}
+    run.log_metrics(summary)
+    run.log_files(write_outputs(cell, fitted, summary, drift_rows, probe_report, _fresh(folder)))
+    return {**cell.key(), "run_id": run.id, "status": "trained", **summary}
+
+
+def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
+               tracking_uri: str, experiment_id: str, parent_run_id: str, models_dir: str) -> dict:
+    """Train (or reuse) one cell; its files land in ``models_dir/<slug>``."""
+    folder = Layout().cell_dir(cell.slug, Path(models_dir))
+
+    def reuse(run: tracking.Run) -> dict:
+        run.download(list(REUSED_FILES), _fresh(folder))
+        return {**cell.key(), "run_id": run.id, "status": "reused", **run.metrics}
+
+    tags = {"mlflow.parentRunId": parent_run_id, tracking.CELL_TAG: cell.name,
+            tracking.KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,
+            "seed": str(cell.seed)}
+    return tracking.reuse_or_run(
+        tracking_uri, experiment_id, fingerprint(cell, params, inputs, probes), cell.name, tags,
+        reuse, lambda run: _train(cell, params, inputs, probes, folder, run))

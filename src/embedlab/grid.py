@@ -1,0 +1,139 @@
+"""The grid: cells, their structured keys and their fingerprints.
+
+A cell is one (strategy, vectors variant, architecture, seed). Its fingerprint
+covers everything that changes its numbers: the cell, the ``train`` params, the
+data and matrix digests, and the code that builds and fits it — the strategy's
+tables and schedule, the architecture's builder, the model assembly, the fitting
+loop and the metrics. Editing a log line, a plot or a docstring elsewhere does
+not retrain anything; editing ``cnn`` retrains only the cnn cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from embedlab import architectures, strategies
+from embedlab.config import GridParams, ProbeParams, TrainParams
+from embedlab.errors import EmbedlabError
+from embedlab.layout import SPLITS, Layout
+
+
+@dataclass(frozen=True)
+class Cell:
+    strategy: str            # base strategy name, e.g. "w2v_finetuned"
+    variant: str | None      # the vectors variant of a strategy that needs vectors
+    architecture: str
+    seed: int
+    label: str               # strategy as shown in tables: "w2v_finetuned" or "w2v_finetuned@sg"
+
+    @property
+    def name(self) -> str:
+        """The MLflow run name and the cell's name in every message."""
+        return f"{self.label}/{self.architecture}/seed{self.seed}"
+
+    @property
+    def slug(self) -> str:
+        """The cell's folder name under ``models/``."""
+        return self.name.replace("/", "__").replace("@", "-")
+
+    def key(self) -> dict:
+        """The structured key written to reports/train.json (never parsed back from a name)."""
+        return {"name": self.name, "slug": self.slug, "strategy": self.label,
+                "base_strategy": self.strategy, "variant": self.variant,
+                "architecture": self.architecture, "seed": self.seed}
+
+
+def expand_grid(grid: GridParams) -> list[Cell]:
+    cells = []
+    for entry in grid.strategies:
+        base, _, variant = entry.partition("@")
+        uses_vectors = strategies.get(base).needs_vectors
+        var = (variant or grid.variant) if uses_vectors else None
+        label = base if (not uses_vectors or var == grid.variant) else f"{base}@{var}"
+        for arch in grid.architectures:
+            for seed in grid.seeds:
+                cells.append(Cell(base, var, arch, seed, label))
+    names = [c.name for c in cells]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise EmbedlabError(f"params.yaml: grid lists the same cell twice: {sorted(dup)}")
+    return cells
+
+
+@dataclass(frozen=True)
+class TrainInputs:
+    """Paths and digests handed to each cell task (cheap to serialise)."""
+
+    train: str
+    val: str
+    test: str
+    vocab: str
+    matrices: dict[str, str]       # variant -> .npy path
+    data_digest: str
+    matrix_digests: dict[str, str]
+
+
+def train_inputs(cells: list[Cell], layout: Layout = Layout()) -> TrainInputs:
+    """The prepared data and the matrices the cells need; a clear error if missing."""
+    from embedlab.fileio import file_digest
+
+    for path in (layout.split("train"), layout.vocab):
+        if not path.exists():
+            raise EmbedlabError(f"{path}: not found. Run the earlier stages first: dvc repro")
+    matrices = {v: str(layout.matrix(v)) for v in sorted({c.variant for c in cells if c.variant})}
+    for v, p in matrices.items():
+        if not Path(p).exists():
+            raise EmbedlabError(f"params.yaml: grid: vectors variant {v!r} has no matrix at {p}; "
+                                "list it under embeddings.variants and run dvc repro")
+    splits = [layout.split(s) for s in SPLITS]
+    return TrainInputs(
+        *(str(p) for p in splits), vocab=str(layout.vocab), matrices=matrices,
+        data_digest=file_digest(*splits, layout.vocab)[:16],
+        matrix_digests={v: file_digest(p)[:16] for v, p in matrices.items()})
+
+
+def code_digest(cell: Cell) -> str:
+    """Digest of the code that changes this cell's numbers (see the module doc)."""
+    from embedlab import models
+
+    strategy, arch = strategies.get(cell.strategy), architectures.get(cell.architecture)
+    parts = [repr(strategy.tables), inspect.getsource(strategy.schedule),
+             inspect.getsource(arch.build), inspect.getsource(models.build_model),
+             inspect.getsource(models.compile_model)]
+    here = Path(__file__).parent
+    parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
+    return _digest(parts)[:16]
+
+
+def fingerprint(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams) -> str:
+    payload = {
+        "cell": asdict(cell), "train": params.model_dump(), "data": inputs.data_digest,
+        "matrix": inputs.matrix_digests.get(cell.variant) if cell.variant else None,
+        "code": code_digest(cell),
+        # The drift probes are numbers of the cells whose vectors move.
+        "probes": probes.model_dump(mode="json") if strategies.get(cell.strategy).needs_vectors else None,
+    }
+    return _digest(payload)[:24]
+
+
+def grid_fingerprint(params_dump: dict, inputs: TrainInputs, cells: list[Cell]) -> str:
+    """One parent run per grid: same params, data, matrices and cells -> same parent."""
+    return _digest({"params": params_dump, "data": inputs.data_digest,
+                    "matrices": inputs.matrix_digests,
+                    "code": sorted({code_digest(c) for c in cells})})[:24]
+
+
+def baseline_fingerprint(inputs: TrainInputs) -> str:
+    from embedlab import baseline
+
+    return _digest({"baseline": "tfidf_logreg", "data": inputs.data_digest,
+                    "code": inspect.getsource(baseline)})[:24]
+
+
+def _digest(payload) -> str:
+    text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

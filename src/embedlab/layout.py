@@ -1,0 +1,134 @@
+"""Every path a stage writes or reads, named once.
+
+``dvc.yaml`` repeats the stage outputs because DVC needs them there;
+``tests/unit/test_layout.py`` holds the two together. Paths are relative to the
+project root (``Layout(root)`` moves them all, as the tests do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path = Path(".")
+
+    # ------------------------------------------------------------ prepare
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    def split(self, name: str) -> Path:
+        return self.prepared / f"{name}.parquet"
+
+    @property
+    def vocab(self) -> Path:
+        return self.prepared / "vocab.json"
+
+    @property
+    def corpus(self) -> Path:
+        """The train split's tokens, one review a line: the Word2Vec corpus."""
+        return self.prepared / "train_tokens.txt"
+
+    @property
+    def manifest(self) -> Path:
+        return self.prepared / "manifest.json"
+
+    @property
+    def data_report(self) -> Path:
+        return self.reports / "data.json"
+
+    @property
+    def lengths_plot(self) -> Path:
+        return self.plots / "lengths.png"
+
+    # --------------------------------------------------------- embeddings
+    @property
+    def embeddings(self) -> Path:
+        return self.root / "embeddings"
+
+    def vectors(self, variant: str) -> Path:
+        return self.embeddings / f"{variant}.kv"
+
+    def matrix(self, variant: str) -> Path:
+        return self.embeddings / f"{variant}.npy"
+
+    @property
+    def embeddings_report(self) -> Path:
+        """DVC metrics: coverage, speed and corpus figures per variant."""
+        return self.reports / "embeddings.json"
+
+    @property
+    def probes_report(self) -> Path:
+        """Nearest neighbours and antonym cosines per variant."""
+        return self.reports / "embeddings_probes.json"
+
+    # -------------------------------------------------------------- train
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    def cell_dir(self, slug: str, models: Path | None = None) -> Path:
+        """A cell's folder: under ``models/``, or under the stage's scratch folder."""
+        return (models or self.models) / slug
+
+    @property
+    def train_report(self) -> Path:
+        return self.reports / "train.json"
+
+    # ----------------------------------------------------------- evaluate
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def plots(self) -> Path:
+        return self.reports / "plots"
+
+    @property
+    def metrics(self) -> Path:
+        return self.reports / "metrics.json"
+
+    @property
+    def grid_csv(self) -> Path:
+        return self.reports / "grid.csv"
+
+    @property
+    def report_md(self) -> Path:
+        return self.reports / "report.md"
+
+    # ------------------------------------------------- tracking, scheduler
+    @property
+    def mlruns(self) -> Path:
+        return self.root / "mlruns"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.mlruns / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.mlruns / "artifacts"
+
+    @property
+    def schedule_state(self) -> Path:
+        return self.root / ".dvc" / "tmp" / "embedlab-schedule.json"
+
+    @property
+    def stage_error(self) -> Path:
+        """Where a stage run by the scheduler records its failure."""
+        return self.root / ".dvc" / "tmp" / "embedlab-stage-error.json"
+
+
+# The figures of the evaluate stage: key -> (file name, title). dvc.yaml lists them.
+EVALUATE_PLOTS = {
+    "accuracy": ("accuracy.png", "test accuracy by strategy (mean ± std over seeds and architectures)"),
+    "heatmap": ("heatmap.png", "strategy × architecture"),
+    "seed_bars": ("seed_bars.png", "spread across seeds"),
+    "learning_curves": ("learning_curves.png", "learning curves"),
+    "drift": ("drift.png", "embedding drift"),
+}
