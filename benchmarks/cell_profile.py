@@ -10,9 +10,13 @@ the plots. It also reports how much of each batch is padding (at the full
 function name (the source of TensorFlow's "triggered tf.function retracing"
 warning), and what a stage pays to import TensorFlow, Keras, MLflow, Prefect.
 
+Each architecture's cell runs twice, alternating: with the baseline commit's code
+(``--baseline-ref``, exported with ``git archive``) and with this tree's, each in
+a fresh process (so the first cell also pays Keras' start-up, reported apart).
+
 Run after ``dvc repro embeddings``:
 
-    python -m benchmarks.cell_profile [--strategy w2v_finetuned] [--set train.bucketing=false]
+    python -m benchmarks.cell_profile [--strategy w2v_finetuned] [--baseline-ref REF]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -232,64 +237,110 @@ def overrides(pairs: list[str]) -> dict:
     return out
 
 
+def worker(args) -> dict:
+    """One cell per architecture in this process, with the embedlab on the path
+    (the baseline's or this tree's); params from ``args.params``."""
+    from embedlab.runtime import configure_env
+
+    configure_env()
+    t0 = time.perf_counter()
+    import keras  # noqa: F401  (first import in this process: Keras start-up)
+    keras_import = time.perf_counter() - t0
+
+    from embedlab import tracking
+    from embedlab.config import load_train
+    from embedlab.grid import Cell, train_inputs
+
+    stage = load_train(args.params)
+    params = stage.train.model_copy(update=overrides(args.set).get("train", {}))
+    variant = stage.grid.variant if args.strategy.startswith("w2v") else None
+    cells = [Cell(args.strategy, variant, a, args.seed, args.strategy) for a in args.architectures.split(",")]
+    inputs = train_inputs(cells)
+    clock, timers, traces = Clock(), [], Traces()
+    instrument(clock, timers)
+    with tempfile.TemporaryDirectory(prefix="cell-profile-") as tmp:
+        uri, exp = tracking.setup(Path(tmp))
+        parent = tracking.client(uri).create_run(exp, run_name="profile").info.run_id
+        clock.take()
+        rows = [profile_cell(cell, params, stage.probes, inputs, uri, exp, parent, tmp, clock, timers, traces)
+                for cell in cells]
+    return {"keras_import_seconds": round(keras_import, 2), "train_params": params.model_dump(), "cells": rows}
+
+
+def run_worker(code: Path, args, architecture: str) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(code / "src"), str(ROOT)])}
+    cmd = [sys.executable, "-m", "benchmarks.cell_profile", "--worker", "--params", str(code / "params.yaml"),
+           "--strategy", args.strategy, "--architectures", architecture, "--seed", str(args.seed),
+           *[f"--set={s}" for s in args.set]]
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"profile worker ({code}) failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def findings(rows: list[dict]) -> dict:
+    """What the rows say, in words with their numbers."""
+    def share(version: str, part: str) -> float:
+        cells = [r for r in rows if r["version"] == version]
+        return sum(c["seconds"].get(part, 0.0) for c in cells) / sum(c["total_seconds"] for c in cells)
+
+    traces = {v: sorted({f"{k} {n}" for r in rows if r["version"] == v for k, n in r["tf_function_traces"].items()})
+              for v in ("baseline", "new")}
+    return {
+        "fit_share": {v: round(share(v, "fit_train_batches"), 3) for v in ("baseline", "new")},
+        "tracking_share": {v: round(share(v, "mlflow_calls") + share(v, "mlflow_datasets"), 3)
+                           for v in ("baseline", "new")},
+        "traces_per_cell": traces,
+        "retracing": ("TensorFlow's 'N out of the last M calls to one_step_on_data_distributed triggered "
+                      "tf.function retracing' is not one model retracing: Model.predict builds a new "
+                      "tf.function for every model, and TensorFlow's frequent-tracing detector keys by the "
+                      "Python code object, which every model's copy of that Keras closure shares. Each cell "
+                      "traced its predict once and called it twice (val, test), so from the fifth cell on "
+                      "the detector saw 5 traces in 9 calls. Now one tf.function per model with a "
+                      "(None, None) input signature serves every epoch's validation and the final "
+                      "predictions, batch by batch: still one trace per model, but among many calls, and "
+                      "Keras' own validation pass (a second compiled function per model) is gone."),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--strategy", default="w2v_finetuned")
     ap.add_argument("--architectures", default="meanpool,cnn,lstm")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                    help="override a train param, e.g. train.epochs=4")
-    ap.add_argument("--baseline", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                    help="also profile each cell with these overrides, interleaved (same run)")
+                    help="override a train param of both versions, e.g. train.epochs=4")
+    ap.add_argument("--baseline-ref", default=None, help="default: benchmarks.throughput.BASELINE_REF")
     ap.add_argument("--no-imports", action="store_true", help="skip the import timings")
-    ap.add_argument("--name", default="cell_profile")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--params", type=Path, default=ROOT / "params.yaml", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return
 
-    from embedlab.runtime import configure_env
-
-    configure_env()
-    imports = {} if args.no_imports else {m: import_seconds(m) for m in IMPORTS}
-
-    t0 = time.perf_counter()
-    import keras  # noqa: F401  (first import in this process: timed as Keras start-up)
-    keras_import = time.perf_counter() - t0
-
-    from embedlab import tracking
-    from embedlab.config import load_train
-    from embedlab.grid import Cell, train_inputs
+    from benchmarks.throughput import BASELINE_REF, export_tree
     from embedlab.splits import read_split
 
-    stage = load_train(ROOT / "params.yaml")
-    params = stage.train.model_copy(update=overrides(args.set).get("train", {}))
-    configs = {"new": params}
-    if args.baseline:
-        configs = {"baseline": params.model_copy(update=overrides(args.baseline).get("train", {})), **configs}
-    variant = stage.grid.variant if args.strategy.startswith("w2v") else None
-    cells = [Cell(args.strategy, variant, a, args.seed, args.strategy) for a in args.architectures.split(",")]
-    os.chdir(ROOT)
-    inputs = train_inputs(cells)
-    x_tr, _ = read_split(inputs.train)
-
-    clock, timers = Clock(), []
-    traces = Traces()
-    instrument(clock, timers)
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="cell-profile-") as tmp:
-        uri, exp = tracking.setup(Path(tmp))
-        parent = tracking.client(uri).create_run(exp, run_name="profile").info.run_id
-        clock.take()
-        for cell in cells:
-            for config, p in configs.items():
-                rows.append({"config": config, **profile_cell(cell, p, stage.probes, inputs, uri, exp,
-                                                              parent, tmp, clock, timers, traces)})
-                print(f"{config} {cell.name}: {rows[-1]['total_seconds']} s", flush=True)
-
-    save(args.name, {
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "train_params": {k: p.model_dump() for k, p in configs.items()},
+    ref = args.baseline_ref or BASELINE_REF
+    imports = {} if args.no_imports else {m: import_seconds(m) for m in IMPORTS}
+    rows, keras_import = [], {}
+    with tempfile.TemporaryDirectory(prefix="cell-profile-src-") as tmp:
+        trees = {"baseline": export_tree(ref, Path(tmp)), "new": ROOT}
+        for arch in args.architectures.split(","):
+            for version, code in trees.items():   # alternating: both see the same load
+                out = run_worker(code, args, arch)
+                keras_import.setdefault(version, []).append(out["keras_import_seconds"])
+                rows += [{"version": version, **c} for c in out["cells"]]
+                print(f"{version} {arch}: {rows[-1]['total_seconds']} s", flush=True)
+    x_tr, _ = read_split(ROOT / "data" / "prepared" / "train.parquet")
+    save("cell_profile", {
+        "baseline_ref": ref, "load_average": [round(x, 2) for x in os.getloadavg()],
         "import_seconds_fresh_interpreter": imports,
-        "keras_import_seconds_in_process": round(keras_import, 2),
-        "padding": padding_figures(x_tr, params.batch_size),
+        "keras_import_seconds_first_in_process": keras_import,
+        "padding": padding_figures(x_tr, 64),
+        "findings": findings(rows),
         "cells": rows,
     }, "python -m benchmarks.cell_profile " + " ".join(sys.argv[1:]))
 

@@ -90,15 +90,22 @@ def _profile(res: dict) -> list[str]:
              f"their longest review leave {p['padding_share_trimmed_random_batches']:.0%} when drawn at random "
              f"and {p[window]:.0%} when sorted by length within windows of "
              f"{window.rsplit('_', 1)[1]} batches.", "",
-             "| config | cell | total s | CPU s | epochs | " + " | ".join(PROFILE_PARTS) + " | other | "
+             "| code | cell | total s | CPU s | epochs | " + " | ".join(PROFILE_PARTS) + " | other | "
              "tf.function traces |", "|" + "---|" * (len(PROFILE_PARTS) + 7)]
     for c in f["cells"]:
         s = c["seconds"]
         other = next((v for k, v in s.items() if k.startswith("other")), 0.0)
         traces = ", ".join(f"{k} {v}" for k, v in sorted(c["tf_function_traces"].items()))
-        lines.append(f"| {c.get('config', 'new')} | {c['cell']} | {c['total_seconds']:.1f} | {c['cpu_seconds']:.1f} "
+        lines.append(f"| {c['version']} | {c['cell']} | {c['total_seconds']:.1f} | {c['cpu_seconds']:.1f} "
                      f"| {c['epochs_run']} | " + " | ".join(f"{s.get(k, 0.0):.2f}" for k in PROFILE_PARTS)
                      + f" | {other:.2f} | {traces} |")
+    fnd = f["findings"]
+    lines += ["", f"Share of a cell's time in Keras' training batches: baseline {fnd['fit_share']['baseline']:.0%}, "
+              f"new {fnd['fit_share']['new']:.0%}; in MLflow calls: baseline "
+              f"{fnd['tracking_share']['baseline']:.0%}, new {fnd['tracking_share']['new']:.0%}. Keras start-up "
+              "(first `import keras` in a process, seconds): " + "; ".join(
+                  f"{v} {', '.join(f'{t:.1f}' for t in ts)}" for v, ts in f["keras_import_seconds_first_in_process"].items())
+              + ".", "", f"Retracing: {fnd['retracing']}"]
     imports = f.get("import_seconds_fresh_interpreter") or {}
     if imports:
         lines += ["", "Import time in a fresh interpreter (best of 2): "
