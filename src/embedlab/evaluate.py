@@ -153,6 +153,21 @@ def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown
     return "\n".join(out) + "\n"
 
 
+def variants_markdown(report: Mapping) -> str:
+    """The variants of ``reports/embeddings.json`` as a Markdown table: which text
+    each saw, its width, and how much of the data it covers."""
+    variants = report.get("variants") or {}
+    if not variants:
+        return ""
+    out = ["| variant | vectors trained on | dims | vocabulary covered | test tokens covered |",
+           "|---|---|---:|---:|---:|"]
+    for name, m in variants.items():
+        test = m.get("token_coverage", {}).get("test")
+        out.append(f"| {name} | {m.get('text_seen', m.get('source', '?'))} | {m.get('vector_size')} | "
+                   f"{m.get('type_coverage', 0):.1%} | {'–' if test is None else f'{test:.1%}'} |")
+    return "\n".join(out) + "\n"
+
+
 def _data_line(d: dict) -> list[str]:
     test = d["test"]
     return [f"Data: `{d.get('source')}`: {d['train']['reviews']} train / {d['val']['reviews']} val / "
@@ -181,6 +196,16 @@ def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
     return parts
 
 
+def _variants_section(embeddings: dict | None) -> list[str]:
+    if not embeddings or not embeddings.get("variants"):
+        return []
+    return ["## Embedding variants: the text each one saw", "",
+            "A `w2v_*` strategy's table starts from one of these (`@variant`; a bare name uses "
+            "`grid.variant`). Coverage: share of vocabulary words, and of test tokens as the "
+            "classifier sees them, that have a vector (`reports/embeddings.json`).", "",
+            variants_markdown(embeddings), ""]
+
+
 def _probes_section(probes: dict | None) -> list[str]:
     if not probes:
         return []
@@ -192,7 +217,8 @@ def _probes_section(probes: dict | None) -> list[str]:
 
 def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
                  decision: dict, data_report: dict | None, comparisons=(), skipped=(),
-                 n_test: int | None = None, probes: dict | None = None) -> str:
+                 n_test: int | None = None, probes: dict | None = None,
+                 embeddings: dict | None = None) -> str:
     pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
                               aggfunc="mean")
     parts = ["# embedlab report", "", *(_data_line(data_report) if data_report else []),
@@ -201,7 +227,8 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
              *_comparisons_section(comparisons, skipped),
              "## Strategy × architecture (test accuracy, mean over seeds)", "",
              pivot.to_markdown(floatfmt=".3f"), "", f"![heatmap](plots/{PLOTS['heatmap'][0]})", "",
-             *_champion_section(champion, decision), *_probes_section(probes), "## Plots", "",
+             *_champion_section(champion, decision), *_variants_section(embeddings),
+             *_probes_section(probes), "## Plots", "",
              *[f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items() if key != "heatmap"],
              "", "## Every cell", "",
              table[["strategy", "architecture", "seed", "best_val_accuracy", "test_accuracy",
@@ -313,8 +340,10 @@ def write_outputs(analysis: dict, champion: pd.Series, decision: dict,
     fileio.write_json(layout.metrics, metrics)
     data = json.loads(layout.data_report.read_text()) if layout.data_report.exists() else None
     probes = json.loads(layout.probes_report.read_text()) if layout.probes_report.exists() else None
+    emb = (json.loads(layout.embeddings_report.read_text())
+           if layout.embeddings_report.exists() else None)
     text = write_report(layout.report_md, table, champion, train.get("baseline"), decision, data,
-                        analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes)
+                        analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes, emb)
     return metrics, text
 
 

@@ -16,7 +16,8 @@ from tests.conftest import make_project, stage_env
 
 OVERRIDES = """
 data: {sample: 400}
-embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3}}}
+embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3},
+                        glove6b: {source: "embedded:glove-6b-50d"}}}
 train: {epochs: 1, units: 8, batch_size: 32}
 # The original question's two models, the fine-tuned one, and a strategy@variant cell, on the LSTM.
 grid: {strategies: [learned, w2v_frozen, w2v_finetuned, w2v_finetuned@skipgram], architectures: [lstm],
@@ -55,6 +56,20 @@ def test_every_stage_ran_and_wrote_its_outputs(repro):
     assert len(grid) == 4 and set(grid["architecture"]) == {"lstm"}
     data = json.loads((project / "reports" / "data.json").read_text())
     assert data["train"]["reviews"] + data["val"]["reviews"] + data["test"]["reviews"] == 400
+
+
+def test_embedded_glove_variant_is_aligned_and_reported(repro):
+    """The default variants include GloVe from its pinned package: aligned to this
+    vocabulary, its coverage and the text it saw in the reports."""
+    import numpy as np
+
+    project, _, _, _ = repro
+    glove = json.loads((project / "reports" / "embeddings.json").read_text())["variants"]["glove6b"]
+    assert glove["source"] == "embedded:glove-6b-50d" and glove["file_vectors"] == 400_000
+    assert glove["vector_size"] == 50 and "6B tokens" in glove["text_seen"]
+    assert 0.8 < glove["type_coverage"] <= 1.0
+    assert np.load(project / "embeddings" / "glove6b.npy").shape == (glove["vocab_types"] + 2, 50)
+    assert "| glove6b | Wikipedia 2014 + Gigaword 5" in (project / "reports" / "report.md").read_text()
 
 
 def test_runs_are_in_mlflow_as_parent_and_children(repro):
@@ -113,7 +128,9 @@ def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
     project, env, _, _ = repro
     from mlflow import MlflowClient
 
-    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    # The registry too: without it MlflowClient takes the process-wide registry
+    # URI, which an earlier test (any mlflow_store one) left on its own store.
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"], env["MLFLOW_TRACKING_URI"])
     train = json.loads((project / "reports" / "train.json").read_text())
     parent = client.get_run(train["parent_run_id"])
     report = (project / "reports" / "report.md").read_text()
@@ -140,11 +157,13 @@ def test_champion_pull_takes_raw_text(repro):
     model = mlflow.pyfunc.load_model("models:/review-sentiment@champion")
     reviews = ["Delicious! My kids love these snacks.<br />Will buy again.",
                "Terrible taste, arrived stale. Don't waste your money."]
-    out = model.predict(pd.DataFrame({"text": reviews}))
-    assert list(out.columns) == ["probability", "label"]
-    assert len(out) == 2
+    out = model.predict(pd.DataFrame({"text": reviews + ["!"]}))
+    assert list(out.columns) == ["probability", "label", "known_tokens"]
+    assert len(out) == 3
     assert out["probability"].between(0, 1).all()
-    assert set(out["label"]) <= {"positive", "negative"}
+    assert set(out["label"][:2]) <= {"positive", "negative"} and (out["known_tokens"][:2] > 0).all()
+    # A review without a word: no evidence either way (the meanpool champion gave NaN).
+    assert out.iloc[2].to_dict() == {"probability": 0.5, "label": "unknown", "known_tokens": 0}
 
 
 def test_second_repro_is_a_no_op(repro):

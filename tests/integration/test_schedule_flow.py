@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +60,9 @@ def tiny_project(root: Path) -> Path:
     (root / "raw" / "a.csv").write_text("text,label\ngood,1\n")
     (root / "step.py").write_text(STEP)
     (root / "dvc.yaml").write_text(DVC_YAML)
-    (root / "params.yaml").write_text("data:\n  source: raw/*.csv\n")
+    (root / "params.yaml").write_text("data:\n  source: raw/*.csv\n  text_columns: [text]\n"
+                                      "  label_column: label\n"
+                                      "  label: {positive_values: ['1'], negative_values: ['0']}\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
     for cmd in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"],
@@ -119,13 +120,14 @@ def test_ran_then_noop_then_new_data_retrains(project):
     md = artifact_markdown()
     assert "| prepare | ran |" in md and "| train | ran |" in md
 
-    t0 = time.monotonic()
+    # Nothing changed: every stage skipped, no stage command ran (how long it took is
+    # a benchmark's business, not a test's).
     second = retrain(str(root))
-    noop_seconds = time.monotonic() - t0
     assert outcomes(second) == {"prepare": "skipped", "train": "skipped"}
-    assert "Nothing changed" in artifact_markdown()
-    assert len((control / "attempts-train").read_text()) == 1  # no stage command ran again
-    assert noop_seconds < 30, f"a no-op run took {noop_seconds:.1f} s"
+    md = artifact_markdown()
+    assert "Nothing changed" in md and "| prepare | skipped |" in md and "| train | skipped |" in md
+    assert len((control / "attempts-prepare").read_text()) == 1
+    assert len((control / "attempts-train").read_text()) == 1
 
     # New data arrives in the configured source (no DVC dep on it): next run retrains.
     with open(root / "raw" / "a.csv", "a") as fh:
