@@ -157,8 +157,9 @@ def instrument(clock: Clock, timers: list) -> None:
     keras.Model.fit = clock.wrap("fit", fit_with_timer)
     keras.Model.predict = clock.wrap("predict", keras.Model.predict)
     keras.Model.save = clock.wrap("model_save", keras.Model.save)
-    make = fit.compiled_predict   # one compiled predict per model: validation and val/test
-    fit.compiled_predict = lambda *a, **k: clock.wrap("predict", make(*a, **k))
+    if hasattr(fit, "compiled_predict"):   # one compiled predict per model: validation and val/test
+        make = fit.compiled_predict
+        fit.compiled_predict = lambda *a, **k: clock.wrap("predict", make(*a, **k))
     models.build_model = clock.wrap("build_model", models.build_model)
     for name in ("cell_learning_curves", "confusion"):
         setattr(plots, name, clock.wrap("plots", getattr(plots, name)))

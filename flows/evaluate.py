@@ -44,7 +44,7 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
 def main() -> None:
     from flows._entry import stage_main
 
-    stage_main(__doc__, load_evaluate, evaluate_flow, warm=("mlflow", "keras"))
+    stage_main(__doc__, load_evaluate, evaluate_flow)
 
 
 if __name__ == "__main__":

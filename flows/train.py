@@ -62,13 +62,9 @@ def run_grid(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args, warm_start
+    from flows._entry import parse_args
 
-    params = parse_args(__doc__).params
-    runner = load_train(params).runner  # fail fast on bad params, before Prefect starts
-    # Cells train in this process unless the runner starts others.
-    warm_start("mlflow", *(["keras"] if runner.kind in ("sequential", "threads") else []))
-    run_grid(str(params))
+    run_grid(str(parse_args(__doc__).params))
 
 
 if __name__ == "__main__":

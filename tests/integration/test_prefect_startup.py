@@ -1,4 +1,4 @@
-"""What a stage pays to reach Prefect: a real temporary server, started early or shared.
+"""Stages under one shared Prefect server (flows.shared_server, what dev.py repro uses).
 
 Real Prefect in child processes (each stage is its own process under DVC); the
 server's database lives in the session's temporary PREFECT_HOME.
@@ -20,13 +20,11 @@ STARTING = "Starting temporary server"
 STAGE = textwrap.dedent('''
     import os, sys
     from prefect import flow
-    from flows._entry import warm_start
 
     @flow(name="stand-in")
     def stand_in(n: int) -> int:
         return n * 2
 
-    warm_start("json")
     print("api", os.environ.get("PREFECT_API_URL", "own"), "result", stand_in(int(sys.argv[1])))
 ''')
 
@@ -35,15 +33,6 @@ def _run(tmp_path: Path, *cmd: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     env.pop("PREFECT_API_URL", None)
     return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_warm_start_starts_the_server_the_flow_then_uses(tmp_path, prefect_home):
-    (tmp_path / "stage.py").write_text(STAGE)
-    out = _run(tmp_path, sys.executable, "stage.py", "21")
-    log = out.stdout + out.stderr
-    assert out.returncode == 0, log
-    assert "api own result 42" in out.stdout
-    assert log.count(STARTING) == 1, log   # started once, early; the flow found it running
 
 
 def test_stages_under_shared_server_start_none_of_their_own(tmp_path, prefect_home):
