@@ -118,7 +118,8 @@ def repro(args: list[str]) -> int:
     if not (ROOT / ".git").exists():
         sys.exit("dev.py repro needs a git checkout (DVC tracks the pipeline in git): "
                  "run it inside a clone of the repository.")
-    return _run(BIN / "dvc", "repro", *args)
+    # One temporary Prefect server for all stages instead of one per stage.
+    return _run(BIN / "python", "-m", "flows.shared_server", BIN / "dvc", "repro", *args)
 
 
 def _debian_package(package: str, present: bool, why: str) -> None:

@@ -58,7 +58,7 @@ def main() -> None:
     xv, yv = read_split(layout.split("val"))
     vocab_size = len(read_vocab(layout.vocab)["tokens"])
     t = load_train().train
-    ours = build_model("learned", "lstm", vocab_size=vocab_size, max_len=x.shape[1], matrix=None,
+    ours = build_model("learned", "lstm", vocab_size=vocab_size, matrix=None,
                        embedding_dim=t.embedding_dim, units=t.units, dropout=t.dropout, seed=1,
                        learning_rate=t.learning_rate)
     a = timed_fit(ours, x, y, xv, yv, args.epochs, t.batch_size)

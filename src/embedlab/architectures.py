@@ -1,7 +1,11 @@
 """The architecture registry: what a model does after its embedding.
 
-Each architecture is one builder function, ``(embedded, units, seed) -> features``,
-registered in :data:`ARCHITECTURES` with whether it consumes the padding mask.
+Each architecture is one builder function, ``(embedded, words, units, seed) ->
+features``, registered in :data:`ARCHITECTURES` with whether it consumes the
+padding mask. ``words`` is (batch, time, 1): 1 at a word, 0 at padding, for
+builders that cannot consume the mask. No builder's output may depend on how
+much padding follows a review: training cuts batches to their longest review,
+the served model pads to ``max_len``.
 Adding an architecture is one function and one entry here, plus its test in
 ``tests/model/test_strategies.py``. Keras is imported inside the builders only.
 
@@ -17,31 +21,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-def lstm(x, units: int, seed: int):
+def lstm(x, words, units: int, seed: int):
     from keras import layers
 
     return layers.LSTM(units, name="lstm")(x)
 
 
-def bilstm(x, units: int, seed: int):
+def bilstm(x, words, units: int, seed: int):
     from keras import layers
 
     return layers.Bidirectional(layers.LSTM(units), name="bilstm")(x)
 
 
-def cnn(x, units: int, seed: int):
-    """Kim (2014): parallel filter widths 3, 4, 5, max-over-time pooling, dropout 0.5."""
+def cnn(x, words, units: int, seed: int):
+    """Kim (2014): parallel filter widths 3, 4, 5, max-over-time pooling, dropout 0.5.
+
+    Padding is zeroed, as the convolution's own "same" padding is, and zeroed again
+    after the ReLU, so the max (>= 0) is over real words only."""
     from keras import layers
 
+    x = x * words
     pooled = []
     for width in (3, 4, 5):
         c = layers.Conv1D(units, width, activation="relu", padding="same", name=f"conv{width}")(x)
-        pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c))
+        pooled.append(layers.GlobalMaxPooling1D(name=f"maxpool{width}")(c * words))
     x = layers.Concatenate(name="pooled")(pooled)
     return layers.Dropout(0.5, seed=seed, name="dropout")(x)
 
 
-def meanpool(x, units: int, seed: int):
+def meanpool(x, words, units: int, seed: int):
     """fastText-like: the mean of the (unmasked) word vectors, then a dense layer."""
     from keras import layers
 
@@ -53,7 +61,7 @@ def meanpool(x, units: int, seed: int):
 class Architecture:
     name: str
     build: Callable
-    masked: bool       # consumes the padding mask (Conv1D does not support masks)
+    masked: bool       # consumes the padding mask (Conv1D does not: the cnn uses `words`)
     layers: str        # for the docs table
 
 

@@ -304,6 +304,7 @@ class TrainParams(Strict):
     class_weight: bool = False
     unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
     unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
+    bucketing: bool = Field(True, description="batches of similar-length reviews cut to their longest")
 
 
 class GridParams(Strict):

@@ -4,6 +4,11 @@ The strategy decides *what* happens (``strategies.Strategy.schedule``); this
 module does it with Keras: ``Trainer.fit`` runs epochs with early stopping on
 validation loss (best weights restored), ``Trainer.unfreeze`` makes tables
 trainable and recompiles at a new learning rate.
+
+Batches (``train.bucketing``) hold reviews of similar length, cut to their
+longest, so recurrent and convolutional steps run over real words rather than
+padding. One compiled function per model predicts: each epoch's validation
+figures and the final validation and test probabilities.
 """
 
 from __future__ import annotations
@@ -21,13 +26,94 @@ from embedlab.grid import Cell, TrainInputs
 EpochHook = Callable[[int, dict], None]
 
 
-def _dataset(x, y, batch_size: int, shuffle_seed: int | None):
+# Sorting by length within windows of this many batches leaves ~6 % of a batch
+# as padding on the default data (55 % when every batch is padded to max_len),
+# while each window still mixes reviews from across the training set.
+BUCKET_WINDOW = 20
+
+
+def sequence_lengths(x: np.ndarray) -> np.ndarray:
+    """Real tokens per row: padding is id 0, always at the end."""
+    return np.count_nonzero(x, axis=1)
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None = None
+                   ) -> list[np.ndarray]:
+    """Row indices of each batch, every row exactly once. With ``rng`` (training):
+    shuffled, sorted by length within windows of ``BUCKET_WINDOW`` batches, the
+    batches in random order. Without (prediction): sorted by length."""
+    if rng is None:
+        order = np.argsort(lengths, kind="stable")
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    order = rng.permutation(len(lengths))
+    window = batch_size * BUCKET_WINDOW
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = order[start:start + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _trimmed(x: np.ndarray, lengths: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The rows ``idx``, cut to the longest of them (at least one column)."""
+    return x[idx, :max(1, int(lengths[idx].max()))]
+
+
+def _dataset(x, y, batch_size: int, seed: int, bucketing: bool):
+    """Training batches, shuffled per ``seed``; with ``bucketing``, of similar
+    lengths and cut to their longest review."""
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype("float32")))
-    if shuffle_seed is not None:
-        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    y = y.astype("float32")
+    if not bucketing:
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    lengths = sequence_lengths(x)
+    # One generator per dataset: every epoch draws the next shuffle from it, so a
+    # seed gives the same batches in every run.
+    rng = np.random.default_rng(seed)
+
+    def batches():
+        for idx in length_batches(lengths, batch_size, rng):
+            yield _trimmed(x, lengths, idx), y[idx]
+
+    # One (None, None) signature: Keras traces its train step once.
+    spec = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32))
+    ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
+    n_batches = -(-len(x) // batch_size)   # windows hold whole batches: only the last is short
+    return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)
+
+
+def compiled_predict(model, batch_size: int) -> Callable[[np.ndarray], np.ndarray]:
+    """``predict(x) -> probabilities`` from one compiled function per model, traced
+    once: its (None, None) signature takes every batch shape. (Model.predict
+    compiles a function per model; TensorFlow's "triggered tf.function retracing"
+    warning was those, counted across cells by their shared code.) Batches are
+    sorted by length and cut to their longest review."""
+    import tensorflow as tf
+
+    step = tf.function(lambda ids: model(ids, training=False),
+                       input_signature=[tf.TensorSpec((None, None), tf.int32)])
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        lengths, prob = sequence_lengths(x), np.empty(len(x), np.float32)
+        for idx in length_batches(lengths, batch_size):
+            prob[idx] = np.asarray(step(_trimmed(x, lengths, idx))).ravel()
+        return prob
+
+    predict.step = step   # its tracing count shows "traced once"
+    return predict
+
+
+def validation_logs(y: np.ndarray, prob: np.ndarray) -> dict[str, float]:
+    """An epoch's validation figures under the names Keras gives them (the loss is
+    the same binary cross-entropy; the AUC exact, not Keras' 200-threshold estimate)."""
+    from embedlab.metrics import classification_metrics
+
+    m = classification_metrics(y, prob, "")
+    return {"val_loss": m["log_loss"], "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"]}
 
 
 def _class_weight(y: np.ndarray) -> dict[int, float]:
@@ -38,8 +124,9 @@ def _class_weight(y: np.ndarray) -> dict[int, float]:
 class Trainer:
     """Runs a strategy's schedule on one compiled model; collects the history."""
 
-    def __init__(self, model, train_ds, val_ds, params: TrainParams, class_weight, on_epoch):
-        self.model, self.train_ds, self.val_ds = model, train_ds, val_ds
+    def __init__(self, model, train_ds, validate: Callable[[], dict], params: TrainParams,
+                 class_weight, on_epoch):
+        self.model, self.train_ds, self.validate = model, train_ds, validate
         self.params, self.class_weight, self.on_epoch = params, class_weight, on_epoch
         self.history: dict[str, list[float]] = {}
 
@@ -48,18 +135,23 @@ class Trainer:
 
         trainer = self
 
-        class EpochLogger(keras.callbacks.Callback):
+        class EpochEnd(keras.callbacks.Callback):
+            """First in the list: the validation figures join the epoch's logs
+            before EarlyStopping and History read them."""
+
             def on_epoch_end(self, epoch, logs=None):
+                logs.update(trainer.validate())
                 if trainer.on_epoch:
-                    trainer.on_epoch(epoch, dict(logs or {}))
+                    trainer.on_epoch(epoch, dict(logs))
 
         stop = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.params.patience,
                                               restore_best_weights=True)] if early_stopping else []
-        return [*stop, EpochLogger()]
+        return [EpochEnd(), *stop]
 
     def fit(self, epochs: int, initial_epoch: int = 0, early_stopping: bool = True) -> None:
         # shuffle=False: the tf.data pipeline shuffles (per seed); Keras' flag would be ignored.
-        h = self.model.fit(self.train_ds, validation_data=self.val_ds, epochs=epochs,
+        # No validation_data: Keras would compile a second inference function per model.
+        h = self.model.fit(self.train_ds, epochs=epochs,
                            initial_epoch=initial_epoch, verbose=0, shuffle=False,
                            class_weight=self.class_weight, callbacks=self._callbacks(early_stopping))
         for key, values in h.history.items():
@@ -99,20 +191,19 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
-                        max_len=x_tr.shape[1], matrix=matrix, embedding_dim=params.embedding_dim,
+                        matrix=matrix, embedding_dim=params.embedding_dim,
                         units=params.units, dropout=params.dropout, seed=cell.seed,
                         learning_rate=params.learning_rate)
     initial_tables, counts = embedding_tables(model), parameter_counts(model)
-    trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed),
-                      _dataset(x_va, y_va, params.batch_size, None), params,
+    predict = compiled_predict(model, params.batch_size)
+    trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
+                      lambda: validation_logs(y_va, predict(x_va)), params,
                       _class_weight(y_tr) if params.class_weight else None, on_epoch)
     strategy = strategies.get(cell.strategy)
     t0 = time.perf_counter()
     strategy.schedule(trainer, strategy.tables, params)
     seconds = time.perf_counter() - t0
     epochs_run = len(trainer.history.get("loss", []))
-    return Fitted(model, trainer.history,
-                  model.predict(x_va, batch_size=512, verbose=0).ravel(),
-                  model.predict(x_te, batch_size=512, verbose=0).ravel(),
+    return Fitted(model, trainer.history, predict(x_va), predict(x_te),
                   y_va, y_te, seconds, epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
                   counts, initial_tables, embedding_tables(model))

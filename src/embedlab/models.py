@@ -5,6 +5,12 @@ Both come from their registries (``embedlab.strategies``,
 enter through ``set_weights`` after the layer is built: Keras 3 rejects
 ``Embedding(weights=[...])``. The table width is the matrix's width, so it
 cannot disagree with the vectors' ``vector_size``.
+
+Inputs have any length: training cuts each batch to its longest review
+(``train.bucketing``) while the served model pads every review to ``max_len``.
+Both give the same output because every architecture ignores padding: through
+the embedding mask, or (an architecture that cannot consume a mask) through
+``words``, which marks the real words.
 """
 
 from __future__ import annotations
@@ -24,19 +30,19 @@ def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, voca
                          f"{vocab_size} ids: rebuild the embeddings stage")
 
 
-def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: int,
+def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 matrix: np.ndarray | None, embedding_dim: int, units: int,
                 dropout: float, seed: int, learning_rate: float):
-    """A compiled binary classifier over padded id sequences of length ``max_len``."""
+    """A compiled binary classifier over post-padded id sequences of any length."""
     import keras
-    from keras import layers
+    from keras import layers, ops
 
     strat, arch = strategies.get(strategy), architectures.get(architecture)
     _check_matrix(strat, matrix, vocab_size)
     dim = matrix.shape[1] if strat.needs_vectors else embedding_dim
 
     keras.utils.set_random_seed(seed)
-    ids = keras.Input(shape=(max_len,), dtype="int32", name="ids")
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     embedded = [layers.Embedding(
         vocab_size, dim, mask_zero=arch.masked, trainable=t.trainable, name=t.name,
         embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))(ids)
@@ -44,7 +50,8 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
     x = embedded[0] if len(embedded) == 1 else layers.Concatenate(name="channels")(embedded)
     # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
     x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
-    out = layers.Dense(1, activation="sigmoid", name="output")(arch.build(x, units, seed))
+    words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)   # 1 = word, 0 = padding
+    out = layers.Dense(1, activation="sigmoid", name="output")(arch.build(x, words, units, seed))
     model = keras.Model(ids, out, name=f"{strategy}_{architecture}")
     for t in strat.tables:
         if t.init == "vectors":
@@ -56,9 +63,13 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int, max_len: i
 def compile_model(model, learning_rate: float) -> None:
     import keras
 
+    # steps_per_execution: Keras runs 16 training steps per call of its compiled
+    # function, fewer Python round trips (callbacks here run per epoch only).
+    # Training batches track accuracy only: the AUC that counts is the validation
+    # one (embedlab.fit), and a running AUC in the train step costs tracing time.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="binary_crossentropy",
-                  metrics=["accuracy", keras.metrics.AUC(name="auc")])
+                  loss="binary_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=16)
 
 
 def parameter_counts(model) -> dict[str, int]:

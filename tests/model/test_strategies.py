@@ -15,7 +15,7 @@ from embedlab.grid import Cell, train_inputs
 from embedlab.models import build_model, embedding_tables
 from embedlab.splits import read_split, read_vocab
 from embedlab.strategies import STRATEGIES
-from tests.tinydata import MAX_LEN, write_tiny_project
+from tests.tinydata import write_tiny_project
 
 pytest.importorskip("tensorflow")
 
@@ -48,7 +48,7 @@ def test_builds_and_one_step_reduces_loss(tiny, strategy, architecture):
     x, y = x[:64], y[:64]
     matrix = np.load(tiny.matrices["cbow"])
     vocab_size = len(read_vocab(tiny.vocab)["tokens"])
-    model = build_model(strategy, architecture, vocab_size=vocab_size, max_len=MAX_LEN,
+    model = build_model(strategy, architecture, vocab_size=vocab_size,
                         matrix=matrix if STRATEGIES[strategy].needs_vectors else None,
                         embedding_dim=12, units=8, dropout=0.0, seed=3, learning_rate=0.01)
     assert model.output_shape == (None, 1)
