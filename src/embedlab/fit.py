@@ -84,6 +84,7 @@ class Fitted:
     y_val: np.ndarray
     y_test: np.ndarray
     seconds: float
+    train_examples: int            # labeled reviews fitted on (the cell's train size)
     epochs_run: int
     examples_per_second: float
     counts: dict[str, int]
@@ -92,11 +93,14 @@ class Fitted:
 
 
 def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
-    """Build and train one model on the prepared splits."""
+    """Build and train one model on the cell's labeled subset of the prepared train split."""
     from embedlab.models import build_model, embedding_tables, parameter_counts
-    from embedlab.splits import read_split, read_vocab
+    from embedlab.splits import labeled_subset, read_split, read_vocab
 
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
+    # The cell's labeled reviews: validation and test stay whole, so every size is scored alike.
+    subset = labeled_subset(y_tr, cell.train_size, cell.seed)
+    x_tr, y_tr = x_tr[subset], y_tr[subset]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
                         max_len=x_tr.shape[1], matrix=matrix, embedding_dim=params.embedding_dim,
@@ -114,5 +118,5 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     return Fitted(model, trainer.history,
                   model.predict(x_va, batch_size=512, verbose=0).ravel(),
                   model.predict(x_te, batch_size=512, verbose=0).ravel(),
-                  y_va, y_te, seconds, epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
+                  y_va, y_te, seconds, len(x_tr), epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
                   counts, initial_tables, embedding_tables(model))
