@@ -228,15 +228,15 @@ class Crossover:
             return "everywhere"
         return "crossover" if self.lead else "none"
 
-    def _rest(self, start: int) -> str:
+    def _rest(self, start: int, noise: bool = False) -> str:
         later = self.points[start:]
-        worse = [p for p in later if p.comparison.verdict == "worse"]
-        again = [p for p in later if p.comparison.verdict == "better"]
         out = ""
-        if worse:
-            out += f"; `{self.b}` is better at {_sizes(worse)}"
-        if again:
-            out += f"; `{self.a}` is better again at {_sizes(again)}"
+        for verdict, says in (("worse", f"`{self.b}` is better at"),
+                              ("within noise", "within noise at" if noise else ""),
+                              ("better", f"`{self.a}` is better again at")):
+            pts = [p for p in later if p.comparison.verdict == verdict]
+            if pts and says:
+                out += f"; {says} {_sizes(pts)}"
         return out
 
     def sentence(self) -> str:
@@ -247,8 +247,8 @@ class Crossover:
             return (f"`{self.a}` beats `{self.b}`{where} at every labeled size in the range ({span}): "
                     f"no crossover in the range; {_at(pts[0])}, {_at(pts[-1])}.")
         if self.status == "none":
-            return (f"`{self.a}` does not beat `{self.b}`{where} at the smallest size, {_at(pts[0])}: "
-                    f"no crossover in the range ({span})" + self._rest(1) + ".")
+            return (f"`{self.a}` does not beat `{self.b}`{where} at the smallest size, so there is no "
+                    f"crossover in the range ({span})" + self._rest(0, noise=True) + ".")
         wins = ", ".join(_at(p) for p in pts[:lead])
         stop = pts[lead]
         return (f"Below N = {stop.train_examples:,}, `{self.a}` beats `{self.b}`{where}: {wins}; "

@@ -161,14 +161,16 @@ def test_crossover_states_below_which_size_pretraining_wins():
 
 
 def test_no_crossover_when_one_side_wins_everywhere_or_nowhere():
-    from embedlab.stats import Crossover
+    from embedlab.stats import Crossover, _gap
 
     everywhere = _curve({100: (100, 0), 1000: (40, 0)})
     assert everywhere.status == "everywhere" and everywhere.below is None
     assert "at every labeled size in the range (N = 100 to 1,000): no crossover" in everywhere.sentence()
     nowhere = _curve({100: (20, 20), 1000: (0, 40)})
     assert nowhere.status == "none" and nowhere.below is None
-    assert nowhere.sentence().startswith("`w2v_finetuned@glove6b` does not beat `learned` at the smallest size")
-    assert "no crossover in the range (N = 100 to 1,000); `learned` is better at N = 1,000" in nowhere.sentence()
+    assert nowhere.sentence() == (
+        "`w2v_finetuned@glove6b` does not beat `learned` at the smallest size, so there is no crossover in the "
+        f"range (N = 100 to 1,000); `learned` is better at N = 1,000 ({_gap(nowhere.points[1])}); "
+        f"within noise at N = 100 ({_gap(nowhere.points[0])}).")
     # what curve.json stores gives back the same statement
     assert Crossover.from_dict(everywhere.as_dict()).sentence() == everywhere.sentence()
