@@ -1,8 +1,8 @@
 """python -m benchmarks [NAME ...] | report
 
 Without names: the quick benchmarks that need a finished `dvc repro` in this
-project (repro, training_speed). `report` rewrites docs/benchmarks.md from
-benchmarks/results/*.json.
+project. `report` rewrites every generated block of README.md and docs/*.md
+from the results files (= `python -m benchmarks.docs`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ QUICK = ["repro", "training_speed", "word2vec_speed", "serving"]
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["report"]:
-        from benchmarks.report import main as report
+        from benchmarks.docs import main as docs
 
-        report()
-        return 0
+        return docs(argv[1:])
     for name in argv or QUICK:
         print(f"== benchmarks.{name}", flush=True)
         saved = sys.argv

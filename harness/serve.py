@@ -100,9 +100,16 @@ def model_server(model_uri: str, *, port: int | None = None, env: dict[str, str]
             log.close()
 
 
+def _not_json(constant: str):
+    raise ValueError(f"the server answered {constant}, which is not JSON")
+
+
 def invoke(base: str, payload: dict, timeout: float = 60.0) -> dict:
-    """POST ``payload`` as JSON to ``/invocations``; return the decoded answer."""
+    """POST ``payload`` as JSON to ``/invocations``; return the decoded answer.
+
+    Strict JSON: an answer holding NaN or Infinity (Python's json module would
+    accept them, most clients would not) raises ValueError."""
     req = urllib.request.Request(f"{base}/invocations", data=json.dumps(payload).encode(),
                                  headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read())
+        return json.loads(r.read(), parse_constant=_not_json)

@@ -50,7 +50,7 @@ def vocab_tokens() -> list[str]:
 
 
 def make_model(dest: Path, *, flip: bool = False, epochs: int = 25, seed: int = 1,
-               max_len: int = 12) -> tuple[Path, Path]:
+               max_len: int = 12, architecture: str = "meanpool") -> tuple[Path, Path]:
     """Train and save ``model.keras`` and ``vocab.json`` under ``dest``."""
     import keras
 
@@ -64,7 +64,7 @@ def make_model(dest: Path, *, flip: bool = False, epochs: int = 25, seed: int = 
     if flip:
         y = 1 - y
     x = encode_texts(texts, index, max_len)
-    model = build_model("learned", "meanpool", vocab_size=len(tokens), max_len=max_len, matrix=None,
+    model = build_model("learned", architecture, vocab_size=len(tokens), max_len=max_len, matrix=None,
                         embedding_dim=16, units=8, dropout=0.0, seed=seed, learning_rate=0.02)
     keras.utils.set_random_seed(seed)
     model.fit(x, y.astype("float32"), epochs=epochs, batch_size=32, verbose=0)

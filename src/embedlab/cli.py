@@ -65,10 +65,11 @@ def predict(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("review", "probability", "label")
+    table = Table("review", "probability", "label", "known words")
     for row in out.itertuples(index=False):
-        text = row.text if len(row.text) <= 70 else row.text[:67] + "..."
-        table.add_row(text, f"{row.probability:.3f}", row.label)
+        text = "" if pd.isna(row.text) else str(row.text)
+        text = text if len(text) <= 70 else text[:67] + "..."
+        table.add_row(text, f"{row.probability:.3f}", row.label, str(row.known_tokens))
     Console().print(table)
 
 
@@ -83,16 +84,19 @@ def ui(
     from embedlab import tracking
     from embedlab.layout import Layout
 
-    uri = tracking.tracking_uri()
+    # Also gives an experiment made before embedlab set its kind and runs view both.
+    uri, experiment_id = tracking.setup()
     artifacts = Layout(Path.cwd()).mlflow_artifacts.as_uri()
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", uri, "--default-artifact-root", artifacts, "--workers", "1"]
-    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    runs = tracking.runs_page(f"http://127.0.0.1:{port}", experiment_id)
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it\n"
+               f"The grid's runs, metrics side by side: {runs}")
     if open_browser:
         import threading
         import webbrowser
 
-        threading.Timer(8.0, webbrowser.open, args=(f"http://127.0.0.1:{port}",)).start()
+        threading.Timer(8.0, webbrowser.open, args=(runs,)).start()
     raise typer.Exit(_run_server(cmd))
 
 

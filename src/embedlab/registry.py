@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+CONTRACT_TAG = "serving_contract"  # on each version: embedlab_serving.model.CONTRACT
 EXAMPLE_TEXTS = ["Absolutely delicious, I will buy this again.",
                  "Stale and tasteless. Do not waste your money."]
 
@@ -37,17 +38,22 @@ def log_pyfunc(keras_path: Path, vocab_path: Path, name: str = "model"):
     import mlflow
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, DataType, Schema
+    from mlflow.types.schema import AnyType
 
     import embedlab_serving
     from embedlab_serving.model import ReviewSentimentModel
 
     example = pd.DataFrame({"text": EXAMPLE_TEXTS})
-    # One *unnamed* string input: MLflow's schema check then accepts a DataFrame
-    # with a `text` column, a list of strings and a Series alike (a named input
-    # would reject a plain list before the model sees it).
+    # One *unnamed* input: MLflow's schema check then accepts a DataFrame with a
+    # `text` column, a list of strings and a Series alike (a named input would
+    # reject a plain list before the model sees it). Its type is Any, not string:
+    # MLflow's serving casts a JSON null under a string spec to the text "None",
+    # so only Any lets a null reach the model as missing; the model itself checks
+    # each value (a string, null or a number, else a 400 naming the review).
     signature = ModelSignature(
-        inputs=Schema([ColSpec(DataType.string)]),
-        outputs=Schema([ColSpec(DataType.double, "probability"), ColSpec(DataType.string, "label")]))
+        inputs=Schema([ColSpec(AnyType())]),
+        outputs=Schema([ColSpec(DataType.double, "probability"), ColSpec(DataType.string, "label"),
+                        ColSpec(DataType.long, "known_tokens")]))
     return mlflow.pyfunc.log_model(
         name=name,
         python_model=ReviewSentimentModel(),
@@ -91,6 +97,19 @@ def score(model_uri: str, texts: list[str], labels: np.ndarray):
     return float(((prob >= 0.5).astype(int) == labels).mean()), run_checks(lambda t: _proba(model, t))
 
 
+def _repackaged(tags: dict[str, str], champion) -> bool:
+    """The challenger is the champion's cell trained on the same data (its run
+    reused, or retrained after a code move) and the champion was packaged with
+    older serving code (versions registered before the tag: contract 1)."""
+    from embedlab_serving.model import CONTRACT
+
+    same = ("cell", "data_digest")
+    if champion is None or not all(tags.get(k) for k in same):
+        return False
+    return (all(champion.tags.get(k) == tags[k] for k in same)
+            and int(champion.tags.get(CONTRACT_TAG, "1")) < CONTRACT)
+
+
 @dataclass
 class Decision:
     promoted: bool
@@ -112,18 +131,22 @@ class Decision:
 
 def decide(challenger_acc: float, champion_acc: float | None, margin: float,
            behaviour_pass_rate: float | None = None,
-           min_behaviour_pass_rate: float = 0.0) -> tuple[bool, str]:
+           min_behaviour_pass_rate: float = 0.0, repackaged: bool = False) -> tuple[bool, str]:
     """Pure gate.
 
     A challenger is promoted only if its behaviour checks pass (mean pass rate at
     least ``min_behaviour_pass_rate``) and its test accuracy is strictly better
-    than the champion's plus ``margin``, both scored on the same test set.
+    than the champion's plus ``margin``, both scored on the same test set; or if
+    it is the champion's own cell packaged with newer serving code
+    (``repackaged``): the same model, the current answer for every text.
     """
     if behaviour_pass_rate is not None and behaviour_pass_rate < min_behaviour_pass_rate:
         return False, (f"fails the behaviour checks: mean pass rate {behaviour_pass_rate:.3f} "
                        f"< evaluate.min_behaviour_pass_rate {min_behaviour_pass_rate:.3f}")
     if champion_acc is None:
         return True, "no champion yet"
+    if repackaged:
+        return True, "the champion's own cell, packaged with newer serving code"
     if challenger_acc > champion_acc + margin:
         return True, (f"beats the champion by {challenger_acc - champion_acc:+.4f} "
                       f"(> margin {margin:.4f})")
@@ -145,6 +168,8 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
+    from embedlab_serving.model import CONTRACT
+
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name).version
     challenger_acc, challenger_beh = score(f"models:/{name}/{version}", texts, labels)
@@ -156,7 +181,7 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
     if current is not None:
         champion_acc, champion_beh = score(f"models:/{name}/{current.version}", texts, labels)
     promoted, why = decide(challenger_acc, champion_acc, margin, challenger_beh.pass_rate,
-                           min_behaviour_pass_rate)
+                           min_behaviour_pass_rate, _repackaged(tags, current))
     if promoted:
         if current is not None:
             client.set_registered_model_alias(name, "previous", current.version)
@@ -168,8 +193,8 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
                f"{against} on the same {len(labels)} test reviews; behaviour pass rate "
                f"{challenger_beh.pass_rate:.3f} (min {min_behaviour_pass_rate:.3f}); {why}.")
     beh_tags = {f"behaviour_{k}": f"{v:.3f}" for k, v in challenger_beh.metrics().items()}
-    for k, v in {**tags, **beh_tags, "promoted": str(promoted), "gate": why,
-                 "test_accuracy_on_gate": f"{challenger_acc:.5f}"}.items():
+    for k, v in {**tags, **beh_tags, CONTRACT_TAG: str(CONTRACT), "promoted": str(promoted),
+                 "gate": why, "test_accuracy_on_gate": f"{challenger_acc:.5f}"}.items():
         client.set_model_version_tag(name, version, k, v)
     client.update_model_version(name, version, description=message)
     return Decision(promoted, str(version), challenger_acc,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections import Counter
 
 import pytest
@@ -29,14 +28,12 @@ def test_grid_on_local_dask_cluster_records_each_cell_once(tmp_path):
     env = {**stage_env(project), "PREFECT_HOME": str(tmp_path / "prefect-home"),
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
-    def repro(*args: str) -> tuple[float, str]:
-        t0 = time.monotonic()
+    def repro(*args: str) -> None:
         out = subprocess.run([str(BIN / "dvc"), "repro", *args], cwd=project, env=env,
                              capture_output=True, text=True, timeout=1500)
         assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
-        return time.monotonic() - t0, out.stdout + out.stderr
 
-    t_all, _ = repro("train")
+    repro("train")
 
     from mlflow import MlflowClient
 
@@ -56,13 +53,12 @@ def test_grid_on_local_dask_cluster_records_each_cell_once(tmp_path):
     grid = [r for r in runs if r.data.tags.get("embedlab.kind") == "grid"]
     assert len(grid) == 1 and grid[0].data.params["runner.kind"] == "dask"
     assert all(r.data.tags["mlflow.parentRunId"] == grid[0].info.run_id for r in cells)
-    # Two single-threaded worker processes: at least two cells trained at the same time.
-    spans = sorted((r.info.start_time, r.info.end_time) for r in cells)
-    assert any(later[0] < earlier[1] for i, earlier in enumerate(spans) for later in spans[i + 1:]), spans
+    # The cells ran on the cluster's two worker processes, not in the stage's own process:
+    # each cell run records the host:pid that trained it.
+    workers = {r.data.tags["embedlab.worker"] for r in cells}
+    assert len(workers) == 2, workers
 
     # Forced again on the cluster: finished cells are reused, never logged twice.
-    t_again, _ = repro("-f", "-s", "train")
+    repro("-f", "-s", "train")
     cells_after, _ = cell_runs()
     assert sorted(r.info.run_id for r in cells_after) == sorted(r.info.run_id for r in cells)
-    print(f"\ndask(2 workers): prepare+embeddings+train {t_all:.1f} s; forced train again "
-          f"(cells reused) {t_again:.1f} s")

@@ -22,6 +22,11 @@ def test_decide_is_a_pure_rule():
     promoted, why = decide(0.99, 0.5, 0.0, behaviour_pass_rate=0.4, min_behaviour_pass_rate=0.6)
     assert promoted is False and "behaviour" in why and "0.400" in why
     assert decide(0.99, None, 0.0, 0.4, 0.6)[0] is False  # even the first champion must pass
+    # The champion's own model with newer serving code replaces it, tie or not,
+    # but still only past the behaviour checks.
+    assert decide(0.80, 0.80, 0.0, repackaged=True) == (
+        True, "the champion's own cell, packaged with newer serving code")
+    assert decide(0.80, 0.80, 0.0, 0.4, 0.6, repackaged=True)[0] is False
 
 
 def _log(path_pair):
@@ -34,10 +39,11 @@ def _log(path_pair):
         return log_pyfunc(keras_path, vocab_path).model_uri
 
 
-def _gate(uri, margin=0.0, min_beh=0.0):
+def _gate(uri, margin=0.0, min_beh=0.0, cell=None):
+    source = {"cell": cell} if cell else {}
     return register_and_gate(uri, NAME, "champion", margin, TEST_TEXTS, TEST_LABELS,
                              tags={"strategy": "learned", "architecture": "meanpool", "seed": "1",
-                                   "git_commit": "abc123", "data_digest": "d1"},
+                                   "git_commit": "abc123", "data_digest": "d1", **source},
                              min_behaviour_pass_rate=min_beh)
 
 
@@ -118,3 +124,27 @@ def test_behaviour_checks_are_part_of_the_gate(logged):
     assert good.challenger_behaviour["mft_pass_rate"] >= 0.8
     assert good.challenger_behaviour["negation_pass_rate"] >= 0.5
     assert "| mft |" in good.behaviour_markdown
+
+
+def test_the_champions_own_cell_with_newer_serving_code_replaces_it(logged):
+    """A champion registered before the serving contract tag (the pyfunc that
+    answered NaN for a review without a known word) is replaced by its own cell
+    (same data) packaged with the current code, though their accuracy ties."""
+    from mlflow import MlflowClient
+
+    from embedlab.registry import CONTRACT_TAG
+    from embedlab_serving.model import CONTRACT
+
+    client = MlflowClient()
+    old = _gate(logged["good"], cell="learned/meanpool/seed1")
+    assert old.promoted and client.get_model_version(NAME, old.version).tags[CONTRACT_TAG] == str(CONTRACT)
+    client.delete_model_version_tag(NAME, old.version, CONTRACT_TAG)  # as registered before it
+
+    other = _gate(logged["good"], cell="learned/lstm/seed1")  # another cell: the usual rule
+    assert not other.promoted and other.challenger_accuracy == other.champion_accuracy
+    same = _gate(logged["good"], cell="learned/meanpool/seed1")
+    assert same.promoted and "newer serving code" in same.reason, same.message
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == same.version
+    assert str(client.get_model_version_by_alias(NAME, "previous").version) == old.version
+    again = _gate(logged["good"], cell="learned/meanpool/seed1")  # now current: a tie is kept
+    assert not again.promoted

@@ -105,6 +105,7 @@ def test_parent_child_layout_artifacts_and_metric_names(project):
         strategy = run.info.run_name.split("/")[0]
         assert run.info.status == "FINISHED"
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert re.fullmatch(r".+:[0-9]+", run.data.tags["embedlab.worker"])   # host:pid
         assert set(run.data.metrics) == expected_metrics(strategy), run.info.run_name
         assert run.data.params["strategy"] == strategy and run.data.params["seed"] == "1"
         # per-epoch curves: one value per epoch run

@@ -113,7 +113,9 @@ def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
     project, env, _, _ = repro
     from mlflow import MlflowClient
 
-    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    # The registry too: without it MlflowClient takes the process-wide registry
+    # URI, which an earlier test (any mlflow_store one) left on its own store.
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"], env["MLFLOW_TRACKING_URI"])
     train = json.loads((project / "reports" / "train.json").read_text())
     parent = client.get_run(train["parent_run_id"])
     report = (project / "reports" / "report.md").read_text()
@@ -140,11 +142,13 @@ def test_champion_pull_takes_raw_text(repro):
     model = mlflow.pyfunc.load_model("models:/review-sentiment@champion")
     reviews = ["Delicious! My kids love these snacks.<br />Will buy again.",
                "Terrible taste, arrived stale. Don't waste your money."]
-    out = model.predict(pd.DataFrame({"text": reviews}))
-    assert list(out.columns) == ["probability", "label"]
-    assert len(out) == 2
+    out = model.predict(pd.DataFrame({"text": reviews + ["!"]}))
+    assert list(out.columns) == ["probability", "label", "known_tokens"]
+    assert len(out) == 3
     assert out["probability"].between(0, 1).all()
-    assert set(out["label"]) <= {"positive", "negative"}
+    assert set(out["label"][:2]) <= {"positive", "negative"} and (out["known_tokens"][:2] > 0).all()
+    # A review without a word: no evidence either way (the meanpool champion gave NaN).
+    assert out.iloc[2].to_dict() == {"probability": 0.5, "label": "unknown", "known_tokens": 0}
 
 
 def test_second_repro_is_a_no_op(repro):

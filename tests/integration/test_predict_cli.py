@@ -53,13 +53,16 @@ def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_sto
     MlflowClient().set_registered_model_alias("review-sentiment", "champion", version)
 
     reviews = tmp_path / "reviews.tsv"
-    pd.DataFrame({"review": ["delicious coffee, i love it", "stale awful chips"], "id": [7, 8]}).to_csv(
-        reviews, sep="\t", index=False)
+    pd.DataFrame({"review": ["delicious coffee, i love it", "stale awful chips", None, "!"],
+                  "id": [7, 8, 9, 10]}).to_csv(reviews, sep="\t", index=False)
     out = tmp_path / "scored.csv"
     result = runner.invoke(app, ["predict", "--file", str(reviews), "--column", "review",
                                  "--output", str(out)])
     assert result.exit_code == 0, result.output + result.stderr
     scored = pd.read_csv(out)
-    assert list(scored.columns) == ["text", "probability", "label"]
-    assert scored["label"].tolist() == ["positive", "negative"]
+    assert list(scored.columns) == ["text", "probability", "label", "known_tokens"]
+    assert scored["label"].tolist() == ["positive", "negative", "unknown", "unknown"]
     assert scored["probability"].between(0, 1).all()
+    # An empty cell stays empty (not the word "nan") and is no evidence either way.
+    assert scored["text"].isna().tolist() == [False, False, True, False]
+    assert scored["known_tokens"].tolist()[2:] == [0, 0] and scored["known_tokens"][0] > 0

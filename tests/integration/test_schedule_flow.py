@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -119,13 +118,14 @@ def test_ran_then_noop_then_new_data_retrains(project):
     md = artifact_markdown()
     assert "| prepare | ran |" in md and "| train | ran |" in md
 
-    t0 = time.monotonic()
+    # Nothing changed: every stage skipped, no stage command ran (how long it took is
+    # a benchmark's business, not a test's).
     second = retrain(str(root))
-    noop_seconds = time.monotonic() - t0
     assert outcomes(second) == {"prepare": "skipped", "train": "skipped"}
-    assert "Nothing changed" in artifact_markdown()
-    assert len((control / "attempts-train").read_text()) == 1  # no stage command ran again
-    assert noop_seconds < 30, f"a no-op run took {noop_seconds:.1f} s"
+    md = artifact_markdown()
+    assert "Nothing changed" in md and "| prepare | skipped |" in md and "| train | skipped |" in md
+    assert len((control / "attempts-prepare").read_text()) == 1
+    assert len((control / "attempts-train").read_text()) == 1
 
     # New data arrives in the configured source (no DVC dep on it): next run retrains.
     with open(root / "raw" / "a.csv", "a") as fh:

@@ -1,7 +1,9 @@
 """`embedlab ui` end to end: start it on a real project store, open the pages a
 user browses in headless Chromium (Debian's `chromium`, installed by the test
-set-up, never downloaded by a test tool) and read the rendered page: the grid's
-runs, the report on the grid run, and the champion alias in the registry."""
+set-up, never downloaded by a test tool) and read the rendered page: the first
+page (the link `embedlab ui` prints: the experiment's runs, not MLflow's GenAI
+overview, with the compared metrics as columns, best test accuracy first), the
+grid's runs, the report on the grid run, and the champion alias in the registry."""
 
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def project_store(tmp_path, mlflow_store, tiny_models):
     for i, cell in enumerate(CELLS):
         run = client.create_run(exp, run_name=cell, tags={"mlflow.parentRunId": parent,
                                                           "embedlab.kind": "cell"})
-        client.log_metric(run.info.run_id, "test_accuracy", 0.8 + i / 100)
+        for k, metric in enumerate(tracking.COMPARED_METRICS):
+            client.log_metric(run.info.run_id, metric, round(0.8 + i / 100 + k / 1000, 3))
         client.set_terminated(run.info.run_id)
     with mlflow.start_run(experiment_id=exp, run_name="evaluate",
                           tags={"mlflow.parentRunId": parent, "embedlab.kind": "evaluate"}):
@@ -64,6 +67,24 @@ def project_store(tmp_path, mlflow_store, tiny_models):
                    f"# embedlab report\n\nBest cell on validation: **{CELLS[-1]}**")
     client.set_terminated(parent)
     return tmp_path, exp, parent
+
+
+def _check_first_page(log, base: str, exp: str, profile) -> None:
+    """The page `embedlab ui` points the user to: the runs, metrics side by side."""
+    from embedlab import tracking
+
+    line = next(ln for ln in log.read_text().splitlines() if "The grid's runs" in ln)
+    url = line.split(": ", 1)[1].strip()
+    assert url.startswith(f"{base}/#/experiments/{exp}/runs?"), url
+    page = render(url, profile)
+    assert ">Runs</h2>" in page and "Token Usage" not in page, "not the experiment's runs"
+    assert tracking.RUNS_VIEW_NAME in page and "Sort: test_accuracy" in page
+    for metric in tracking.COMPARED_METRICS:
+        assert f'data-testid="sort-header-{metric}"' in page, f"no column {metric}"
+    # Listed flat, best test accuracy first, the values in the rows.
+    where = [page.index(f">{cell}<") for cell in reversed(CELLS)]
+    assert where == sorted(where), where
+    assert ">0.82<" in page and ">0.8<" in page
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: apt-get install -y chromium")
@@ -90,6 +111,7 @@ def test_ui_shows_the_grid_runs_and_the_champion(project_store, mlflow_store, tm
             time.sleep(1)
 
         profile = tmp_path / "chromium-profile"
+        _check_first_page(tmp_path / "ui.log", base, exp, profile)
         # The experiment's runs, sorted by name (which lists child runs flat, as a
         # user does to find a cell).
         query = urllib.parse.urlencode({"orderByKey": "attributes.run_name", "orderByAsc": "true"})

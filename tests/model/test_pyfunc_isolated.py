@@ -56,12 +56,14 @@ ISOLATED = textwrap.dedent(r'''
     frame = model.predict(pd.DataFrame({"text": reviews}))
     as_list = model.predict(reviews)
     as_series = model.predict(pd.Series(reviews))
+    no_words = model.predict([None, "!"])
     import embedlab_serving
     print("RESULT " + json.dumps({
         "columns": list(frame.columns),
         "frame": frame.to_dict("list"),
         "list": as_list.to_dict("list"),
         "series": as_series.to_dict("list"),
+        "no_words": no_words.to_dict("list"),
         "serving_file": embedlab_serving.__file__,
         "embedlab_loaded": any(m == "embedlab" or m.startswith("embedlab.") for m in sys.modules),
     }))
@@ -96,10 +98,13 @@ def test_pyfunc_predicts_without_embedlab_importable(registered, mlflow_store, t
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
     out = json.loads(line.removeprefix("RESULT "))
-    assert out["columns"] == ["probability", "label"]
+    assert out["columns"] == ["probability", "label", "known_tokens"]
     assert out["frame"]["label"] == ["positive", "negative"]
     assert out["frame"]["probability"][0] > 0.5 > out["frame"]["probability"][1]
     assert out["list"] == out["frame"] and out["series"] == out["frame"]
+    # The no-evidence answer is defined in the model's own code, not in embedlab.
+    assert out["no_words"] == {"probability": [0.5, 0.5], "label": ["unknown", "unknown"],
+                               "known_tokens": [0, 0]}
     assert not out["embedlab_loaded"]
     serving = Path(os.path.realpath(out["serving_file"]))
     # Loaded from the model's own code/ folder in the store, not from any source tree.
