@@ -34,6 +34,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from benchmarks import answer
 from benchmarks.common import ROOT, save
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -177,7 +178,12 @@ def main() -> None:
     ap.add_argument("--dataset", choices=sorted(PRESETS), required=True)
     ap.add_argument("--quick", action="store_true", help="a smoke run (tiny grid); results go to the scratch folder")
     ap.add_argument("--fresh", action="store_true", help="start a new scratch project")
+    ap.add_argument("--plot", action="store_true", help="only redraw docs/img/curves_<dataset>.png "
+                    "from benchmarks/results/curves_<dataset>.json")
     args = ap.parse_args()
+    if args.plot:
+        res = json.loads((ROOT / "benchmarks" / "results" / f"curves_{args.dataset}.json").read_text())
+        return draw(res, ROOT / "docs" / answer.image(args.dataset))
     from harness.scaffold import merge_params, new_project
 
     preset = PRESETS[args.dataset]
@@ -221,10 +227,20 @@ def write(results: dict, project: Path, command: str, args) -> None:
                "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}
     if args.quick:
         out = CACHE / f"curves-{args.dataset}-quick" / "curves.json"
-        out.write_text(json.dumps(figures, indent=2, default=str))
+        out.write_text(json.dumps({"command": command, "figures": figures}, indent=2, default=str))
+        draw({"figures": figures}, out.with_suffix(".png"))
         print(f"-> {out}")
     else:
+        draw({"figures": figures}, ROOT / "docs" / answer.image(args.dataset))
         save(f"curves_{args.dataset}", figures, command)
+
+
+def draw(res: dict, path: Path) -> None:
+    """The curve figure, from the results alone (`--plot` redraws it from the file)."""
+    from embedlab import plots
+
+    if any(p["name"] == "curve" for p in res["figures"]["passes"]):
+        plots.labeled_size_curve(answer.plot_data(res), path)
 
 
 if __name__ == "__main__":

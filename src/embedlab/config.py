@@ -252,6 +252,9 @@ class TrainParams(Strict):
     units: int = Field(64, gt=0, description="LSTM units / CNN filters per width / dense units")
     dropout: float = Field(0.2, ge=0, lt=1)
     class_weight: bool = False
+    # An epoch of fewer batches cycles through the labeled reviews until it has this many:
+    # a small train size (grid.train_sizes) then gets updates between validation checks.
+    min_steps_per_epoch: int = Field(1, ge=1, description="batches an epoch has at least")
     unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
     unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
 

@@ -128,6 +128,15 @@ def best_vs_reference(table: pd.DataFrame, correct: dict, probs: dict, y: np.nda
     return out
 
 
+def still_improving(table: pd.DataFrame) -> list[dict]:
+    """Per size, the cells whose best validation loss came at their last epoch: early
+    stopping never fired, so more epochs (or ``train.min_steps_per_epoch``) might
+    have helped them."""
+    last = table["best_epoch"] == table["epochs_run"] - 1
+    return [{"train_size": s, "cells": int(last[table["train_size"] == s].sum()),
+             "of": int((table["train_size"] == s).sum())} for s in sizes_of(table)]
+
+
 def text_seen(n_train: int, embeddings_report: dict | None) -> str:
     """Which text the classifier and the vectors saw: the point of a labeled-size curve."""
     corpus = (embeddings_report or {}).get("corpus") or {}
@@ -150,6 +159,7 @@ def analyse(table: pd.DataFrame, baselines: list[dict], correct: dict, probs: di
         "reference": reference_points(baselines).to_dict("records"),
         "crossovers": [c.as_dict() for c in crossovers(table, correct, probs, y)],
         "best_vs_reference": best_vs_reference(table, correct, probs, y, ref_probs) if ref_probs else [],
+        "still_improving": still_improving(table),
     }
 
 
@@ -214,4 +224,12 @@ def markdown(data: dict, plot: str) -> list[str]:
                       *[f"- {x}" for a in archs for x in crossover_sentences(data, a)], ""]
     if data["best_vs_reference"]:
         parts += ["### The best network vs TF-IDF + logistic regression", "", reference_table(data), ""]
-    return parts
+    return parts + [improving_note(data), ""]
+
+
+def improving_note(data: dict) -> str:
+    """How many cells per size ended still improving (their last epoch was their best)."""
+    counts = ", ".join(f"{c['cells']} of {c['of']} at {size_label(c['train_size'], n)}"
+                       for c, n in zip(data["still_improving"], data["train_examples"]))
+    return (f"Cells whose last epoch was their best (early stopping never fired; more epochs might have "
+            f"helped them): {counts}.")

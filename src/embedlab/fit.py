@@ -30,6 +30,14 @@ def _dataset(x, y, batch_size: int, shuffle_seed: int | None):
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def epoch_rows(rows: np.ndarray, batch_size: int, min_steps: int) -> np.ndarray:
+    """The train rows of one epoch: each labeled review once, or, when that is fewer
+    than ``min_steps`` batches, as many whole passes over them as fill ``min_steps``
+    batches (shuffled together by the dataset)."""
+    passes = max(1, -(-min_steps * batch_size // len(rows)))
+    return np.tile(rows, passes)
+
+
 def _class_weight(y: np.ndarray) -> dict[int, float]:
     n, pos = len(y), int(y.sum())
     return {0: n / (2 * max(n - pos, 1)), 1: n / (2 * max(pos, 1))}
@@ -100,7 +108,8 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
     # The cell's labeled reviews: validation and test stay whole, so every size is scored alike.
     subset = labeled_subset(y_tr, cell.train_size, cell.seed)
-    x_tr, y_tr = x_tr[subset], y_tr[subset]
+    rows = epoch_rows(subset, params.batch_size, params.min_steps_per_epoch)
+    x_tr, y_tr = x_tr[rows], y_tr[rows]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
                         max_len=x_tr.shape[1], matrix=matrix, embedding_dim=params.embedding_dim,
@@ -118,5 +127,5 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     return Fitted(model, trainer.history,
                   model.predict(x_va, batch_size=512, verbose=0).ravel(),
                   model.predict(x_te, batch_size=512, verbose=0).ravel(),
-                  y_va, y_te, seconds, len(x_tr), epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
+                  y_va, y_te, seconds, len(subset), epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
                   counts, initial_tables, embedding_tables(model))

@@ -52,7 +52,7 @@ def grid(tmp_path):
                           "best_val_accuracy": acc, "best_val_roc_auc": 0.9, "best_val_log_loss": 0.4,
                           "test_accuracy": acc, "test_balanced_accuracy": acc, "test_f1_macro": acc,
                           "test_roc_auc": 0.9, "test_pr_auc": 0.9, "test_log_loss": 0.4,
-                          "epochs_run": 2, "train_seconds": 1.0, "train_examples": 160})
+                          "epochs_run": 2, "best_epoch": 1, "train_seconds": 1.0, "train_examples": 160})
     train = {"parent_run_id": "p", "cells": cells,
              "baselines": [{"name": "baseline/tfidf_logreg", "train_size": "all", "seed": None,
                             "test_accuracy": 0.8, "test_f1_macro": 0.79, "test_roc_auc": 0.85}]}
@@ -184,6 +184,7 @@ def _curve_grid(tmp_path):
                          val_prob=_prob(k), y_val=Y)
                 acc = 1 - k / N_TEST
                 cells.append({**cell.key(), "base_strategy": strategy, "run_id": "r", "test_accuracy": acc,
+                              "epochs_run": 5, "best_epoch": 4 if size == 40 else 2,
                               "test_roc_auc": 0.9, "best_val_accuracy": acc + (arch == "cnn") / 100,
                               "train_examples": 160 if size == "all" else 40})
     for size, seed, k in ((40, 1, 24), (40, 2, 24), ("all", None, 16)):
@@ -223,6 +224,7 @@ def test_curve_states_the_crossover_and_the_reference_at_each_size(tmp_path):
     assert "| `learned` | 0.625 ± 0.000 | 0.875 ± 0.000 |" in md
     assert "| TF-IDF + logistic regression | 0.700 ± 0.000 | 0.800 ± 0.000 |" in md
     assert "N = 160 (all)" in md and main["sentence"] in md
+    assert "helped them): 8 of 8 at N = 40, 0 of 8 at N = 160 (all)." in md
     plots.labeled_size_curve(data, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -83,3 +83,14 @@ def test_bad_train_sizes_are_refused(sizes, message):
 
     with pytest.raises(ValidationError, match=message):
         GridParams(train_sizes=sizes)
+
+
+def test_a_small_train_size_cycles_through_its_reviews_to_fill_an_epoch():
+    from embedlab.fit import epoch_rows
+
+    rows = labeled_subset(LABELS, 100, 1)
+    epoch = epoch_rows(rows, batch_size=64, min_steps=20)
+    assert len(epoch) == 13 * 100 >= 20 * 64          # whole passes: each review 13 times
+    assert np.array_equal(np.unique(epoch, return_counts=True)[1], np.full(100, 13))
+    assert np.array_equal(epoch_rows(rows, 64, 1), rows)
+    assert np.array_equal(epoch_rows(np.arange(2000), 64, 20), np.arange(2000))   # 32 batches already
