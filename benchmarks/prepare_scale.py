@@ -38,9 +38,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def generate(path: Path, n: int, seed: int = 0) -> None:
     """Write ``n`` synthetic-but-realistic McAuley review lines to ``path`` (gzip)."""
-    from embedlab.data import load_embedded
+    from embedlab.sources import fine_foods_frame
 
-    base = load_embedded()
+    base = fine_foods_frame()
     rng = np.random.default_rng(seed)
     pools = {}
     for label in ("great", "other"):

@@ -18,6 +18,7 @@ from embedlab import embeddings, fileio, tracking
 from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
+from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
 
 
 @task(name="word2vec-corpus", cache_policy=None)
@@ -61,10 +62,10 @@ def main() -> None:
     args = parse_args(__doc__)
     params = load_embeddings(args.params)
     embeddings.preflight(params)  # a wrong path fails here, before a Prefect server starts
-    if params.deterministic and not embeddings.hash_seed_fixed():
+    if params.deterministic and not hash_seed_fixed():
         # Hash randomisation is fixed when the interpreter starts, so a fixed seed
         # means starting again: same command, same arguments, PYTHONHASHSEED set.
-        env = {**os.environ, "PYTHONHASHSEED": embeddings.DETERMINISTIC_HASH_SEED}
+        env = {**os.environ, "PYTHONHASHSEED": DETERMINISTIC_HASH_SEED}
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable, "-m", "flows.embeddings", *sys.argv[1:]], env)
     embeddings_flow(str(args.params))

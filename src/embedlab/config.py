@@ -68,16 +68,23 @@ class LabelRule(Strict):
         return self
 
 
+# Keys an embedded data set fills in when params.yaml leaves them null.
+SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label")
+
+
 class DataParams(Strict):
+    # A file, a glob, or an embedded data set (embedlab.sources: embedded:amazon-fine-foods,
+    # embedded:imdb-50k).
     source: str = "embedded:amazon-fine-foods"
-    format: str = "auto"  # auto: from the extension (embedlab.formats)
-    text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
-    label_column: str = "score"
+    format: str = "auto"  # auto: from the extension (embedlab.formats); files only
+    # null: the embedded data set's own (embedlab.sources); a file source must set them.
+    text_columns: list[str] | None = Field(None, min_length=1)
+    label_column: str | None = None
+    label: LabelRule | None = None
     group_column: str | None = None
     # Field names of header-less CSV/TSV files, in order (Amazon Polarity:
     # [label, title, text]); null = the first row is the header.
     columns: list[str] | None = None
-    label: LabelRule = LabelRule(positive_values=["great"], negative_values=["other"])
     max_bad_fraction: float = Field(0.0, ge=0, le=1)
     split: SplitParams = SplitParams()
     max_len: int | Literal["auto"] = "auto"
@@ -99,12 +106,41 @@ class DataParams(Strict):
 
     @model_validator(mode="after")
     def _columns(self) -> DataParams:
-        if self.label_column in self.text_columns:
-            raise ValueError(f"label_column {self.label_column!r} is also in text_columns: "
+        from embedlab import sources
+
+        if sources.is_embedded(self.source):
+            if self.source.removeprefix(sources.EMBEDDED_PREFIX) not in sources.EMBEDDED_SOURCES:
+                known = ", ".join(s.source for s in sources.EMBEDDED_SOURCES.values())
+                raise ValueError(f"unknown embedded data set {self.source!r}; choose from {known}, "
+                                 "or give a path or glob")
+            if self.format != "auto" or self.columns is not None:
+                raise ValueError("format and columns describe a file; an embedded data set knows "
+                                 "its own: set format: auto and columns: null")
+        else:
+            unset = [k for k in SOURCE_DEFAULT_KEYS if getattr(self, k) is None]
+            if unset:
+                raise ValueError(f"a file source ({self.source!r}) needs {', '.join(unset)}: name "
+                                 "its text and label columns and the label values (null means "
+                                 "an embedded data set's own, and a file has none)")
+        data = self.resolved()
+        if data.label_column in data.text_columns:
+            raise ValueError(f"label_column {data.label_column!r} is also in text_columns: "
                              "the label would leak into the text")
         if self.columns is not None and len(set(self.columns)) != len(self.columns):
             raise ValueError("columns: names repeat")
         return self
+
+    def resolved(self) -> DataParams:
+        """These params with an embedded data set's defaults in the keys left null."""
+        from embedlab import sources
+
+        if not sources.is_embedded(self.source):
+            return self
+        entry = sources.embedded_source(self.source)
+        own = {"text_columns": list(entry.text_columns), "label_column": entry.label_column,
+               "label": LabelRule(**entry.label)}
+        return self.model_copy(update={k: own[k] for k in SOURCE_DEFAULT_KEYS
+                                       if getattr(self, k) is None})
 
 
 def _known_format(value: str, labelled: bool) -> str:
@@ -132,8 +168,10 @@ W2V_TRAINING_KEYS = ("sg", "vector_size", "window", "negative", "min_count", "sa
 
 
 class Word2VecVariant(Strict):
-    """One named set of vectors: trained here (the Word2Vec keys) or read from
-    ``path`` (a word2vec text or binary file), never both."""
+    """One named set of vectors, of exactly one kind: trained here (the Word2Vec
+    keys), read from ``path`` (a word2vec text or binary file), or the pretrained
+    vectors of an embedded ``source`` (``embedded:glove-6b-50d``, shipped by a
+    package pinned in requirements.lock; ``embedlab.vectors.EMBEDDED_VECTORS``)."""
 
     sg: Literal[0, 1] = 0  # 0 = CBOW, 1 = skip-gram
     vector_size: int = Field(100, gt=0)
@@ -147,27 +185,53 @@ class Word2VecVariant(Strict):
     # header-less text too). Never a pickle: gensim .kv/.model files are refused.
     path: str | None = None
     binary: bool | Literal["auto"] = "auto"  # auto: sniffed from the file's bytes
+    # Pretrained vectors shipped by a pinned package: embedded:<name>.
+    source: str | None = None
     limit: int | None = Field(None, gt=0, description="read only the first N vectors (huge files)")
 
     @model_validator(mode="after")
-    def _trained_or_external(self) -> Word2VecVariant:
-        if self.path is None:
+    def _one_kind(self) -> Word2VecVariant:
+        if self.path is not None and self.source is not None:
+            raise ValueError("a variant has either path: (a vectors file) or source: (embedded "
+                             "vectors), not both; remove one")
+        if self.path is None and self.source is None:
             stray = [k for k in ("binary", "limit") if k in self.model_fields_set]
             if stray:
                 raise ValueError(f"{', '.join(stray)} only apply to external vectors; "
                                  "set path: to a word2vec-format file or remove them")
             return self
-        if not self.path.strip():
+        if self.source is not None:
+            self._check_source()
+            if "binary" in self.model_fields_set:
+                raise ValueError("binary applies to a vectors file (path:), not to embedded vectors")
+        elif not self.path.strip():
             raise ValueError("path is empty; give a word2vec text/binary file or remove path")
         both = [k for k in W2V_TRAINING_KEYS if k in self.model_fields_set]
         if both:
-            raise ValueError(f"a variant is either trained or external, not both: path is set "
+            given = "path" if self.path is not None else "source"
+            raise ValueError(f"a variant is either trained or external, not both: {given} is set "
                              f"and so are training keys {', '.join(both)}; remove one side")
         return self
 
+    def _check_source(self) -> None:
+        from embedlab.vectors import EMBEDDED_VECTORS, EMBEDDED_PREFIX
+
+        name = self.source.removeprefix(EMBEDDED_PREFIX)
+        if not self.source.startswith(EMBEDDED_PREFIX) or name not in EMBEDDED_VECTORS:
+            known = ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED_VECTORS)
+            raise ValueError(f"unknown embedded vectors {self.source!r}; choose from {known} "
+                             "(or give path: to your own word2vec-format file)")
+
+    @property
+    def kind(self) -> Literal["trained", "file", "embedded"]:
+        if self.source is not None:
+            return "embedded"
+        return "file" if self.path is not None else "trained"
+
     @property
     def external(self) -> bool:
-        return self.path is not None
+        """Pretrained elsewhere (a file or embedded vectors): needs no corpus."""
+        return self.kind != "trained"
 
 
 class ExtraCorpus(Strict):
@@ -198,7 +262,8 @@ class ProbeParams(Strict):
 
 class EmbeddingsParams(Strict):
     variants: dict[str, Word2VecVariant] = Field(
-        default_factory=lambda: {"cbow": Word2VecVariant(), "skipgram": Word2VecVariant(sg=1)},
+        default_factory=lambda: {"cbow": Word2VecVariant(), "skipgram": Word2VecVariant(sg=1),
+                                 "glove6b": Word2VecVariant(source="embedded:glove-6b-50d")},
         min_length=1)
     # Vocabulary words the vectors lack: 'random' draws N(0, std of the vectors),
     # 'zeros' leaves them at zero. Row 0 (padding) is always zero.
@@ -263,8 +328,10 @@ TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]
 
 
 class GridParams(Strict):
+    # Word2Vec trained here vs GloVe pretrained on 6B tokens (docs/grid.md: why these cells).
     strategies: list[str] = Field(default_factory=lambda: [
-        "learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_multichannel"], min_length=1)
+        "learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b",
+        "w2v_finetuned@glove6b"], min_length=1)
     architectures: list[str] = Field(default_factory=lambda: ["lstm", "cnn", "meanpool"], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
     variant: str = "cbow"  # the vectors variant a bare strategy that needs vectors uses

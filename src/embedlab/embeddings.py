@@ -14,62 +14,21 @@ binary, never unpickled.
 
 from __future__ import annotations
 
-import codecs
-import gzip
 import os
 import re
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from embedlab.config import EmbeddingsParams, ProbeParams, Word2VecVariant
-from embedlab.errors import ConfigError, DataError
+from embedlab.config import W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant
+from embedlab.errors import DataError
 from embedlab.layout import Layout
+from embedlab.vectors import (_head, _single_char_share, check_corpus_file, embedded_spec,
+                              load_variant, package_dir, refuse_unsafe, resolve_workers)
 from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
 
-# The hash seed the stage fixes when `deterministic: true` (any fixed value will do).
-DETERMINISTIC_HASH_SEED = "0"
-
-
 # ------------------------------------------------------------------ the corpus
-def _single_char_share(tokens: Sequence[str]) -> float:
-    return sum(len(t) == 1 for t in tokens) / max(len(tokens), 1)
-
-
-def check_corpus_file(path: Path, sample_lines: int = 1000) -> None:
-    """The corpus must be the tokenizer's output: space-separated tokens, one review a line.
-
-    Refused: a file of one-character "tokens" (the classic bug where Word2Vec
-    learns characters instead of words) and a file of raw, untokenized text
-    (Word2Vec would learn ``Great!`` and ``great`` as different words, and the
-    classifier's vocabulary would not match).
-    """
-    n_tokens = n_single = n_lines = 0
-    bad: list[int] = []
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i >= sample_lines:
-                break
-            toks = line.split()
-            n_lines += 1
-            n_tokens += len(toks)
-            n_single += sum(len(t) == 1 for t in toks)
-            if toks and i < 200 and tokenize(line) != toks:  # 200 lines tell; keep it cheap
-                bad.append(i + 1)
-    if n_tokens == 0:
-        raise DataError(f"{path}: the Word2Vec corpus is empty; re-run the prepare stage.")
-    if n_single / n_tokens > 0.5:
-        raise DataError(f"{path}: {n_single / n_tokens:.0%} of the corpus tokens are single "
-                        "characters: the corpus looks like characters, not words. Word2Vec "
-                        "needs token lists (embedlab_serving.text.tokenize).")
-    if len(bad) > max(1, min(n_lines, 200) // 100):
-        raise DataError(f"{path}: line {bad[0]} (and {len(bad) - 1} more of the first "
-                        f"{min(n_lines, 200)}) is not tokenizer output: the corpus must be "
-                        "embedlab_serving.text.tokenize tokens joined by spaces, not raw text.")
-
-
 def token_lists(sentences: Iterable, where: str = "Word2Vec corpus") -> Iterator[list[str]]:
     """Pass token lists through, refusing anything else as it streams by.
 
@@ -154,90 +113,14 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
     return out, info
 
 
-# -------------------------------------------------------------------- training
-def hash_seed_fixed() -> bool:
-    value = os.environ.get("PYTHONHASHSEED", "random")
-    return value != "random" and value.isdigit()
-
-
-def resolve_workers(workers: int, deterministic: bool = False) -> int:
-    if deterministic:
-        return 1  # several workers interleave updates in a thread-timing order
-    return workers if workers > 0 else max(1, os.cpu_count() or 1)
-
-
-def train_word2vec(corpus_file: Path, variant: Word2VecVariant, workers: int,
-                   deterministic: bool = False, check: bool = True):
-    """gensim 4 Word2Vec in corpus_file mode (no Python iterator in the hot loop).
-
-    Returns ``(KeyedVectors, stats)`` with stats ``seconds`` (vocabulary scan +
-    training, everything gensim does) and ``words_per_sec`` (raw corpus words
-    times epochs, per second of that).
-    """
-    from gensim.models import Word2Vec
-
-    if deterministic:
-        if not hash_seed_fixed():
-            raise ConfigError("embeddings.deterministic: true needs a fixed PYTHONHASHSEED: run the "
-                              "stage as `python -m flows.embeddings` (it sets one) or export "
-                              f"PYTHONHASHSEED={DETERMINISTIC_HASH_SEED} before starting Python.")
-        workers = 1
-    if check:
-        check_corpus_file(Path(corpus_file))
-    t0 = time.perf_counter()
-    try:
-        model = Word2Vec(
-            corpus_file=str(corpus_file),
-            vector_size=variant.vector_size, window=variant.window, sg=variant.sg,
-            negative=variant.negative, min_count=variant.min_count, sample=variant.sample,
-            epochs=variant.epochs, seed=variant.seed, workers=workers,
-        )
-    except RuntimeError as exc:  # gensim: "you must first build vocabulary before training"
-        raise DataError(f"{corpus_file}: Word2Vec found no word with at least min_count="
-                        f"{variant.min_count} occurrences ({exc}); lower min_count or add text.") from None
-    seconds = time.perf_counter() - t0
-    words = int(model.corpus_total_words) * variant.epochs
-    return model.wv, {"seconds": round(seconds, 3), "corpus_words": int(model.corpus_total_words),
-                      "words_per_sec": round(words / max(seconds, 1e-9)), "workers": workers}
-
-
-# ------------------------------------------------------------ external vectors
-_REFUSED_SUFFIXES = {".kv", ".model", ".pkl", ".pickle", ".npy", ".npz", ".joblib", ".pt", ".h5"}
-
-
-def _head(path: Path, n: int = 4096) -> bytes:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rb") as fh:
-            return fh.read(n)
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read ({exc}).") from None
-
-
-def refuse_unsafe(path: Path, head: bytes) -> None:
-    """Refuse pickles (gensim's native .kv/.model files are pickles) and other
-    non-word2vec files before anything parses them: unpickling a file runs
-    whatever code it holds."""
-    why = ("embedlab never unpickles a user's file: loading a pickle can run arbitrary code. "
-           "Convert it once, in an environment you trust, to word2vec format: "
-           "KeyedVectors.load(p).save_word2vec_format('vectors.bin', binary=True), "
-           "then point path: at vectors.bin.")
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        raise DataError(f"{path}: this is a Python pickle (gensim's native model/KeyedVectors "
-                        f"format). {why}")
-    if head.startswith(b"\x93NUMPY") or head.startswith(b"PK\x03\x04"):
-        raise DataError(f"{path}: this is a numpy/zip file, not word2vec text or binary. {why}")
-    suffix = path.suffix.lower() if path.suffix.lower() != ".gz" else Path(path.stem).suffix.lower()
-    if suffix in _REFUSED_SUFFIXES:
-        raise DataError(f"{path}: a {suffix} file is a native/pickled format, not word2vec "
-                        f"text or binary. {why}")
-
-
 def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     """Cheap checks before any work starts: every external vectors file exists and
-    is not a pickle; every extra corpus path matches a file; dvc.yaml lists them all."""
+    is not a pickle; every embedded vectors package is installed at its pinned
+    version; every extra corpus path matches a file; dvc.yaml lists them all."""
     for name, v in params.variants.items():
-        if v.external:
+        if v.kind == "embedded":
+            package_dir(embedded_spec(v.source), f"embeddings.variants.{name}: {v.source}")
+        elif v.kind == "file":
             path = Path(v.path) if Path(v.path).is_absolute() else root / v.path
             if not path.is_file():
                 raise DataError(f"embeddings.variants.{name}.path: {path} not found. Give a "
@@ -249,61 +132,6 @@ def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     from embedlab import dvcdeps
 
     dvcdeps.check("embeddings", dvcdeps.user_files("embeddings", params, root), root)
-
-
-_HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
-
-
-def sniff_word2vec(path: Path, head: bytes | None = None) -> tuple[bool, bool]:
-    """(binary, has_header) from the file's first bytes.
-
-    word2vec binary files start with a ``count dim`` text line followed by raw
-    float32 bytes, which contain control bytes and invalid UTF-8; text files do
-    not. A text file without the header line is GloVe's layout.
-    """
-    head = _head(path) if head is None else head
-    first, _, rest = head.partition(b"\n")
-    has_header = bool(_HEADER.match(first))
-    body = rest if has_header else head
-    controls = sum(b < 0x20 and b not in (0x09, 0x0A, 0x0D) for b in body)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
-        valid_utf8 = True
-    except UnicodeDecodeError:
-        valid_utf8 = False
-    return (controls > 0 or not valid_utf8), has_header
-
-
-def load_external(variant: Word2VecVariant, root: Path = Path(".")):
-    """The user's vectors via ``KeyedVectors.load_word2vec_format``; a pickle is refused."""
-    from gensim.models import KeyedVectors
-
-    path = Path(variant.path)
-    path = path if path.is_absolute() else root / path
-    if not path.is_file():
-        raise DataError(f"{path}: vectors file not found (embeddings variant path:). Give a "
-                        "word2vec text or binary file, relative to the project root.")
-    head = _head(path)
-    refuse_unsafe(path, head)
-    sniffed_binary, has_header = sniff_word2vec(path, head)
-    binary = sniffed_binary if variant.binary == "auto" else bool(variant.binary)
-    if binary and not has_header:
-        raise DataError(f"{path}: a word2vec binary file must start with a '<count> <dim>' "
-                        "line; this one does not. Is it a text file (set binary: false)?")
-    try:
-        kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=not has_header,
-                                               limit=variant.limit, unicode_errors="replace")
-    except (ValueError, EOFError, IndexError, UnicodeDecodeError, OSError) as exc:
-        kind = "binary" if binary else "text"
-        raise DataError(f"{path}: not a valid word2vec {kind} file ({type(exc).__name__}: {exc}). "
-                        "Each line must be a word followed by the same number of floats"
-                        + (" after a '<count> <dim>' header" if has_header else "")
-                        + "; set binary: true/false if the format was guessed wrong.") from None
-    if len(kv.key_to_index) == 0:
-        raise DataError(f"{path}: holds no vectors.")
-    if not np.isfinite(kv.vectors).all():
-        raise DataError(f"{path}: holds NaN or infinite values.")
-    return kv, {"binary": binary, "header": has_header, "file_vectors": len(kv.key_to_index)}
 
 
 # -------------------------------------------------------------------- matrices
@@ -469,23 +297,13 @@ def probe_tables(variant: str, result: dict) -> tuple[list[dict], list[dict]]:
 def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, corpus: Path | None,
                 vocab_tokens: Sequence[str], split_ids: Mapping[str, np.ndarray],
                 layout: Layout, out_dir: Path, root: Path = Path(".")) -> dict:
-    """Train (or load) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
+    """Train (or load: a file, embedded vectors) one variant; write ``<name>.kv`` and ``<name>.npy`` into ``out_dir``.
 
     Returns ``{"metrics": ..., "probes": ...}``.
     """
-    if variant.external:
-        kv, info = load_external(variant, root)
-        metrics: dict = {"source": "external", "path": variant.path, **info}
-        seed = 0
-    else:
-        if corpus is None:
-            raise DataError(f"variant {name!r}: no corpus to train on")
-        kv, stats = train_word2vec(corpus, variant, resolve_workers(params.workers, params.deterministic),
-                                   deterministic=params.deterministic, check=False)
-        metrics = {"source": "trained", "sg": variant.sg, "train_seconds": stats["seconds"],
-                   "words_per_sec": stats["words_per_sec"], "workers": stats["workers"],
-                   "corpus_words": stats["corpus_words"]}
-        seed = variant.seed
+    workers = resolve_workers(params.workers, params.deterministic)
+    kv, metrics, seed = load_variant(variant, workers, params.deterministic, corpus, root,
+                                     f"embeddings.variants.{name}")
     matrix, found, n_case = build_matrix_info(kv, vocab_tokens, params.oov_init, seed)
     if variant.external:
         # Keep only the rows the project uses: a 3M-word file stays out of the DVC cache.
@@ -554,10 +372,12 @@ def variant_lines(name: str, result: dict) -> str:
     """What the stage prints about one variant: size, speed or source, coverage, antonyms."""
     m = result["metrics"]
     speed = (f" in {m['train_seconds']:.1f}s ({m['words_per_sec']:,} words/s, "
-             f"{m['workers']} worker(s))" if m["source"] == "trained" else f" from {m['path']}")
+             f"{m['workers']} worker(s))" if m["source"] == "trained"
+             else f" from {m.get('path') or m['source']}")
     cov = ", ".join(f"{s} {v:.1%}" for s, v in m["token_coverage"].items())
     lines = [f"{name}: {m['vectors_vocab']} words x {m['vector_size']} dims{speed}; "
-             f"vocabulary types covered {m['type_coverage']:.1%}; tokens covered: {cov}"]
+             f"vocabulary types covered {m['type_coverage']:.1%}; tokens covered: {cov}; "
+             f"trained on: {m['text_seen']}"]
     lines += [f"  cos({a['a']}, {a['b']}) = {a['cosine']:.3f}"
               for a in result["probes"]["antonyms"] if a["cosine"] is not None]
     return "\n".join(lines)
@@ -573,9 +393,11 @@ def run_record(report: dict, probe_results: dict, params: EmbeddingsParams) -> d
             "include_eval_texts": params.include_eval_texts,
             "extra_corpus": ",".join(e.path for e in params.extra_corpus) or "none",
             "corpus_lines": report["corpus"].get("lines"), "corpus_tokens": report["corpus"].get("tokens")}
+    own_keys = {"trained": W2V_TRAINING_KEYS, "file": ("path", "binary", "limit"),
+                "embedded": ("source", "limit")}
     for name, v in params.variants.items():
         for k, val in v.model_dump(exclude_none=True).items():
-            if v.external == (k in ("path", "binary", "limit")):
+            if k in own_keys[v.kind]:
                 flat[f"{name}.{k}"] = val
     metrics = {}
     for name, m in report["variants"].items():

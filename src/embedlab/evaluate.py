@@ -166,6 +166,21 @@ def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown
     return "\n".join(out) + "\n"
 
 
+def variants_markdown(report: Mapping) -> str:
+    """The variants of ``reports/embeddings.json`` as a Markdown table: which text
+    each saw, its width, and how much of the data it covers."""
+    variants = report.get("variants") or {}
+    if not variants:
+        return ""
+    out = ["| variant | vectors trained on | dims | vocabulary covered | test tokens covered |",
+           "|---|---|---:|---:|---:|"]
+    for name, m in variants.items():
+        test = m.get("token_coverage", {}).get("test")
+        out.append(f"| {name} | {m.get('text_seen', m.get('source', '?'))} | {m.get('vector_size')} | "
+                   f"{m.get('type_coverage', 0):.1%} | {'–' if test is None else f'{test:.1%}'} |")
+    return "\n".join(out) + "\n"
+
+
 def _data_line(d: dict) -> list[str]:
     test = d["test"]
     return [f"Data: `{d.get('source')}`: {d['train']['reviews']} train / {d['val']['reviews']} val / "
@@ -193,6 +208,16 @@ def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
     return parts
 
 
+def _variants_section(embeddings: dict | None) -> list[str]:
+    if not embeddings or not embeddings.get("variants"):
+        return []
+    return ["## Embedding variants: the text each one saw", "",
+            "A `w2v_*` strategy's table starts from one of these (`@variant`; a bare name uses "
+            "`grid.variant`). Coverage: share of vocabulary words, and of test tokens as the "
+            "classifier sees them, that have a vector (`reports/embeddings.json`).", "",
+            variants_markdown(embeddings), ""]
+
+
 def _probes_section(probes: dict | None) -> list[str]:
     if not probes:
         return []
@@ -212,7 +237,8 @@ def _size_note(curve_data: dict | None) -> list[str]:
 def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
                  decision: dict, data_report: dict | None, comparisons=(), skipped=(),
                  n_test: int | None = None, probes: dict | None = None,
-                 cells: pd.DataFrame | None = None, curve_data: dict | None = None) -> str:
+                 embeddings: dict | None = None, cells: pd.DataFrame | None = None,
+                 curve_data: dict | None = None) -> str:
     """``table``: the cells at the largest train size; ``cells``: every cell (default: table)."""
     cells = table if cells is None else cells
     pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
@@ -225,7 +251,8 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
              "## Strategy × architecture (test accuracy, mean over seeds)", "",
              pivot.to_markdown(floatfmt=".3f"), "", f"![heatmap](plots/{PLOTS['heatmap'][0]})", "",
              *curve.markdown(curve_data or {"sizes": []}, f"plots/{PLOTS['size_curve'][0]}"),
-             *_champion_section(champion, decision), *_probes_section(probes), "## Plots", "",
+             *_champion_section(champion, decision), *_variants_section(embeddings),
+             *_probes_section(probes), "## Plots", "",
              *[f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items()
                if key not in ("heatmap", "size_curve")],
              "", "## Every cell", "",
@@ -350,7 +377,7 @@ def analyse(layout: Layout = Layout()) -> dict:
     plots.labeled_size_curve(curve_data, layout.plots / PLOTS["size_curve"][0])
     return {"train": train, "cells": cells, "table": table, "train_size": size, "baseline": baseline,
             "comparisons": comparisons, "skipped": skipped, "n_test": int(len(outputs.y_test)),
-            "curve": curve_data}
+            "curve": curve_data, "embeddings": emb}
 
 
 def champion_behaviour(decision: dict) -> dict:
@@ -373,7 +400,7 @@ def write_outputs(analysis: dict, champion: pd.Series, decision: dict,
     probes = json.loads(layout.probes_report.read_text()) if layout.probes_report.exists() else None
     text = write_report(layout.report_md, table, champion, baseline, decision, data,
                         analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes,
-                        analysis["cells"], analysis["curve"])
+                        analysis["embeddings"], analysis["cells"], analysis["curve"])
     return metrics, text
 
 

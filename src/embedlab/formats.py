@@ -163,7 +163,7 @@ def _open_binary(path: Path, compression: str | None):
         return gzip.open(path, "rb")
     if compression == "bz2":
         return bz2.open(path, "rb")
-    return open(path, "rb")
+    return path.open("rb")
 
 
 # ------------------------------------------------------------------ lines
@@ -185,7 +185,7 @@ class _Lines:
     def __iter__(self) -> Iterator[str]:
         digest = hashlib.sha256()
         offset = 0
-        raw = open(self.path, "rb")
+        raw = self.path.open("rb")  # a file, or a member of an archive (zipfile.Path)
         try:
             if self.compression == "gzip":
                 stream = gzip.GzipFile(fileobj=raw, mode="rb")
@@ -524,7 +524,9 @@ def read_chunks(path: Path, columns: Sequence[str], *, fmt: str = "auto",
                 where: str | None = None, columns_key: str = COLUMNS_KEY
                 ) -> tuple[FileReport, Iterator[pd.DataFrame]]:
     """(report, chunks) for one file. The report fills in as the chunks are consumed.
-    ``where`` is how messages name the file (default: the path)."""
+    ``where`` is how messages name the file (default: the path). ``path`` may also
+    be a ``zipfile.Path``: a line format read straight out of an archive (the
+    embedded IMDB CSV inside its wheel), with the same line-level reporting."""
     kind, compression = detect_format(path, fmt, where, labelled=False)
     if kind == "parquet" and compression:
         raise DataError(f"{where or path}: Parquet compresses internally; decompress it first.")

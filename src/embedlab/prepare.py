@@ -329,9 +329,11 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
 
 
 def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
-    """Before any work: the source's files exist and dvc.yaml lists them as deps."""
+    """Before any work: the source's files exist (or an embedded data set's set-up
+    download does) and dvc.yaml lists them as deps."""
     from embedlab import dvcdeps
 
+    Ingest(params.data, root)
     dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
     return params
 

@@ -16,7 +16,8 @@ from tests.conftest import make_project, stage_env
 
 OVERRIDES = """
 data: {sample: 400}
-embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3}}}
+embeddings: {variants: {cbow: {vector_size: 32, epochs: 3}, skipgram: {sg: 1, vector_size: 32, epochs: 3},
+                        glove6b: {source: "embedded:glove-6b-50d"}}}
 train: {epochs: 1, units: 8, batch_size: 32}
 # The original question's two models, the fine-tuned one, and a strategy@variant cell, on the LSTM.
 grid: {strategies: [learned, w2v_frozen, w2v_finetuned, w2v_finetuned@skipgram], architectures: [lstm],
@@ -55,6 +56,20 @@ def test_every_stage_ran_and_wrote_its_outputs(repro):
     assert len(grid) == 4 and set(grid["architecture"]) == {"lstm"}
     data = json.loads((project / "reports" / "data.json").read_text())
     assert data["train"]["reviews"] + data["val"]["reviews"] + data["test"]["reviews"] == 400
+
+
+def test_embedded_glove_variant_is_aligned_and_reported(repro):
+    """The default variants include GloVe from its pinned package: aligned to this
+    vocabulary, its coverage and the text it saw in the reports."""
+    import numpy as np
+
+    project, _, _, _ = repro
+    glove = json.loads((project / "reports" / "embeddings.json").read_text())["variants"]["glove6b"]
+    assert glove["source"] == "embedded:glove-6b-50d" and glove["file_vectors"] == 400_000
+    assert glove["vector_size"] == 50 and "6B tokens" in glove["text_seen"]
+    assert 0.8 < glove["type_coverage"] <= 1.0
+    assert np.load(project / "embeddings" / "glove6b.npy").shape == (glove["vocab_types"] + 2, 50)
+    assert "| glove6b | Wikipedia 2014 + Gigaword 5" in (project / "reports" / "report.md").read_text()
 
 
 def test_runs_are_in_mlflow_as_parent_and_children(repro):

@@ -60,7 +60,9 @@ def tiny_project(root: Path) -> Path:
     (root / "raw" / "a.csv").write_text("text,label\ngood,1\n")
     (root / "step.py").write_text(STEP)
     (root / "dvc.yaml").write_text(DVC_YAML)
-    (root / "params.yaml").write_text("data:\n  source: raw/*.csv\n")
+    (root / "params.yaml").write_text("data:\n  source: raw/*.csv\n  text_columns: [text]\n"
+                                      "  label_column: label\n"
+                                      "  label: {positive_values: ['1'], negative_values: ['0']}\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
     for cmd in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"],

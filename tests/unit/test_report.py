@@ -118,6 +118,24 @@ def test_report_states_conclusions_with_their_uncertainty(grid, tmp_path):
     assert (tmp_path / "report.md").read_text() == text
 
 
+def test_report_says_which_text_each_variant_saw(grid, tmp_path):
+    train, _ = grid
+    table = grid_table(train)
+    emb = {"variants": {
+        "cbow": {"source": "trained", "text_seen": "this data set's Word2Vec corpus (1,234 tokens)",
+                 "vector_size": 100, "type_coverage": 1.0, "token_coverage": {"test": 0.9612}},
+        "glove6b": {"source": "embedded:glove-6b-50d", "text_seen": "Wikipedia 2014 + Gigaword 5: 6B tokens",
+                    "vector_size": 50, "type_coverage": 0.94988, "token_coverage": {"test": 0.94407}}}}
+    text = write_report(tmp_path / "report.md", table, select_champion(table), _baseline(train),
+                        {"message": "kept"}, None, embeddings=emb)
+    assert "## Embedding variants: the text each one saw" in text
+    assert "| cbow | this data set's Word2Vec corpus (1,234 tokens) | 100 | 100.0% | 96.1% |" in text
+    assert "| glove6b | Wikipedia 2014 + Gigaword 5: 6B tokens | 50 | 95.0% | 94.4% |" in text
+    without = write_report(tmp_path / "r2.md", table, select_champion(table), _baseline(train),
+                           {"message": "kept"}, None)
+    assert "Embedding variants" not in without
+
+
 def test_plots_are_written_as_png(grid, tmp_path):
     train, models = grid
     table = grid_table(train)
