@@ -58,9 +58,10 @@ STRATEGIES = ["learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_fr
               "w2v_finetuned@glove6b", "w2v_multichannel@glove6b", "w2v_unfreeze@glove6b"]
 GLOVE = {"source": "embedded:glove-6b-50d"}
 
-# Early stopping decides when a cell is done: a cap high enough for 100 labeled
-# reviews (2 batches an epoch) to train, patience for a noisy small validation set.
-TRAIN = {"epochs": 40, "patience": 3}
+# Early stopping decides when a cell is done: a generous epoch cap, and epochs of at
+# least 20 batches (100 labeled reviews cycle 13 times), so a small size gets updates
+# between validation checks.
+TRAIN = {"epochs": 40, "patience": 3, "min_steps_per_epoch": 20}
 
 PRESETS = {
     "amazon": {
@@ -79,7 +80,7 @@ PRESETS = {
             "embeddings": {"variants": {
                 "cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5, "min_count": 2,
                          "sample": 0.001, "epochs": 5, "seed": 1}, "glove6b": GLOVE}},
-            "train": TRAIN},
+            "train": {**TRAIN, "patience": 2}},   # an IMDB epoch is long; its validation set is large
         "passes": [
             # N = all before 10,000: the anchors need it, the curve has 3,000 already.
             Pass("curve", ["learned", "w2v_finetuned", "w2v_frozen@glove6b", "w2v_finetuned@glove6b"],
@@ -92,9 +93,9 @@ PRESETS = {
 QUICK = {
     "overrides": {"data": {"sample": 600}, "train": {"epochs": 3, "patience": 1, "units": 16},
                   "embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 32, "epochs": 3,
-                                                       "min_count": 1, "seed": 1}}},
+                                                       "min_count": 1, "seed": 1}, "glove6b": GLOVE}},
                   "evaluate": {"min_behaviour_pass_rate": 0.0}},
-    "passes": [Pass("curve", ["learned", "w2v_finetuned"], ["meanpool"], [50, ALL], [1, 2]),
+    "passes": [Pass("curve", ["learned", "w2v_finetuned@glove6b"], ["meanpool"], [50, ALL], [1, 2]),
                Pass("grow", ["learned"], ["cnn"], [50, 100, ALL], [1], incremental=True, budget_minutes=0.01)],
 }
 
@@ -126,6 +127,14 @@ def run_pass(project: Path, p: Pass, sizes: list, log: Path) -> float:
     if rc != 0:
         raise SystemExit(f"pass {p.name} failed; the log is {log}")
     return seconds
+
+
+def commit() -> str:
+    """The code the curve ran: HEAD, marked when the working tree had changes."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "src", "flows", "dvc.yaml"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head + (" (with uncommitted changes)" if dirty else "")
 
 
 def timings(work: Path) -> list[dict]:
@@ -225,7 +234,8 @@ def main() -> None:
 
 def write(results: dict, project: Path, command: str, args) -> None:
     runs = timings(project.parent)
-    figures = {"dataset": results["dataset"], "data": data_facts(project), "train": results["train"],
+    figures = {"dataset": results["dataset"], "commit": commit(), "data": data_facts(project),
+               "train": results["train"],
                "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
                "passes": results["passes"],
                "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}
