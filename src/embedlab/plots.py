@@ -248,7 +248,8 @@ def labeled_size_curve(curve: dict, path: Path) -> None:
     colors = {s: colormaps["tab10"](i % 10) for i, s in enumerate(strategies)}
     cols = min(len(panels), 3)
     rows = -(-len(panels) // cols)
-    fig, axes = _subplots(5 * cols, 3.8 * rows + 0.6, rows, cols)
+    fig, axes = _subplots(max(5.5 * cols, 8), 4 * rows + 0.6, rows, cols)
+    ticks = list(zip(curve["train_examples"], curve["sizes"]))
     axes = np.atleast_1d(axes).ravel()
     ref = pd.DataFrame(curve.get("reference") or [])
     for ax, arch in zip(axes, panels):
@@ -265,6 +266,9 @@ def labeled_size_curve(curve: dict, path: Path) -> None:
             ax.fill_between(ref["train_examples"], ref["test_accuracy_min"], ref["test_accuracy_max"],
                             color="k", alpha=0.08, lw=0)
         ax.set_xscale("log")
+        ax.set_xticks([n for n, _ in ticks], [f"{n:,}" + ("\n(all)" if s == "all" else "") for n, s in ticks],
+                      fontsize=8)
+        ax.minorticks_off()
         ax.set_title("all architectures (mean)" if arch == "all" else arch)
         ax.set_xlabel("labeled training reviews (log scale)")
         ax.set_ylabel("test accuracy")
@@ -272,5 +276,6 @@ def labeled_size_curve(curve: dict, path: Path) -> None:
     for ax in axes[len(panels):]:
         ax.axis("off")
     axes[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Accuracy vs labeled train size (line: mean over seeds; band: lowest to highest seed)")
+    fig.suptitle("Accuracy vs labeled train size\n(line: mean over seeds; band: lowest to highest seed)",
+                 fontsize=11)
     _save(fig, path)
