@@ -210,6 +210,7 @@ def main() -> None:
     if not (project / "dvc.yaml").exists():
         work.mkdir(parents=True, exist_ok=True)
         new_project(project, preset["overrides"])
+        (work / "commit.txt").write_text(commit())   # the code the scratch project copied
     command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
     results: dict = {"dataset": args.dataset, "passes": [], "cells": {}, "references": {},
                      "train": preset["overrides"].get("train", {})}
@@ -234,7 +235,9 @@ def main() -> None:
 
 def write(results: dict, project: Path, command: str, args) -> None:
     runs = timings(project.parent)
-    figures = {"dataset": results["dataset"], "commit": commit(), "data": data_facts(project),
+    copied = project.parent / "commit.txt"
+    figures = {"dataset": results["dataset"], "data": data_facts(project),
+               "commit": copied.read_text() if copied.exists() else commit(),
                "train": results["train"],
                "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
                "passes": results["passes"],
