@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks import answer
+
 
 @dataclass(frozen=True)
 class Block:
@@ -673,3 +675,20 @@ def architecture_table(_source: str) -> str:
             "uses the padding mask |", "|---|---|---|"]
     rows += [f"| `{a.name}` | {a.layers} | {'yes' if a.masked else 'no'} |" for a in ARCHITECTURES.values()]
     return "\n".join(rows)
+
+
+# ---- docs/answer.md and the README's answer: the learning curves (benchmarks/answer.py) ----
+
+ANSWER_PARTS = {"setup": answer.setup, "curve": answer.curve_section,
+                "architectures": answer.architectures_at_all, "stopped": answer.stopped,
+                "anchors": answer.anchors}
+ANSWER_BLOCKS = {"amazon": ("setup", "curve", "architectures"),
+                 "imdb": ("setup", "curve", "architectures", "stopped", "anchors")}
+for _dataset, _parts in ANSWER_BLOCKS.items():
+    for _part in _parts:
+        block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(ANSWER_PARTS[_part])
+
+
+@block("answer-readme", "benchmarks/results/curves_amazon.json", "benchmarks/results/curves_imdb.json")
+def answer_readme(amazon: dict, imdb: dict) -> str:
+    return answer.readme(amazon, imdb)

@@ -75,7 +75,14 @@ def _load_file(path: Path) -> Any:
     return text
 
 
+# Results files whose script is not `benchmarks/<file stem>.py`.
+PRODUCERS = {f"benchmarks/results/curves_{d}.json": f"python -m benchmarks.curves --dataset {d}"
+             for d in ("amazon", "imdb")}
+
+
 def _producer(source: str) -> str:
+    if source in PRODUCERS:
+        return f"`{PRODUCERS[source]}`"
     if source.startswith("benchmarks/results/"):
         return f"`python -m benchmarks.{Path(source).stem}`"
     return "`dvc repro` (the default run)"

@@ -1,7 +1,7 @@
 """DVC stage `train`: python -m flows.train
 
-One Prefect task per grid cell (strategy x architecture x seed), on the task
-runner `params.yaml: runner` names. Cells already finished in MLflow (same
+One Prefect task per grid cell (strategy x architecture x seed x train size), on
+the task runner `params.yaml: runner` names, and one per TF-IDF reference. Cells already finished in MLflow (same
 fingerprint) are reused, not retrained.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import flow, task, unmapped
 
 from embedlab import fileio, train
-from embedlab.baseline import train_baseline
+from embedlab.baseline import Reference, references, train_baseline
 from embedlab.cells import train_cell
 from embedlab.config import load_train
 from embedlab.grid import Cell, TrainInputs, expand_grid, train_inputs
@@ -26,9 +26,9 @@ def cell_task(cell: Cell, stage, inputs: TrainInputs, grid: train.GridRun, model
                       grid.parent_run_id, models)
 
 
-@task(name="tfidf-baseline", cache_policy=None)
-def baseline_task(inputs: TrainInputs, grid: train.GridRun, models: str) -> dict:
-    return train_baseline(inputs, grid.uri, grid.experiment_id, grid.parent_run_id, models)
+@task(name="tfidf-baseline", cache_policy=None, task_run_name="{ref.name}")
+def baseline_task(ref: Reference, inputs: TrainInputs, grid: train.GridRun, models: str) -> dict:
+    return train_baseline(ref, inputs, grid.uri, grid.experiment_id, grid.parent_run_id, models)
 
 
 @flow(name="train", log_prints=True)
@@ -40,7 +40,8 @@ def train_flow(params_path: str = "params.yaml") -> dict:
     print(f"grid: {len(cells)} cells -> MLflow {grid.uri} (parent run {grid.parent_run_id})")
     with fileio.atomic_dir(Layout().models) as tmp:
         futures = cell_task.map(cells, unmapped(stage), unmapped(inputs), unmapped(grid), unmapped(str(tmp)))
-        baseline = baseline_task.submit(inputs, grid, str(tmp)) if stage.grid.baseline else None
+        refs = references(stage.grid) if stage.grid.baseline else []
+        baselines = baseline_task.map(refs, unmapped(inputs), unmapped(grid), unmapped(str(tmp))) if refs else []
         results, failed = [], []
         for cell, future in zip(cells, futures):
             try:
@@ -49,9 +50,9 @@ def train_flow(params_path: str = "params.yaml") -> dict:
                       f"{results[-1].get('test_accuracy', float('nan')):.3f}")
             except Exception as exc:  # recorded in MLflow by the cell; reported by train.finish
                 failed.append((cell.name, f"{type(exc).__name__}: {exc}"))
-        base = baseline.result() if baseline else None
+        references_done = [b.result() for b in baselines]
         train.finish(grid, cells, results, failed)
-    train.write_report(grid, inputs, results, base)
+    train.write_report(grid, inputs, results, references_done)
     return {"cells": len(results), "failed": 0}
 
 

@@ -72,7 +72,8 @@ def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbePa
     from embedlab.splits import read_split, read_vocab
 
     run.log_params({"strategy": cell.strategy, "variant": cell.variant or "",
-                    "architecture": cell.architecture, "seed": cell.seed, **params.model_dump()})
+                    "architecture": cell.architecture, "seed": cell.seed,
+                    "train_size": cell.train_size, **params.model_dump()})
     check_injected_failure(cell)
     try:
         run.log_datasets({s: (*read_split(p), p) for s, p in
@@ -106,7 +107,7 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: Pro
 
     tags = {"mlflow.parentRunId": parent_run_id, tracking.CELL_TAG: cell.name,
             tracking.KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,
-            "seed": str(cell.seed)}
+            "seed": str(cell.seed), "train_size": str(cell.train_size)}
     return tracking.reuse_or_run(
         tracking_uri, experiment_id, fingerprint(cell, params, inputs, probes), cell.name, tags,
         reuse, lambda run: _train(cell, params, inputs, probes, folder, run))

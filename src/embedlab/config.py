@@ -291,6 +291,21 @@ class EmbeddingsParams(Strict):
 
 
 # -------------------------------------------------------------------------- train
+# Fewest labeled reviews a cell may be fitted on: a stratified subset needs both classes,
+# and fewer than this many examples make a curve point that says nothing.
+MIN_TRAIN_SIZE = 10
+ALL_TRAIN = "all"  # grid.train_sizes: the whole train split
+
+
+def size_order(train_size: int | str) -> float:
+    """Sort key of grid.train_sizes: counts ascending, the whole split last."""
+    return float("inf") if train_size == ALL_TRAIN else float(train_size)
+
+
+def headline_size(sizes) -> int | str:
+    """The size a report's single-size tables, comparisons and champion use: the largest."""
+    return max(sizes, key=size_order)
+
 
 
 class TrainParams(Strict):
@@ -302,9 +317,15 @@ class TrainParams(Strict):
     units: int = Field(64, gt=0, description="LSTM units / CNN filters per width / dense units")
     dropout: float = Field(0.2, ge=0, lt=1)
     class_weight: bool = False
+    # An epoch of fewer batches cycles through the labeled reviews until it has this many:
+    # a small train size (grid.train_sizes) then gets updates between validation checks.
+    min_steps_per_epoch: int = Field(1, ge=1, description="batches an epoch has at least")
     unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
     unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
     bucketing: bool = Field(True, description="batches of similar-length reviews cut to their longest")
+
+
+TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]
 
 
 class GridParams(Strict):
@@ -315,7 +336,11 @@ class GridParams(Strict):
     architectures: list[str] = Field(default_factory=lambda: ["lstm", "cnn", "meanpool"], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
     variant: str = "cbow"  # the vectors variant a bare strategy that needs vectors uses
-    baseline: bool = True  # TF-IDF + logistic regression reference row
+    # Labeled reviews each cell is fitted on: "all" (the whole train split) or a count, e.g.
+    # [100, 300, 1000, all] for a learning curve. For each seed the subsets are stratified and
+    # nested (embedlab.splits.labeled_subset); validation and test stay whole.
+    train_sizes: list[TrainSize] = Field(default_factory=lambda: [ALL_TRAIN], min_length=1)
+    baseline: bool = True  # TF-IDF + logistic regression reference row (one per train size)
 
     @field_validator("strategies")
     @classmethod
@@ -345,6 +370,13 @@ class GridParams(Strict):
     def _seeds(cls, values: list[int]) -> list[int]:
         if len(set(values)) != len(values):
             raise ValueError("seeds repeat")
+        return values
+
+    @field_validator("train_sizes")
+    @classmethod
+    def _train_sizes(cls, values: list) -> list:
+        if len(set(values)) != len(values):
+            raise ValueError("train sizes repeat")
         return values
 
 

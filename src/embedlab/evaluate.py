@@ -1,7 +1,9 @@
 """Stage ``evaluate``: the comparison table, DVC metrics, plots and the report.
 
 The champion is chosen on the validation split (choosing on test would make the
-test score optimistic) and reported on the test split.
+test score optimistic) and reported on the test split. A grid over several labeled
+train sizes (``grid.train_sizes``) is reported at its largest size, plus the curve
+over sizes (``embedlab.curve``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import fileio, plots, tracking
+from embedlab import curve, fileio, plots, tracking
+from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
 from embedlab.layout import Layout
@@ -26,7 +29,17 @@ TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "tes
 def grid_table(train_report: dict) -> pd.DataFrame:
     """One row per cell, from the structured keys of reports/train.json."""
     table = pd.DataFrame(train_report["cells"])
-    return table.sort_values(["strategy", "architecture", "seed"]).reset_index(drop=True)
+    table["_order"] = table["train_size"].map(size_order)
+    return (table.sort_values(["strategy", "architecture", "seed", "_order"])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def reference_at(baselines: list[dict], size) -> dict | None:
+    """The TF-IDF reference at one train size (mean over the seeds' subsets)."""
+    rows = [b for b in baselines if b["train_size"] == size]
+    if not rows:
+        return None
+    return {m: float(np.mean([r[m] for r in rows])) for m in rows[0] if m in TEST_METRICS}
 
 
 def select_champion(table: pd.DataFrame, metric: str = "val_accuracy") -> pd.Series:
@@ -185,9 +198,8 @@ def _comparisons_section(comparisons, skipped) -> list[str]:
 
 
 def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
-    cell = f"{champion['strategy']}/{champion['architecture']}/seed{champion['seed']}"
     parts = ["## Champion and registry", "",
-             f"Best cell on validation: **{cell}** (test accuracy {champion['test_accuracy']:.3f}, "
+             f"Best cell on validation: **{champion['name']}** (test accuracy {champion['test_accuracy']:.3f}, "
              f"ROC AUC {champion['test_roc_auc']:.3f}).", "", decision.get("message", ""), ""]
     if decision.get("behaviour_markdown"):
         parts += ["Behaviour checks on the challenger (minimum functionality, negation direction, "
@@ -215,23 +227,36 @@ def _probes_section(probes: dict | None) -> list[str]:
             "(`reports/embeddings_probes.json`):", "", probes_markdown(probes), ""]
 
 
+def _size_note(curve_data: dict | None) -> list[str]:
+    if not curve_data or len(curve_data["sizes"]) < 2:
+        return []
+    return [f"Tables up to *Accuracy vs labeled train size* are at the grid's largest train size, "
+            f"{curve.size_label(curve_data['sizes'][-1], curve_data['train_examples'][-1])} labeled reviews.", ""]
+
+
 def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline: dict | None,
                  decision: dict, data_report: dict | None, comparisons=(), skipped=(),
                  n_test: int | None = None, probes: dict | None = None,
-                 embeddings: dict | None = None) -> str:
+                 embeddings: dict | None = None, cells: pd.DataFrame | None = None,
+                 curve_data: dict | None = None) -> str:
+    """``table``: the cells at the largest train size; ``cells``: every cell (default: table)."""
+    cells = table if cells is None else cells
     pivot = table.pivot_table(index="strategy", columns="architecture", values="test_accuracy",
                               aggfunc="mean")
     parts = ["# embedlab report", "", *(_data_line(data_report) if data_report else []),
+             *_size_note(curve_data),
              "## Test accuracy by embedding strategy", "", markdown_table(table, baseline), "",
              "## Conclusions", "", *conclusions(table, baseline, comparisons, n_test), "",
              *_comparisons_section(comparisons, skipped),
              "## Strategy × architecture (test accuracy, mean over seeds)", "",
              pivot.to_markdown(floatfmt=".3f"), "", f"![heatmap](plots/{PLOTS['heatmap'][0]})", "",
+             *curve.markdown(curve_data or {"sizes": []}, f"plots/{PLOTS['size_curve'][0]}"),
              *_champion_section(champion, decision), *_variants_section(embeddings),
              *_probes_section(probes), "## Plots", "",
-             *[f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items() if key != "heatmap"],
+             *[f"![{title}](plots/{fname})" for key, (fname, title) in PLOTS.items()
+               if key not in ("heatmap", "size_curve")],
              "", "## Every cell", "",
-             table[["strategy", "architecture", "seed", "best_val_accuracy", "test_accuracy",
+             cells[["strategy", "architecture", "seed", "train_size", "best_val_accuracy", "test_accuracy",
                     "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
              .to_markdown(index=False, floatfmt=".3f"), ""]
     text = "\n".join(parts)
@@ -247,14 +272,23 @@ def load_train_report(path: Path) -> dict:
 
 @dataclass
 class CellOutputs:
-    """What the train stage left per cell, keyed by (strategy, architecture, seed)."""
+    """What the train stage left per cell, keyed by (strategy, architecture, seed,
+    train size); ``at(size)`` gives one size's, keyed by (strategy, architecture,
+    seed) as ``stats`` and ``plots`` take them."""
 
     y_test: np.ndarray
-    probs: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
-    correct: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
-    histories: dict[tuple[str, str, int], dict[str, list[float]]] = field(default_factory=dict)
-    drift: dict[tuple[str, str, int], dict[str, np.ndarray]] = field(default_factory=dict)
-    missing_history: list[tuple[str, str, int]] = field(default_factory=list)
+    probs: dict[tuple, np.ndarray] = field(default_factory=dict)
+    correct: dict[tuple, np.ndarray] = field(default_factory=dict)
+    histories: dict[tuple, dict[str, list[float]]] = field(default_factory=dict)
+    drift: dict[tuple, dict[str, np.ndarray]] = field(default_factory=dict)
+    missing_history: list[tuple] = field(default_factory=list)
+
+    def at(self, size) -> CellOutputs:
+        def one(d: dict) -> dict:
+            return {k[:3]: v for k, v in d.items() if k[3] == size}
+
+        return CellOutputs(self.y_test, one(self.probs), one(self.correct), one(self.histories),
+                           one(self.drift), [k[:3] for k in self.missing_history if k[3] == size])
 
 
 def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
@@ -265,11 +299,11 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
     """
     out: CellOutputs | None = None
     for row in table.itertuples(index=False):
-        key = (str(row.strategy), str(row.architecture), int(row.seed))
+        key = (str(row.strategy), str(row.architecture), int(row.seed), row.train_size)
         folder = Layout().cell_dir(str(row.slug), Path(models_dir))
         pred_path = folder / "predictions.npz"
         if not pred_path.exists():
-            raise EmbedlabError(f"{pred_path}: not found for cell {'/'.join(map(str, key))}. "
+            raise EmbedlabError(f"{pred_path}: not found for cell {row.name}. "
                                 "Run the train stage again: dvc repro train")
         with np.load(pred_path) as npz:
             y, prob = npz["y_test"].astype(int), npz["test_prob"].astype(np.float64).ravel()
@@ -298,27 +332,52 @@ HISTORY_METRICS = {"loss": "train_loss", "accuracy": "train_accuracy",
                    "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
 
 
+def load_reference_outputs(baselines: list[dict], models_dir: Path) -> dict:
+    """TF-IDF test probabilities keyed by (train size, seed; None for the whole split)."""
+    out = {}
+    for b in baselines:
+        path = Path(models_dir) / b["predictions"]
+        if not path.exists():
+            raise EmbedlabError(f"{path}: not found for {b['name']}. Run the train stage again: dvc repro train")
+        with np.load(path) as npz:
+            out[(b["train_size"], b["seed"])] = npz["test_prob"].astype(np.float64).ravel()
+    return out
+
+
 def analyse(layout: Layout = Layout()) -> dict:
-    """Table, statistics and plots from reports/train.json and models/."""
+    """Table, statistics and plots from reports/train.json and models/.
+
+    ``table`` is the cells at the grid's largest train size (the report's tables,
+    comparisons and champion); ``cells`` is every cell; ``curve`` the labeled-size
+    analysis (``reports/curve.json``)."""
     from embedlab.stats import key_comparisons
 
     train = load_train_report(layout.train_report)
-    table = grid_table(train)
-    fileio.write_text(layout.grid_csv, table.to_csv(index=False))
-    outputs = load_cell_outputs(table, layout.models)
+    cells = grid_table(train)
+    fileio.write_text(layout.grid_csv, cells.to_csv(index=False))
+    outputs = load_cell_outputs(cells, layout.models)
     # Cells reused from an earlier grid may lack history.json: their runs have it.
-    run_ids = {(r.strategy, r.architecture, int(r.seed)): r.run_id for r in table.itertuples()}
+    run_ids = {(r.strategy, r.architecture, int(r.seed), r.train_size): r.run_id for r in cells.itertuples()}
     for key in outputs.missing_history:
         outputs.histories[key] = tracking.Run(run_ids[key]).metric_history(HISTORY_METRICS)
-    comparisons, skipped = key_comparisons(outputs.correct, outputs.probs, outputs.y_test)
-    baseline = train.get("baseline")
+    size = headline_size(cells["train_size"].unique())
+    table, head = cells[cells["train_size"] == size].reset_index(drop=True), outputs.at(size)
+    comparisons, skipped = key_comparisons(head.correct, head.probs, head.y_test)
+    baselines = train.get("baselines") or []
+    baseline = reference_at(baselines, size)
     plots.accuracy_by_strategy(strategy_summary(table), baseline, layout.plots / PLOTS["accuracy"][0])
     plots.heatmap(table, layout.plots / PLOTS["heatmap"][0])
     plots.seed_bars(table, layout.plots / PLOTS["seed_bars"][0], baseline)
-    plots.learning_curves(outputs.histories, layout.plots / PLOTS["learning_curves"][0])
-    plots.embedding_drift(outputs.drift, layout.plots / PLOTS["drift"][0])
-    return {"train": train, "table": table, "comparisons": comparisons, "skipped": skipped,
-            "n_test": int(len(outputs.y_test))}
+    plots.learning_curves(head.histories, layout.plots / PLOTS["learning_curves"][0])
+    plots.embedding_drift(head.drift, layout.plots / PLOTS["drift"][0])
+    emb = json.loads(layout.embeddings_report.read_text()) if layout.embeddings_report.exists() else None
+    curve_data = curve.analyse(cells, baselines, outputs.correct, outputs.probs, outputs.y_test,
+                               load_reference_outputs(baselines, layout.models), emb)
+    fileio.write_json(layout.curve_report, curve_data)
+    plots.labeled_size_curve(curve_data, layout.plots / PLOTS["size_curve"][0])
+    return {"train": train, "cells": cells, "table": table, "train_size": size, "baseline": baseline,
+            "comparisons": comparisons, "skipped": skipped, "n_test": int(len(outputs.y_test)),
+            "curve": curve_data, "embeddings": emb}
 
 
 def champion_behaviour(decision: dict) -> dict:
@@ -331,19 +390,17 @@ def champion_behaviour(decision: dict) -> dict:
 def write_outputs(analysis: dict, champion: pd.Series, decision: dict,
                   layout: Layout = Layout()) -> tuple[dict, str]:
     """reports/metrics.json and reports/report.md; returns (metrics, report text)."""
-    table, train = analysis["table"], analysis["train"]
-    metrics = metrics_json(table, champion, train.get("baseline"), analysis["comparisons"],
-                           champion_behaviour(decision))
+    table, baseline = analysis["table"], analysis["baseline"]
+    metrics = metrics_json(table, champion, baseline, analysis["comparisons"], champion_behaviour(decision))
     metrics["registry"] = {"version": int(decision["version"]), "promoted": decision["promoted"],
                            "challenger_test_accuracy": round(decision["challenger_accuracy"], 5),
                            "challenger_behaviour_pass_rate": decision["challenger_behaviour"]["pass_rate"]}
     fileio.write_json(layout.metrics, metrics)
     data = json.loads(layout.data_report.read_text()) if layout.data_report.exists() else None
     probes = json.loads(layout.probes_report.read_text()) if layout.probes_report.exists() else None
-    emb = (json.loads(layout.embeddings_report.read_text())
-           if layout.embeddings_report.exists() else None)
-    text = write_report(layout.report_md, table, champion, train.get("baseline"), decision, data,
-                        analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes, emb)
+    text = write_report(layout.report_md, table, champion, baseline, decision, data,
+                        analysis["comparisons"], analysis["skipped"], analysis["n_test"], probes,
+                        analysis["embeddings"], analysis["cells"], analysis["curve"])
     return metrics, text
 
 
@@ -370,7 +427,8 @@ def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd
     # The commit the grid was trained from (tagged on its parent run), else HEAD.
     commit = tracking.Run(train["parent_run_id"]).tags.get("git_commit", "unknown")
     tags = {"strategy": str(champ["strategy"]), "architecture": str(champ["architecture"]),
-            "seed": str(champ["seed"]), "cell": str(champ["name"]), "source_run_id": str(champ["run_id"]),
+            "seed": str(champ["seed"]), "train_size": str(champ["train_size"]), "cell": str(champ["name"]),
+            "source_run_id": str(champ["run_id"]),
             "grid_run_id": train["parent_run_id"], "data_digest": train.get("data_digest", ""),
             "git_commit": commit if commit != "unknown" else tracking.git_commit(),
             **{m: f"{champ[m]:.5f}" for m in TEST_METRICS}}

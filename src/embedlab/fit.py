@@ -116,6 +116,14 @@ def validation_logs(y: np.ndarray, prob: np.ndarray) -> dict[str, float]:
     return {"val_loss": m["log_loss"], "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"]}
 
 
+def epoch_rows(rows: np.ndarray, batch_size: int, min_steps: int) -> np.ndarray:
+    """The train rows of one epoch: each labeled review once, or, when that is fewer
+    than ``min_steps`` batches, as many whole passes over them as fill ``min_steps``
+    batches (shuffled together by the dataset)."""
+    passes = max(1, -(-min_steps * batch_size // len(rows)))
+    return np.tile(rows, passes)
+
+
 def _class_weight(y: np.ndarray) -> dict[int, float]:
     n, pos = len(y), int(y.sum())
     return {0: n / (2 * max(n - pos, 1)), 1: n / (2 * max(pos, 1))}
@@ -176,6 +184,7 @@ class Fitted:
     y_val: np.ndarray
     y_test: np.ndarray
     seconds: float
+    train_examples: int            # labeled reviews fitted on (the cell's train size)
     epochs_run: int
     examples_per_second: float
     counts: dict[str, int]
@@ -184,11 +193,15 @@ class Fitted:
 
 
 def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
-    """Build and train one model on the prepared splits."""
+    """Build and train one model on the cell's labeled subset of the prepared train split."""
     from embedlab.models import build_model, embedding_tables, parameter_counts
-    from embedlab.splits import read_split, read_vocab
+    from embedlab.splits import labeled_subset, read_split, read_vocab
 
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
+    # The cell's labeled reviews: validation and test stay whole, so every size is scored alike.
+    subset = labeled_subset(y_tr, cell.train_size, cell.seed)
+    rows = epoch_rows(subset, params.batch_size, params.min_steps_per_epoch)
+    x_tr, y_tr = x_tr[rows], y_tr[rows]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
                         matrix=matrix, embedding_dim=params.embedding_dim,
@@ -205,5 +218,5 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     seconds = time.perf_counter() - t0
     epochs_run = len(trainer.history.get("loss", []))
     return Fitted(model, trainer.history, predict(x_va), predict(x_te),
-                  y_va, y_te, seconds, epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
+                  y_va, y_te, seconds, len(subset), epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
                   counts, initial_tables, embedding_tables(model))

@@ -1,7 +1,7 @@
 """The grid: cells, their structured keys and their fingerprints.
 
-A cell is one (strategy, vectors variant, architecture, seed). Its fingerprint
-covers everything that changes its numbers: the cell, the ``train`` params, the
+A cell is one (strategy, vectors variant, architecture, seed, labeled train
+size). Its fingerprint covers everything that changes its numbers: the cell, the ``train`` params, the
 data and matrix digests, and the code that builds and fits it — the strategy's
 tables and schedule, the architecture's builder, the model assembly, the fitting
 loop and the metrics. Editing a log line, a plot or a docstring elsewhere does
@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from embedlab import architectures, strategies
-from embedlab.config import GridParams, ProbeParams, TrainParams
+from embedlab.config import ALL_TRAIN as ALL
+from embedlab.config import GridParams, ProbeParams, TrainParams, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import SPLITS, Layout
 
@@ -29,11 +30,13 @@ class Cell:
     architecture: str
     seed: int
     label: str               # strategy as shown in tables: "w2v_finetuned" or "w2v_finetuned@sg"
+    train_size: int | str = ALL  # labeled reviews it is fitted on: a count, or "all"
 
     @property
     def name(self) -> str:
-        """The MLflow run name and the cell's name in every message."""
-        return f"{self.label}/{self.architecture}/seed{self.seed}"
+        """The MLflow run name and the cell's name in every message; the size shows
+        only when it is not the whole split (``learned/cnn/seed1/n300``)."""
+        return f"{self.label}/{self.architecture}/seed{self.seed}{size_suffix(self.train_size)}"
 
     @property
     def slug(self) -> str:
@@ -44,7 +47,12 @@ class Cell:
         """The structured key written to reports/train.json (never parsed back from a name)."""
         return {"name": self.name, "slug": self.slug, "strategy": self.label,
                 "base_strategy": self.strategy, "variant": self.variant,
-                "architecture": self.architecture, "seed": self.seed}
+                "architecture": self.architecture, "seed": self.seed, "train_size": self.train_size}
+
+
+def size_suffix(train_size: int | str) -> str:
+    """How a train size shows in run names: nothing for the whole split, ``/n300`` otherwise."""
+    return "" if train_size == ALL else f"/n{train_size}"
 
 
 def expand_grid(grid: GridParams) -> list[Cell]:
@@ -56,7 +64,8 @@ def expand_grid(grid: GridParams) -> list[Cell]:
         label = base if (not uses_vectors or var == grid.variant) else f"{base}@{var}"
         for arch in grid.architectures:
             for seed in grid.seeds:
-                cells.append(Cell(base, var, arch, seed, label))
+                cells += [Cell(base, var, arch, seed, label, size)
+                          for size in sorted(grid.train_sizes, key=size_order)]
     names = [c.name for c in cells]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -89,6 +98,7 @@ def train_inputs(cells: list[Cell], layout: Layout = Layout()) -> TrainInputs:
         if not Path(p).exists():
             raise EmbedlabError(f"params.yaml: grid: vectors variant {v!r} has no matrix at {p}; "
                                 "list it under embeddings.variants and run dvc repro")
+    _check_sizes(cells, layout.split("train"))
     splits = [layout.split(s) for s in SPLITS]
     return TrainInputs(
         *(str(p) for p in splits), vocab=str(layout.vocab), matrices=matrices,
@@ -96,14 +106,26 @@ def train_inputs(cells: list[Cell], layout: Layout = Layout()) -> TrainInputs:
         matrix_digests={v: file_digest(p)[:16] for v, p in matrices.items()})
 
 
+def _check_sizes(cells: list[Cell], train_split: Path) -> None:
+    """A train size must be below the split's size: at or above it, it is `all` by another name."""
+    import pyarrow.parquet as pq
+
+    n = pq.ParquetFile(train_split).metadata.num_rows
+    too_big = sorted({c.train_size for c in cells if c.train_size != ALL and c.train_size >= n})
+    if too_big:
+        raise EmbedlabError(f"params.yaml: grid.train_sizes: {', '.join(map(str, too_big))} "
+                            f"{'is' if len(too_big) == 1 else 'are'} not below the {n:,} reviews of the "
+                            "train split; use sizes below it, and `all` for the whole split")
+
+
 def code_digest(cell: Cell) -> str:
     """Digest of the code that changes this cell's numbers (see the module doc)."""
-    from embedlab import models
+    from embedlab import models, splits
 
     strategy, arch = strategies.get(cell.strategy), architectures.get(cell.architecture)
     parts = [repr(strategy.tables), inspect.getsource(strategy.schedule),
              inspect.getsource(arch.build), inspect.getsource(models.build_model),
-             inspect.getsource(models.compile_model)]
+             inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset)]
     here = Path(__file__).parent
     parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
     return _digest(parts)[:16]
@@ -127,11 +149,12 @@ def grid_fingerprint(params_dump: dict, inputs: TrainInputs, cells: list[Cell]) 
                     "code": sorted({code_digest(c) for c in cells})})[:24]
 
 
-def baseline_fingerprint(inputs: TrainInputs) -> str:
-    from embedlab import baseline
+def baseline_fingerprint(inputs: TrainInputs, train_size: int | str = ALL, seed: int | None = None) -> str:
+    from embedlab import baseline, splits
 
     return _digest({"baseline": "tfidf_logreg", "data": inputs.data_digest,
-                    "code": inspect.getsource(baseline)})[:24]
+                    "subset": None if train_size == ALL else [train_size, seed],
+                    "code": [inspect.getsource(baseline), inspect.getsource(splits.labeled_subset)]})[:24]
 
 
 def _digest(payload) -> str:

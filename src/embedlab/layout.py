@@ -101,6 +101,11 @@ class Layout:
     def report_md(self) -> Path:
         return self.reports / "report.md"
 
+    @property
+    def curve_report(self) -> Path:
+        """Accuracy vs labeled train size: points, crossovers, TF-IDF comparisons."""
+        return self.reports / "curve.json"
+
     # ------------------------------------------------- tracking, scheduler
     @property
     def mlruns(self) -> Path:
@@ -131,4 +136,5 @@ EVALUATE_PLOTS = {
     "seed_bars": ("seed_bars.png", "spread across seeds"),
     "learning_curves": ("learning_curves.png", "learning curves"),
     "drift": ("drift.png", "embedding drift"),
+    "size_curve": ("size_curve.png", "accuracy vs labeled train size"),
 }

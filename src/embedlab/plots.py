@@ -228,3 +228,54 @@ def confusion(y: np.ndarray, prob: np.ndarray, title: str, path: Path) -> None:
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=9)
     _save(fig, path, dpi=100)
+
+
+def labeled_size_curve(curve: dict, path: Path) -> None:
+    """Test accuracy vs labeled train size (log x; ``reports/curve.json``): one
+    panel pooled over architectures and one per architecture; a line per strategy
+    (mean over seeds) with a band from the lowest to the highest seed; TF-IDF dashed."""
+    from matplotlib import colormaps
+
+    if len(curve["sizes"]) < 2:
+        _empty(path, "Accuracy vs labeled train size", "one train size in this grid: list several in "
+               "grid.train_sizes,\ne.g. [100, 300, 1000, all], to draw the curve")
+        return
+    pts = pd.DataFrame(curve["points"])
+    panels = list(dict.fromkeys(pts["architecture"]))
+    if len(panels) == 2:  # one architecture: its panel is the pooled one
+        panels = panels[1:]
+    strategies = sorted(pts["strategy"].unique())
+    colors = {s: colormaps["tab10"](i % 10) for i, s in enumerate(strategies)}
+    cols = min(len(panels), 3)
+    rows = -(-len(panels) // cols)
+    fig, axes = _subplots(max(5.5 * cols, 8), 4 * rows + 0.6, rows, cols)
+    ticks = list(zip(curve["train_examples"], curve["sizes"]))
+    axes = np.atleast_1d(axes).ravel()
+    ref = pd.DataFrame(curve.get("reference") or [])
+    for ax, arch in zip(axes, panels):
+        for s in strategies:
+            sub = pts[(pts["architecture"] == arch) & (pts["strategy"] == s)].sort_values("train_examples")
+            if len(sub):
+                ax.plot(sub["train_examples"], sub["test_accuracy_mean"], marker="o", ms=3, lw=1.8,
+                        color=colors[s], label=s)
+                ax.fill_between(sub["train_examples"], sub["test_accuracy_min"], sub["test_accuracy_max"],
+                                color=colors[s], alpha=0.15, lw=0)
+        if len(ref):
+            ref = ref.sort_values("train_examples")
+            ax.plot(ref["train_examples"], ref["test_accuracy_mean"], "k--", lw=1.4, label="TF-IDF + LR")
+            ax.fill_between(ref["train_examples"], ref["test_accuracy_min"], ref["test_accuracy_max"],
+                            color="k", alpha=0.08, lw=0)
+        ax.set_xscale("log")
+        ax.set_xticks([n for n, _ in ticks], [f"{n:,}" + ("\n(all)" if s == "all" else "") for n, s in ticks],
+                      fontsize=8)
+        ax.minorticks_off()
+        ax.set_title("all architectures (mean)" if arch == "all" else arch)
+        ax.set_xlabel("labeled training reviews (log scale)")
+        ax.set_ylabel("test accuracy")
+        ax.grid(alpha=0.3, which="both")
+    for ax in axes[len(panels):]:
+        ax.axis("off")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Accuracy vs labeled train size\n(line: mean over seeds; band: lowest to highest seed)",
+                 fontsize=11)
+    _save(fig, path)

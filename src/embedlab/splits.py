@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from embedlab.config import ALL_TRAIN
+
 
 def split_schema(max_len: int) -> pa.Schema:
     return pa.schema([("text", pa.string()), ("label", pa.int8()), ("n_tokens", pa.int32()),
@@ -33,3 +35,30 @@ def read_split(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
 
 def read_vocab(path: Path | str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def labeled_subset(labels: np.ndarray, size: int | str, seed: int) -> np.ndarray:
+    """Row indices (ascending) of the ``size`` labeled reviews a cell is fitted on.
+
+    Stratified: each class gets its share of ``size`` (rounded; at least one review
+    each). Nested: for one seed, the reviews of a smaller size are among those of
+    every larger size, because each class is drawn as a prefix of one fixed
+    permutation (seeded by ``seed``) and a class's share never shrinks as ``size``
+    grows. ``"all"`` (or a size of at least the split) is every row.
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    if size == ALL_TRAIN or int(size) >= n:
+        return np.arange(n)
+    size = int(size)
+    classes, counts = np.unique(labels, return_counts=True)
+    if size < len(classes):
+        raise ValueError(f"a stratified subset of {size} review(s) cannot hold {len(classes)} classes")
+    # Largest-remainder shares would not be nested; rounding each class's exact share is.
+    # The last class takes the rest, so the shares add up to size.
+    take = [max(1, min(int(np.floor(size * c / n + 0.5)), size - (len(classes) - 1)))
+            for c in counts[:-1]]
+    take.append(size - sum(take))
+    rng = np.random.default_rng([seed, 0x5EED])
+    chosen = [rng.permutation(np.flatnonzero(labels == cls))[:k] for cls, k in zip(classes, take)]
+    return np.sort(np.concatenate(chosen))

@@ -162,3 +162,108 @@ def key_comparisons(correct, probs, y, pairs=KEY_COMPARISONS, n_boot: int = 4000
         else:
             done.append(c)
     return done, skipped
+
+
+# ------------------------------------------------------------- labeled-size curves
+def _pp(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def _gap(p: CurvePoint) -> str:
+    """The difference in accuracy points with its 95% interval."""
+    c = p.comparison
+    return f"{_pp(c.diff)} points [{_pp(c.ci_low)}, {_pp(c.ci_high)}]"
+
+
+def _at(p: CurvePoint) -> str:
+    return f"{_gap(p)} at N = {p.train_examples:,}"
+
+
+def _sizes(pts: list[CurvePoint]) -> str:
+    return ", ".join(f"N = {p.train_examples:,} ({_gap(p)})" for p in pts)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One comparison of two strategies at one labeled train size."""
+
+    train_size: int | str          # as in grid.train_sizes ("all" or a count)
+    train_examples: int            # labeled reviews at that size
+    comparison: Comparison
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where along the labeled-size axis strategy ``a`` stops beating ``b``.
+
+    The rule, applied to the paired comparisons at each size (ascending): the
+    sizes where ``a`` is *better* (its 95% interval above 0) from the smallest
+    size on form the range where it wins; the first size after them is the
+    crossover ("below N = ..."). Sizes after it are reported as they are (within
+    noise, ``b`` better, or ``a`` better again), never smoothed.
+    """
+
+    a: str
+    b: str
+    points: tuple[CurvePoint, ...]  # ascending train size
+    scope: str = ""                 # e.g. "cnn": the architecture the pairs are restricted to
+
+    @property
+    def lead(self) -> int:
+        """How many of the smallest sizes in a row ``a`` is better at."""
+        n = 0
+        while n < len(self.points) and self.points[n].comparison.verdict == "better":
+            n += 1
+        return n
+
+    @property
+    def below(self) -> int | None:
+        """The N below which ``a`` beats ``b`` (None: it beats it everywhere or nowhere
+        from the smallest size on)."""
+        return self.points[self.lead].train_examples if 0 < self.lead < len(self.points) else None
+
+    @property
+    def status(self) -> str:
+        if self.lead == len(self.points):
+            return "everywhere"
+        return "crossover" if self.lead else "none"
+
+    def _rest(self, start: int, noise: bool = False) -> str:
+        later = self.points[start:]
+        out = ""
+        for verdict, says in (("worse", f"`{self.b}` is better at"),
+                              ("within noise", "within noise at" if noise else ""),
+                              ("better", f"`{self.a}` is better again at")):
+            pts = [p for p in later if p.comparison.verdict == verdict]
+            if pts and says:
+                out += f"; {says} {_sizes(pts)}"
+        return out
+
+    def sentence(self) -> str:
+        pts, lead = self.points, self.lead
+        where = f" ({self.scope})" if self.scope else ""
+        span = f"N = {pts[0].train_examples:,} to {pts[-1].train_examples:,}"
+        if self.status == "everywhere":
+            return (f"`{self.a}` beats `{self.b}`{where} at every labeled size in the range ({span}): "
+                    f"no crossover in the range; {_at(pts[0])}, {_at(pts[-1])}.")
+        if self.status == "none":
+            return (f"`{self.a}` does not beat `{self.b}`{where} at the smallest size, so there is no "
+                    f"crossover in the range ({span})" + self._rest(0, noise=True) + ".")
+        wins = ", ".join(_at(p) for p in pts[:lead])
+        stop = pts[lead]
+        return (f"Below N = {stop.train_examples:,}, `{self.a}` beats `{self.b}`{where}: {wins}; "
+                f"from N = {stop.train_examples:,} on it does not ({_at(stop)}, "
+                f"{stop.comparison.verdict})" + self._rest(lead + 1) + ".")
+
+    def as_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "scope": self.scope, "status": self.status,
+                "below": self.below, "sentence": self.sentence(),
+                "points": [{"train_size": p.train_size, "train_examples": p.train_examples,
+                            **asdict(p.comparison)} for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Crossover:
+        fields = set(Comparison.__dataclass_fields__)
+        return cls(d["a"], d["b"], tuple(
+            CurvePoint(p["train_size"], p["train_examples"], Comparison(**{k: p[k] for k in fields}))
+            for p in d["points"]), d.get("scope", ""))

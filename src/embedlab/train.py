@@ -50,10 +50,11 @@ def finish(grid: GridRun, cells: list[Cell], results: list[dict], failed: list[t
                             "again to retry only these.")
 
 
-def write_report(grid: GridRun, inputs: TrainInputs, results: list[dict], baseline: dict | None,
+def write_report(grid: GridRun, inputs: TrainInputs, results: list[dict], baselines: list[dict],
                  layout: Layout = Layout()) -> None:
+    """``cells``: one entry per cell; ``baselines``: one per TF-IDF reference (train size, seed)."""
     fileio.write_json(layout.train_report, {
         "parent_run_id": grid.parent_run_id, "tracking_uri": grid.uri,
         "experiment_id": grid.experiment_id, "data_digest": inputs.data_digest,
-        "cells": results, "baseline": baseline})
+        "cells": results, "baselines": baselines})
     tracking.Run(grid.parent_run_id, grid.uri).finish()

@@ -99,7 +99,7 @@ def test_dvc_outputs_are_the_layout_paths():
         "prepare": {lay.prepared, lay.data_report, lay.lengths_plot},
         "embeddings": {lay.embeddings, lay.embeddings_report, lay.probes_report},
         "train": {lay.models, lay.train_report},
-        "evaluate": {lay.metrics, lay.grid_csv, lay.report_md,
+        "evaluate": {lay.metrics, lay.grid_csv, lay.report_md, lay.curve_report,
                      *(lay.plots / f for f, _ in EVALUATE_PLOTS.values())},
     }
     stages = _stages()

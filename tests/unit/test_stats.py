@@ -112,3 +112,65 @@ def test_key_comparisons_say_which_are_missing():
     done, skipped = key_comparisons(correct, probs, y, n_boot=200)
     assert [c.name for c in done] == ["w2v_finetuned_vs_learned", "w2v_frozen_vs_learned"]
     assert len(skipped) == 1 and "random_frozen" in skipped[0] and "grid.strategies" in skipped[0]
+
+
+# ----------------------------------------------------------- crossover along sizes
+N_REVIEWS = 400
+Y400 = np.array([0, 1] * (N_REVIEWS // 2))
+
+
+def _pair(a_right: int, b_right: int, both: int) -> tuple[np.ndarray, np.ndarray]:
+    """Correctness of A and B: ``both`` reviews right for both, then A-only, then B-only."""
+    a, b = np.zeros(N_REVIEWS, bool), np.zeros(N_REVIEWS, bool)
+    a[:both] = b[:both] = True
+    a[both:both + a_right] = True
+    b[both + a_right:both + a_right + b_right] = True
+    return a, b
+
+
+def _curve(discordant: dict[int, tuple[int, int]]):
+    """A Crossover of A = w2v_finetuned@glove6b vs B = learned from (A-only, B-only)
+    discordant counts per size; two seeds with the same answers, so the interval
+    is the test-review interval of the paired difference."""
+    from embedlab.stats import Crossover, CurvePoint
+
+    pts = []
+    for n, (a_only, b_only) in sorted(discordant.items()):
+        a, b = _pair(a_only, b_only, 200)
+        correct, probs = _cells({(s, "cnn", seed): v for s, v in (("w2v_finetuned@glove6b", a), ("learned", b))
+                                 for seed in (1, 2)}, Y400)
+        c = compare("w2v_finetuned@glove6b", "learned", correct, probs, Y400, n_boot=2000)
+        pts.append(CurvePoint(n, n, c))
+    return Crossover("w2v_finetuned@glove6b", "learned", tuple(pts))
+
+
+def test_crossover_states_below_which_size_pretraining_wins():
+    # +25, +10, 0 and -10 points at N = 100, 300, 1,000 and 3,000 (400 test reviews).
+    x = _curve({100: (100, 0), 300: (40, 0), 1000: (20, 20), 3000: (0, 40)})
+    diffs = [round(p.comparison.diff, 3) for p in x.points]
+    assert diffs == [0.25, 0.1, 0.0, -0.1]
+    assert [p.comparison.verdict for p in x.points] == ["better", "better", "within noise", "worse"]
+    assert x.status == "crossover" and x.below == 1000
+    text = x.sentence()
+    assert text.startswith("Below N = 1,000, `w2v_finetuned@glove6b` beats `learned`: +25.0 points [")
+    assert "+10.0 points [" in text and "at N = 300; from N = 1,000 on it does not (+0.0 points [" in text
+    assert "`learned` is better at N = 3,000 (-10.0 points [" in text
+    lo, hi = x.points[1].comparison.ci_low, x.points[1].comparison.ci_high
+    # 40 discordant reviews of 400: sd of the mean difference = sqrt(0.1 - 0.01) / 20 = 0.015
+    assert lo == pytest.approx(0.1 - 1.96 * 0.015, abs=0.008) and hi == pytest.approx(0.1 + 1.96 * 0.015, abs=0.008)
+
+
+def test_no_crossover_when_one_side_wins_everywhere_or_nowhere():
+    from embedlab.stats import Crossover, _gap
+
+    everywhere = _curve({100: (100, 0), 1000: (40, 0)})
+    assert everywhere.status == "everywhere" and everywhere.below is None
+    assert "at every labeled size in the range (N = 100 to 1,000): no crossover" in everywhere.sentence()
+    nowhere = _curve({100: (20, 20), 1000: (0, 40)})
+    assert nowhere.status == "none" and nowhere.below is None
+    assert nowhere.sentence() == (
+        "`w2v_finetuned@glove6b` does not beat `learned` at the smallest size, so there is no crossover in the "
+        f"range (N = 100 to 1,000); `learned` is better at N = 1,000 ({_gap(nowhere.points[1])}); "
+        f"within noise at N = 100 ({_gap(nowhere.points[0])}).")
+    # what curve.json stores gives back the same statement
+    assert Crossover.from_dict(everywhere.as_dict()).sentence() == everywhere.sentence()

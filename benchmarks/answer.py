@@ -1,0 +1,173 @@
+"""The answer's Markdown, written from benchmarks/results/curves_<dataset>.json.
+
+Pure functions (a results file in, Markdown out) for docs/answer.md and the
+README's answer section; `benchmarks/blocks.py` registers them as generated
+blocks. The curve's own tables and statements come from `embedlab.curve`, the
+functions the evaluate stage's report uses, so the report and the answer agree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from embedlab import curve
+from embedlab.stats import Crossover
+
+# Published IMDB results (the standard 25k/25k split): the anchors the issue names.
+ANCHORS = (("Maas et al. 2011, word vectors + bag of words", "88.9 %"),
+           ("LSTM-class models", "88–89 %"),
+           ("NBSVM-bigram, Wang & Manning 2012", "91.2 %"))
+TARGET = 0.89   # IMDB 50k, N = all: the best network should reach the LSTM anchors' upper end
+MAIN = ("w2v_finetuned@glove6b", "learned")   # the comparison the README states
+
+
+def figures(res: dict) -> dict:
+    return res["figures"]
+
+
+def passes(res: dict) -> dict[str, dict]:
+    return {p["name"]: p for p in figures(res)["passes"]}
+
+
+def image(dataset: str) -> str:
+    """Where benchmarks.curves draws the dataset's curve (relative to docs/)."""
+    return f"img/curves_{dataset}.png"
+
+
+def plot_data(res: dict) -> dict:
+    """The curve pass's curve.json plus the per-architecture points of other
+    multi-size passes (the IMDB LSTM), for one figure."""
+    ps = figures(res)["passes"]
+    main = next(p for p in ps if p["name"] == "curve")["curve"]
+    extra = [pt for p in ps if p["name"] != "curve" and len(p["curve"]["sizes"]) > 1
+             for pt in p["curve"]["points"] if pt["architecture"] != curve.POOLED]
+    return {**main, "points": main["points"] + extra}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def setup(res: dict) -> str:
+    f = figures(res)
+    d, t = f["data"], f["train"]
+    runs = "; ".join(f"`{p['name']}`: {len(p['strategies'])} strategies × {', '.join(p['architectures'])} × "
+                     f"seeds {', '.join(map(str, p['seeds']))} at N = "
+                     f"{', '.join(f'{n:,}' if isinstance(n, int) else n for n in p['train_sizes'])}"
+                     for p in f["passes"])
+    return "\n".join([
+        para(f"`{d['source']}`: {d['train']:,} train / {d['val']:,} val / {d['test']:,} test reviews after "
+             f"deduplication (test majority class {100 * d['test_majority']:.1f} %), `max_len` {d['max_len']}. "
+             f"Grids (passes): {runs}. Up to {t.get('epochs')} epochs with early stopping on validation loss "
+             f"(patience {t.get('patience')}), best weights restored."), "",
+        para(passes(res)["curve"]["curve"]["text_seen"]), "",
+        para(f"Reproduce: `{res['command']}` ({_minutes(f['wall_seconds'])} on a {res['machine']['cores']}-core "
+             f"{res['machine']['cpu']} shared with other work, over {len(f['repro_runs'])} `dvc repro` runs; "
+             f"results in `benchmarks/results/curves_{f['dataset']}.json`).")])
+
+
+def para(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 96, break_long_words=False, break_on_hyphens=False)
+
+
+def curve_section(res: dict) -> str:
+    """The curve: figure, accuracy table, crossover statements, TF-IDF per size."""
+    data = passes(res)["curve"]["curve"]
+    archs = sorted({c["scope"] for c in data["crossovers"]} - {""})
+    lines = [f"![accuracy vs labeled size, {figures(res)['dataset']}]({image(figures(res)['dataset'])})", "",
+             "Test accuracy, mean ± std over seeds (each seed's mean over the architectures):", "",
+             curve.accuracy_table(data), "",
+             "**When does starting from vectors pay?** Each strategy that starts from vectors against "
+             "`learned`, paired on the same test reviews at each size (95% bootstrap interval over test "
+             "reviews and architecture/seed pairs; points = percentage points of accuracy). Pooled over "
+             "architectures:", "", *[f"- {x}" for x in curve.crossover_sentences(data)], ""]
+    if archs:
+        lines += ["Per architecture:", "", *[f"- {x}" for a in archs for x in curve.crossover_sentences(data, a)], ""]
+    lines += ["**The best network vs TF-IDF + logistic regression** at each size (the network chosen on "
+              "validation; TF-IDF fitted on the same labeled reviews):", "", curve.reference_table(data)]
+    return "\n".join(lines)
+
+
+def architectures_at_all(res: dict) -> str:
+    """Every strategy × architecture at N = all (mean ± std over seeds), all passes' cells."""
+    rows = pd.DataFrame(figures(res)["rows"])
+    rows = rows[rows["train_size"] == "all"]
+    agg = rows.groupby(["strategy", "architecture"])["test_accuracy"].agg(["mean", "std", "count"])
+    archs = sorted(rows["architecture"].unique())
+    lines = ["| strategy | " + " | ".join(archs) + " |", "|---|" + "---:|" * len(archs)]
+    for s in sorted(rows["strategy"].unique()):
+        cells = [f"{agg.loc[(s, a), 'mean']:.3f} ± {agg.loc[(s, a), 'std']:.3f}" if (s, a) in agg.index else "–"
+                 for a in archs]
+        lines.append(f"| `{s}` | " + " | ".join(cells) + " |")
+    ref = [r for r in figures(res)["tfidf"] if r["train_size"] == "all"]
+    if ref:
+        lines.append(f"| TF-IDF + logistic regression | {ref[0]['test_accuracy']:.3f} |" + " |" * (len(archs) - 1))
+    seeds = int(agg["count"].max())
+    return "\n".join([f"Test accuracy at N = all ({figures(res)['data']['train']:,} labeled reviews), mean ± std "
+                      f"over {seeds} seeds:", "", *lines])
+
+
+def stopped(res: dict) -> str:
+    """Where each budgeted pass stopped, and why (from the run itself)."""
+    out = [f"- `{p['name']}` ({', '.join(p['architectures'])}): {p['stopped']}."
+           for p in figures(res)["passes"] if p.get("budget_minutes") is not None]
+    return "\n".join(out)
+
+
+def best_at_all(res: dict) -> dict:
+    """The best network at N = all over every pass (chosen on validation) with its
+    paired comparison against TF-IDF, as the pass that trained it computed it."""
+    best = None
+    for p in figures(res)["passes"]:
+        for c in p["curve"]["best_vs_reference"]:
+            if c["train_size"] != "all":
+                continue
+            rows = [r for r in figures(res)["rows"] if r["train_size"] == "all" and r["strategy"] == c["a"]
+                    and r["architecture"] == c["architecture"]]
+            val = sum(r["best_val_accuracy"] for r in rows) / len(rows)
+            if best is None or val > best[0]:
+                best = (val, c, rows)
+    val, c, rows = best
+    accs = [r["test_accuracy"] for r in rows]
+    return {**c, "val": val, "best_seed": max(accs), "seeds": len(accs)}
+
+
+def anchors(res: dict) -> str:
+    """IMDB at N = all: the best network against the published anchors and TF-IDF."""
+    b = best_at_all(res)
+    d = figures(res)["data"]
+    lines = ["| model | test accuracy | source |", "|---|---:|---|",
+             f"| best network here: `{b['a']}` / {b['architecture']} (chosen on validation), mean of {b['seeds']} "
+             f"seeds | {100 * b['accuracy_a']:.1f} % | this run |",
+             f"| ... its best seed | {100 * b['best_seed']:.1f} % | this run (chosen on test: optimistic) |",
+             f"| TF-IDF + logistic regression, same split | {100 * b['accuracy_b']:.1f} % | this run |",
+             *[f"| {name} | {acc} | published (25k/25k split) |" for name, acc in ANCHORS]]
+    met = "met" if b["accuracy_a"] >= TARGET else "**not met**"
+    return "\n".join(lines + ["", para(
+        f"Best network − TF-IDF, paired on the same {b['n_test']:,} test reviews: {100 * b['diff']:+.1f} points, "
+        f"95% CI [{100 * b['ci_low']:+.1f}, {100 * b['ci_high']:+.1f}] ({b['verdict']}; McNemar p = "
+        f"{b['mcnemar_p']:.3g}). Target ≥ {100 * TARGET:.0f} % for the best network: {met}. The published "
+        f"figures use the standard 25,000/25,000 split; this run trains on {d['train']:,} reviews and tests on "
+        f"{d['test']:,} (80/10/10 of the deduplicated 50,000), so they are anchors, not a like-for-like race.")])
+
+
+def main_statement(res: dict) -> str:
+    """The README's sentence for one dataset: the main comparison, pooled."""
+    for c in passes(res)["curve"]["curve"]["crossovers"]:
+        if (c["a"], c["b"]) == MAIN and c["scope"] == "":
+            return Crossover.from_dict(c).sentence()
+    raise KeyError(f"{figures(res)['dataset']}: no {MAIN[0]} vs {MAIN[1]} crossover in the curve pass")
+
+
+def readme(amazon: dict, imdb: dict) -> str:
+    b = best_at_all(imdb)
+    return "\n".join([
+        f"- **Amazon Fine Food reviews** (up to {figures(amazon)['data']['train']:,} labeled): "
+        + main_statement(amazon),
+        f"- **IMDB** (up to {figures(imdb)['data']['train']:,} labeled): " + main_statement(imdb),
+        f"- **IMDB, every training review:** the best network (`{b['a']}` / {b['architecture']}, chosen on "
+        f"validation) scores {100 * b['accuracy_a']:.1f} % test accuracy against {100 * b['accuracy_b']:.1f} % "
+        f"for TF-IDF + logistic regression ({100 * b['diff']:+.1f} points, 95% CI [{100 * b['ci_low']:+.1f}, "
+        f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + "."])

@@ -1,0 +1,264 @@
+"""The answer: test accuracy vs labeled train size, per strategy, on a real dataset.
+
+Runs the real pipeline (`dvc repro`: prepare, embeddings, train, evaluate) in a
+scratch project with a learning-curve grid (`grid.train_sizes`), one *pass* at a
+time: each pass is one grid, and cells a pass shares with an earlier one are
+reused from MLflow, not retrained. Writes benchmarks/results/curves_<dataset>.json
+(one row per cell and per TF-IDF reference, each pass's reports/curve.json, wall
+times); `python -m benchmarks.docs` writes docs/answer.md and the README's answer
+from it.
+
+    python -m benchmarks.curves --dataset amazon      # the embedded Amazon reviews
+    python -m benchmarks.curves --dataset imdb        # embedded:imdb-50k
+    python -m benchmarks.curves --dataset amazon --quick   # a smoke run: tiny grid, scratch results
+
+The scratch project lives in benchmarks/.cache/curves-<dataset> (git-ignored) and is
+kept: running the command again after a crash resumes (finished cells are reused)
+and the results file is rewritten after every pass. Every `dvc repro` a curve took,
+failed ones and earlier attempts included, is logged in timings.jsonl there, and the
+curve's wall time is their sum. `--fresh` starts over.
+
+An *incremental* pass adds its sizes one `dvc repro` at a time, in the order listed,
+and the results are saved after each: a long curve (IMDB) is complete up to where
+it got. With `budget_minutes` (the IMDB LSTM) it stops adding sizes once its time
+is spent; the results say where it stopped and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from benchmarks import answer
+from benchmarks.common import ROOT, save
+from embedlab.config import size_order
+
+CACHE = ROOT / "benchmarks" / ".cache"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Pass:
+    name: str
+    strategies: list[str]
+    architectures: list[str]
+    train_sizes: list
+    seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
+    incremental: bool = False             # one `dvc repro` per added size, in the order listed
+    budget_minutes: float | None = None   # ... and no size added once this much time is spent
+
+
+STRATEGIES = ["learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b",
+              "w2v_finetuned@glove6b", "w2v_multichannel@glove6b", "w2v_unfreeze@glove6b"]
+GLOVE = {"source": "embedded:glove-6b-50d"}
+
+# Early stopping decides when a cell is done: a generous epoch cap, and epochs of at
+# least 20 batches (100 labeled reviews cycle 13 times), so a small size gets updates
+# between validation checks.
+TRAIN = {"epochs": 40, "patience": 3, "min_steps_per_epoch": 20}
+
+PRESETS = {
+    "amazon": {
+        "overrides": {"embeddings": {"variants": {
+            "cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5, "min_count": 1,
+                     "sample": 0.001, "epochs": 10, "seed": 1}, "glove6b": GLOVE}},
+            "train": TRAIN},
+        "passes": [
+            Pass("curve", STRATEGIES, ["cnn", "meanpool"], [100, 300, 1000, 3000, ALL]),
+            Pass("all-architectures", STRATEGIES, ["lstm", "bilstm", "cnn", "meanpool"], [ALL]),
+        ],
+    },
+    "imdb": {
+        "overrides": {
+            "data": {"source": "embedded:imdb-50k", "max_len": 400},
+            "embeddings": {"variants": {
+                "cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5, "min_count": 2,
+                         "sample": 0.001, "epochs": 5, "seed": 1}, "glove6b": GLOVE}},
+            "train": {**TRAIN, "patience": 2}},   # an IMDB epoch is long; its validation set is large
+        "passes": [
+            # N = all before 10,000: the anchors need it, the curve has 3,000 already.
+            Pass("curve", ["learned", "w2v_finetuned", "w2v_frozen@glove6b", "w2v_finetuned@glove6b"],
+                 ["meanpool", "cnn"], [100, 300, 1000, 3000, ALL, 10000], incremental=True),
+            Pass("lstm", ["learned", "w2v_finetuned@glove6b"], ["lstm"], [100, 1000, 10000, ALL],
+                 incremental=True, budget_minutes=120),
+        ],
+    },
+}
+QUICK = {
+    "overrides": {"data": {"sample": 600}, "train": {"epochs": 3, "patience": 1, "units": 16},
+                  "embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 32, "epochs": 3,
+                                                       "min_count": 1, "seed": 1}, "glove6b": GLOVE}},
+                  "evaluate": {"min_behaviour_pass_rate": 0.0}},
+    "passes": [Pass("curve", ["learned", "w2v_finetuned@glove6b"], ["meanpool"], [50, ALL], [1, 2]),
+               Pass("grow", ["learned"], ["cnn"], [50, 100, ALL], [1], incremental=True, budget_minutes=0.01)],
+}
+
+ROW_KEYS = ("strategy", "variant", "architecture", "seed", "train_size", "train_examples", "test_accuracy",
+            "test_roc_auc", "best_val_accuracy", "epochs_run", "best_epoch", "train_seconds")
+
+
+def run_pass(project: Path, p: Pass, sizes: list, log: Path) -> float:
+    """Set the grid, run `dvc repro`, log its wall time (even when it fails), return it."""
+    import yaml
+
+    from harness.scaffold import stage_env
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["grid"].update({"strategies": p.strategies, "architectures": p.architectures,
+                           "seeds": p.seeds, "train_sizes": sizes})
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    print(f"[{time.strftime('%H:%M:%S')}] pass {p.name}: sizes {sizes}", flush=True)
+    t0, rc = time.perf_counter(), None
+    try:
+        with open(log, "a") as out:
+            rc = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=project, env=stage_env(project),
+                                stdout=out, stderr=subprocess.STDOUT, text=True).returncode
+    finally:
+        seconds = time.perf_counter() - t0
+        with open(log.with_name("timings.jsonl"), "a") as f:
+            f.write(json.dumps({"pass": p.name, "train_sizes": sizes, "seconds": round(seconds, 1),
+                                "returncode": rc, "date": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
+    if rc != 0:
+        raise SystemExit(f"pass {p.name} failed; the log is {log}")
+    return seconds
+
+
+def commit() -> str:
+    """The code the curve ran: HEAD, marked when the working tree had changes."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "src", "flows", "dvc.yaml"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
+def timings(work: Path) -> list[dict]:
+    path = work / "timings.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def rows(project: Path, dataset: str) -> tuple[list[dict], list[dict]]:
+    """One row per cell and one per TF-IDF reference of the pass just run."""
+    train = json.loads((project / "reports" / "train.json").read_text())
+    cells = [{"dataset": dataset, "name": c["name"], **{k: c.get(k) for k in ROW_KEYS}}
+             for c in train["cells"]]
+    refs = [{"dataset": dataset, "name": b["name"], "strategy": "tfidf_logreg",
+             **{k: b.get(k) for k in ("seed", "train_size", "train_examples", "test_accuracy",
+                                      "test_roc_auc", "best_val_accuracy", "train_seconds")}}
+            for b in train["baselines"]]
+    for row in cells + refs:   # a reused run's metrics come back as floats
+        for k in ("train_examples", "epochs_run", "best_epoch"):
+            if row.get(k) is not None:
+                row[k] = int(row[k])
+    return cells, refs
+
+
+def grow(project: Path, p: Pass, log: Path, record) -> dict:
+    """An incremental pass: its sizes added one at a time, while its budget lasts."""
+    spent, done, last = 0.0, [], None
+    for size in p.train_sizes:
+        if p.budget_minutes is not None and spent >= 60 * p.budget_minutes:
+            break
+        seconds = run_pass(project, p, [*done, size], log)
+        spent, done, last = spent + seconds, [*done, size], seconds
+        record(p, done, spent)
+    left = p.train_sizes[len(done):]
+    stop = (f"stopped after N = {done[-1]}: the pass had spent {spent / 60:.0f} of its "
+            f"{p.budget_minutes:g} minutes (the last size took {last / 60:.0f} min); not run: "
+            f"{', '.join(map(str, left))}" if left else "every size run")
+    return {"sizes_run": done, "sizes_not_run": left, "stopped": stop}
+
+
+def data_facts(project: Path) -> dict:
+    data = json.loads((project / "reports" / "data.json").read_text())
+    emb = json.loads((project / "reports" / "embeddings.json").read_text())
+    test = data["test"]
+    return {"source": data.get("source"), "train": data["train"]["reviews"], "val": data["val"]["reviews"],
+            "test": test["reviews"], "test_majority": max(test["positive"], test["negative"]) / test["reviews"],
+            "max_len": data.get("max_len"), "corpus": emb.get("corpus"),
+            "variants": {k: {m: v.get(m) for m in ("source", "text_seen", "vector_size", "type_coverage",
+                                                   "token_coverage")}
+                         for k, v in emb["variants"].items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset", choices=sorted(PRESETS), required=True)
+    ap.add_argument("--quick", action="store_true", help="a smoke run (tiny grid); results go to the scratch folder")
+    ap.add_argument("--fresh", action="store_true", help="start a new scratch project")
+    ap.add_argument("--plot", action="store_true", help="only redraw docs/img/curves_<dataset>.png "
+                    "from benchmarks/results/curves_<dataset>.json")
+    args = ap.parse_args()
+    if args.plot:
+        res = json.loads((ROOT / "benchmarks" / "results" / f"curves_{args.dataset}.json").read_text())
+        return draw(res, ROOT / "docs" / answer.image(args.dataset))
+    from harness.scaffold import merge_params, new_project
+
+    preset = PRESETS[args.dataset]
+    if args.quick:
+        preset = {"overrides": merge_params(json.loads(json.dumps(preset["overrides"])), QUICK["overrides"]),
+                  "passes": QUICK["passes"]}
+    work = CACHE / f"curves-{args.dataset}{'-quick' if args.quick else ''}"
+    project, log = work / "proj", work / "repro.log"
+    if args.fresh and work.exists():
+        shutil.rmtree(work)
+    if not (project / "dvc.yaml").exists():
+        work.mkdir(parents=True, exist_ok=True)
+        new_project(project, preset["overrides"])
+        (work / "commit.txt").write_text(commit())   # the code the scratch project copied
+    command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
+    results: dict = {"dataset": args.dataset, "passes": [], "cells": {}, "references": {},
+                     "train": preset["overrides"].get("train", {})}
+
+    def record(p: Pass, sizes: list, seconds: float, extra: dict | None = None) -> None:
+        cells, refs = rows(project, args.dataset)
+        results["cells"].update({r["name"]: r for r in cells})
+        results["references"].update({r["name"]: r for r in refs})
+        entry = {**asdict(p), "train_sizes": sorted(sizes, key=size_order), "seconds": round(seconds, 1),
+                 "curve": json.loads((project / "reports" / "curve.json").read_text()), **(extra or {})}
+        results["passes"] = [q for q in results["passes"] if q["name"] != p.name] + [entry]
+        write(results, project, command, args)
+
+    for p in preset["passes"]:
+        if not p.incremental:
+            record(p, p.train_sizes, run_pass(project, p, p.train_sizes, log))
+        else:
+            t0 = time.perf_counter()
+            outcome = grow(project, p, log, lambda q, sizes, spent: record(q, sizes, spent))
+            record(p, outcome["sizes_run"], time.perf_counter() - t0, outcome)
+
+
+def write(results: dict, project: Path, command: str, args) -> None:
+    runs = timings(project.parent)
+    copied = project.parent / "commit.txt"
+    figures = {"dataset": results["dataset"], "data": data_facts(project),
+               "commit": copied.read_text() if copied.exists() else commit(),
+               "train": results["train"],
+               "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
+               "passes": results["passes"],
+               "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}
+    if args.quick:
+        out = CACHE / f"curves-{args.dataset}-quick" / "curves.json"
+        out.write_text(json.dumps({"command": command, "figures": figures}, indent=2, default=str))
+        draw({"figures": figures}, out.with_suffix(".png"))
+        print(f"-> {out}")
+    else:
+        draw({"figures": figures}, ROOT / "docs" / answer.image(args.dataset))
+        save(f"curves_{args.dataset}", figures, command)
+
+
+def draw(res: dict, path: Path) -> None:
+    """The curve figure, from the results alone (`--plot` redraws it from the file)."""
+    from embedlab import plots
+
+    if any(p["name"] == "curve" for p in res["figures"]["passes"]):
+        plots.labeled_size_curve(answer.plot_data(res), path)
+
+
+if __name__ == "__main__":
+    main()

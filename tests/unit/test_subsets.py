@@ -1,0 +1,96 @@
+"""Labeled train sizes: nested stratified subsets, the grid axis, cell names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embedlab.baseline import Reference, references
+from embedlab.config import GridParams
+from embedlab.grid import Cell, expand_grid
+from embedlab.splits import labeled_subset
+
+# 1,000 reviews, 30 % positive, in a shuffled order.
+LABELS = np.random.default_rng(0).permutation(np.r_[np.ones(300, int), np.zeros(700, int)])
+SIZES = [10, 30, 100, 300, 999]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_subsets_are_nested_for_each_seed(seed):
+    chosen = [set(labeled_subset(LABELS, n, seed)) for n in SIZES]
+    for small, large in zip(chosen, chosen[1:]):
+        assert small < large
+    assert set(labeled_subset(LABELS, "all", seed)) == set(range(len(LABELS)))
+
+
+def test_subsets_have_the_size_asked_and_the_class_balance_of_the_split():
+    for n in SIZES:
+        idx = labeled_subset(LABELS, n, 1)
+        assert len(idx) == n == len(set(idx.tolist()))
+        # the positive share rounds to the split's 30 %
+        assert LABELS[idx].sum() == int(np.floor(0.3 * n + 0.5))
+    assert LABELS[labeled_subset(LABELS, 10, 1)].sum() == 3
+
+
+def test_both_classes_are_kept_even_when_rounding_would_drop_one():
+    labels = np.r_[np.ones(5, int), np.zeros(995, int)]   # 0.5 % positive
+    idx = labeled_subset(labels, 10, 4)
+    assert labels[idx].sum() == 1 and len(idx) == 10
+
+
+def test_subsets_are_deterministic_and_differ_between_seeds():
+    a, b = labeled_subset(LABELS, 100, 1), labeled_subset(LABELS, 100, 1)
+    assert np.array_equal(a, b) and np.all(np.diff(a) > 0)
+    assert not np.array_equal(a, labeled_subset(LABELS, 100, 2))
+
+
+def test_a_subset_smaller_than_the_classes_is_refused():
+    with pytest.raises(ValueError, match="cannot hold 2 classes"):
+        labeled_subset(LABELS, 1, 1)
+
+
+def test_train_size_is_a_grid_axis_and_the_default_names_do_not_change():
+    grid = GridParams(strategies=["learned", "w2v_finetuned@sg"], architectures=["cnn"], seeds=[1, 2],
+                      train_sizes=["all", 300, 100])
+    cells = expand_grid(grid)
+    assert len(cells) == 2 * 2 * 3
+    names = [c.name for c in cells]
+    assert names[:3] == ["learned/cnn/seed1/n100", "learned/cnn/seed1/n300", "learned/cnn/seed1"]
+    assert "w2v_finetuned@sg/cnn/seed2/n300" in names
+    assert Cell("learned", None, "cnn", 1, "learned").name == "learned/cnn/seed1"
+    key = cells[1].key()
+    assert key["train_size"] == 300 and key["slug"] == "learned__cnn__seed1__n300"
+    assert [c.name for c in expand_grid(GridParams(strategies=["learned"], architectures=["cnn"],
+                                                   seeds=[1]))] == ["learned/cnn/seed1"]
+
+
+def test_tfidf_reference_once_on_the_whole_split_and_per_seed_below_it():
+    refs = references(GridParams(seeds=[1, 2], train_sizes=[100, "all"]))
+    assert [r.name for r in refs] == ["baseline/tfidf_logreg/seed1/n100", "baseline/tfidf_logreg/seed2/n100",
+                                      "baseline/tfidf_logreg"]
+    assert Reference().predictions == "tfidf_logreg.npz"
+    assert refs[0].predictions == "tfidf_logreg__seed1__n100.npz"
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ([100, 100], "train sizes repeat"),
+    ([5], "greater than or equal to 10"),
+    (["everything"], "'all'"),
+    ([], "at least 1 item"),
+])
+def test_bad_train_sizes_are_refused(sizes, message):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        GridParams(train_sizes=sizes)
+
+
+def test_a_small_train_size_cycles_through_its_reviews_to_fill_an_epoch():
+    from embedlab.fit import epoch_rows
+
+    rows = labeled_subset(LABELS, 100, 1)
+    epoch = epoch_rows(rows, batch_size=64, min_steps=20)
+    assert len(epoch) == 13 * 100 >= 20 * 64          # whole passes: each review 13 times
+    assert np.array_equal(np.unique(epoch, return_counts=True)[1], np.full(100, 13))
+    assert np.array_equal(epoch_rows(rows, 64, 1), rows)
+    assert np.array_equal(epoch_rows(np.arange(2000), 64, 20), np.arange(2000))   # 32 batches already
