@@ -71,13 +71,15 @@ def test_no_known_word_is_no_evidence_and_known_words_are_the_networks_answer(py
 
     known = out.iloc[1::2]
     index = {w: i for i, w in enumerate(vocab_tokens())}
-    ids = encode_texts([t for t in texts[1::2]], index, keras_model.input_shape[1])
+    # The window the served model pads and cuts to (the Keras model takes any length).
+    max_len = model.unwrap_python_model().max_len
+    ids = encode_texts([t for t in texts[1::2]], index, max_len)
     expected = np.asarray(keras_model(ids, training=False)).ravel()
     np.testing.assert_allclose(known["probability"].to_numpy(), expected, rtol=1e-5, atol=1e-6)
     assert set(known["label"]) <= set(LABELS)
     assert (known["label"] == np.where(expected >= 0.5, LABELS[1], LABELS[0])).all()
     # Counted in the window the model sees: the long review fills max_len.
-    assert known["known_tokens"].tolist()[:3] == [5, 5, keras_model.input_shape[1]]
+    assert known["known_tokens"].tolist()[:3] == [5, 5, max_len]
 
 
 @pytest.mark.parametrize("arch", ["meanpool", "lstm"])
@@ -103,6 +105,6 @@ def test_a_value_that_is_no_text_is_a_clear_error_naming_the_review(pyfuncs):
 
 def test_the_raw_network_is_nan_on_an_empty_review_which_the_pyfunc_never_asks(pyfuncs):
     """Why the rule exists: mean pooling over a fully masked review is 0/0."""
-    _, keras_model = pyfuncs["meanpool"]
-    empty = np.zeros((1, keras_model.input_shape[1]), dtype=np.int32)
+    model, keras_model = pyfuncs["meanpool"]
+    empty = np.zeros((1, model.unwrap_python_model().max_len), dtype=np.int32)
     assert math.isnan(float(np.asarray(keras_model(empty, training=False)).ravel()[0]))
