@@ -28,6 +28,13 @@ def test_mcnemar_exact_matches_the_binomial_by_hand():
     assert mcnemar_exact(4, 1) == mcnemar_exact(1, 4)
 
 
+def test_mcnemar_exact_holds_for_thousands_of_discordant_reviews():
+    # 2**n overflows a float here; the p-value must not.
+    assert mcnemar_exact(1500, 1500) == pytest.approx(1.0)
+    assert 0.0 <= mcnemar_exact(1400, 1600) < 0.001
+    assert mcnemar_exact(1490, 1510) == pytest.approx(0.7287, abs=0.001)   # scipy.stats.binomtest
+
+
 def test_identical_strategies_are_within_noise():
     y = np.array([0, 1] * 50)
     c = np.arange(100) % 3 != 0
