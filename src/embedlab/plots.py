@@ -230,6 +230,17 @@ def confusion(y: np.ndarray, prob: np.ndarray, title: str, path: Path) -> None:
     _save(fig, path, dpi=100)
 
 
+def _size_labels(ticks: list[tuple[int, object]]) -> list[str]:
+    """Tick labels of the train sizes; a size too close to the one before it on the
+    log axis (3,000 and all = 3,978) goes one line lower, so the two do not overlap."""
+    labels, previous = [], None
+    for n, size in ticks:
+        text = f"{n:,}" + (" (all)" if size == "all" else "")
+        labels.append(("\n" if previous and n / previous < 1.8 else "") + text)
+        previous = n
+    return labels
+
+
 def labeled_size_curve(curve: dict, path: Path) -> None:
     """Test accuracy vs labeled train size (log x; ``reports/curve.json``): one
     panel pooled over architectures and one per architecture; a line per strategy
@@ -266,8 +277,7 @@ def labeled_size_curve(curve: dict, path: Path) -> None:
             ax.fill_between(ref["train_examples"], ref["test_accuracy_min"], ref["test_accuracy_max"],
                             color="k", alpha=0.08, lw=0)
         ax.set_xscale("log")
-        ax.set_xticks([n for n, _ in ticks], [f"{n:,}" + ("\n(all)" if s == "all" else "") for n, s in ticks],
-                      fontsize=8)
+        ax.set_xticks([n for n, _ in ticks], _size_labels(ticks), fontsize=8)
         ax.minorticks_off()
         ax.set_title("all architectures (mean)" if arch == "all" else arch)
         ax.set_xlabel("labeled training reviews (log scale)")
