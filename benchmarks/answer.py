@@ -66,6 +66,15 @@ def setup(res: dict) -> str:
              f"results in `benchmarks/results/curves_{f['dataset']}.json`).")])
 
 
+def _seeds(res: dict) -> int:
+    return len(passes(res)["curve"]["seeds"])
+
+
+def _over_seeds(res: dict) -> str:
+    n = _seeds(res)
+    return f"mean ± std over {n} seeds" if n > 1 else "one seed"
+
+
 def para(text: str) -> str:
     import textwrap
 
@@ -77,7 +86,7 @@ def curve_section(res: dict) -> str:
     data = passes(res)["curve"]["curve"]
     archs = sorted({c["scope"] for c in data["crossovers"]} - {""})
     lines = [f"![accuracy vs labeled size, {figures(res)['dataset']}]({image(figures(res)['dataset'])})", "",
-             "Test accuracy, mean ± std over seeds (each seed's mean over the architectures):", "",
+             f"Test accuracy, {_over_seeds(res)} (each seed's mean over the architectures):", "",
              curve.accuracy_table(data), "",
              "**When does starting from vectors pay?** Each strategy that starts from vectors against "
              "`learned`, paired on the same test reviews at each size (95% bootstrap interval over test "
@@ -97,16 +106,17 @@ def architectures_at_all(res: dict) -> str:
     agg = rows.groupby(["strategy", "architecture"])["test_accuracy"].agg(["mean", "std", "count"])
     archs = sorted(rows["architecture"].unique())
     lines = ["| strategy | " + " | ".join(archs) + " |", "|---|" + "---:|" * len(archs)]
+    seeds = int(agg["count"].max())
     for s in sorted(rows["strategy"].unique()):
-        cells = [f"{agg.loc[(s, a), 'mean']:.3f} ± {agg.loc[(s, a), 'std']:.3f}" if (s, a) in agg.index else "–"
-                 for a in archs]
+        cells = [("–" if (s, a) not in agg.index else f"{agg.loc[(s, a), 'mean']:.3f}"
+                  + (f" ± {agg.loc[(s, a), 'std']:.3f}" if seeds > 1 else "")) for a in archs]
         lines.append(f"| `{s}` | " + " | ".join(cells) + " |")
     ref = [r for r in figures(res)["tfidf"] if r["train_size"] == "all"]
     if ref:
         lines.append(f"| TF-IDF + logistic regression | {ref[0]['test_accuracy']:.3f} |" + " |" * (len(archs) - 1))
-    seeds = int(agg["count"].max())
-    return "\n".join([f"Test accuracy at N = all ({figures(res)['data']['train']:,} labeled reviews), mean ± std "
-                      f"over {seeds} seeds:", "", *lines])
+    spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed"
+    return "\n".join([f"Test accuracy at N = all ({figures(res)['data']['train']:,} labeled reviews), {spread}:",
+                      "", *lines])
 
 
 def stopped(res: dict) -> str:
@@ -139,9 +149,11 @@ def anchors(res: dict) -> str:
     b = best_at_all(res)
     d = figures(res)["data"]
     lines = ["| model | test accuracy | source |", "|---|---:|---|",
-             f"| best network here: `{b['a']}` / {b['architecture']} (chosen on validation), mean of {b['seeds']} "
-             f"seeds | {100 * b['accuracy_a']:.1f} % | this run |",
-             f"| ... its best seed | {100 * b['best_seed']:.1f} % | this run (chosen on test: optimistic) |",
+             f"| best network here: `{b['a']}` / {b['architecture']} (chosen on validation)"
+             + (f", mean of {b['seeds']} seeds" if b["seeds"] > 1 else ", one seed")
+             + f" | {100 * b['accuracy_a']:.1f} % | this run |",
+             *([f"| ... its best seed | {100 * b['best_seed']:.1f} % | this run (chosen on test: optimistic) |"]
+               if b["seeds"] > 1 else []),
              f"| TF-IDF + logistic regression, same split | {100 * b['accuracy_b']:.1f} % | this run |",
              *[f"| {name} | {acc} | published (25k/25k split) |" for name, acc in ANCHORS]]
     met = "met" if b["accuracy_a"] >= TARGET else "**not met**"
@@ -161,8 +173,16 @@ def main_statement(res: dict) -> str:
     raise KeyError(f"{figures(res)['dataset']}: no {MAIN[0]} vs {MAIN[1]} crossover in the curve pass")
 
 
+def wins(res: dict) -> list[str]:
+    """Every statement, pooled or per architecture, in which a vector strategy beats
+    `learned` from the smallest size on (a crossover, or a win over the whole range)."""
+    found = [Crossover.from_dict(c) for c in passes(res)["curve"]["curve"]["crossovers"]]
+    return [c.sentence() for c in found if c.status != "none"]
+
+
 def readme(amazon: dict, imdb: dict) -> str:
     b = best_at_all(imdb)
+    found = [f"  - {name}: {s}" for name, res in (("Amazon", amazon), ("IMDB", imdb)) for s in wins(res)]
     return "\n".join([
         f"- **Amazon Fine Food reviews** (up to {figures(amazon)['data']['train']:,} labeled): "
         + main_statement(amazon),
@@ -170,4 +190,6 @@ def readme(amazon: dict, imdb: dict) -> str:
         f"- **IMDB, every training review:** the best network (`{b['a']}` / {b['architecture']}, chosen on "
         f"validation) scores {100 * b['accuracy_a']:.1f} % test accuracy against {100 * b['accuracy_b']:.1f} % "
         f"for TF-IDF + logistic regression ({100 * b['diff']:+.1f} points, 95% CI [{100 * b['ci_low']:+.1f}, "
-        f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + "."])
+        f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + ".",
+        "- **Where a vector strategy does win** at small sizes (every strategy and architecture of the "
+        "curves):" + (" none." if not found else ""), *found])

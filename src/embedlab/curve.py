@@ -169,11 +169,13 @@ def size_label(size, examples: int) -> str:
 
 
 def _cell(row) -> str:
-    return f"{row['test_accuracy_mean']:.3f} ± {row['test_accuracy_std']:.3f}"
+    """Mean ± std over seeds; a single run (one seed, or TF-IDF on the whole split) has no spread to show."""
+    mean = f"{row['test_accuracy_mean']:.3f}"
+    return mean if row.get("seeds", 2) < 2 else f"{mean} ± {row['test_accuracy_std']:.3f}"
 
 
 def accuracy_table(data: dict, architecture: str = POOLED) -> str:
-    """Strategies × sizes (test accuracy, mean ± std over seeds), TF-IDF last."""
+    """Strategies × sizes (test accuracy, mean ± std over seeds; the mean alone for one run), TF-IDF last."""
     pts = pd.DataFrame(data["points"])
     pts = pts[pts["architecture"] == architecture]
     sizes = data["sizes"]

@@ -1,0 +1,43 @@
+"""The answer's Markdown (benchmarks/answer.py) on synthetic results with known answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from benchmarks import answer
+from embedlab import curve
+from embedlab.stats import Comparison
+
+
+def _point(n: int, verdict: str, diff: float) -> dict:
+    c = Comparison("w2v_finetuned", "learned", 2, 400, 0.7 + diff, 0.7, diff, diff - 0.02, diff + 0.02,
+                   0.01, 10, 5, 0.2, verdict)
+    return {"train_size": n, "train_examples": n, **asdict(c)}
+
+
+def _results(verdicts: list[str], seeds: list[int], accuracies: list[float]) -> dict:
+    sizes = [100, 300, 1000][:len(verdicts)]
+    crossover = {"a": "w2v_finetuned", "b": "learned", "scope": "meanpool",
+                 "points": [_point(n, v, 0.03 if v == "better" else 0.0) for n, v in zip(sizes, verdicts)]}
+    rows = [{"strategy": "learned", "architecture": "cnn", "seed": s, "train_size": "all", "test_accuracy": a}
+            for s, a in zip(seeds, accuracies)]
+    return {"figures": {"dataset": "imdb", "data": {"train": 1000}, "rows": rows, "tfidf": [],
+                        "passes": [{"name": "curve", "seeds": seeds, "curve": {"crossovers": [crossover]}}]}}
+
+
+def test_a_win_at_small_sizes_is_listed_and_no_win_is_not():
+    found = answer.wins(_results(["better", "within noise", "within noise"], [1], [0.8]))
+    assert len(found) == 1 and found[0].startswith("Below N = 300, `w2v_finetuned` beats `learned` (meanpool)")
+    assert answer.wins(_results(["within noise", "better", "worse"], [1], [0.8])) == []
+
+
+def test_one_seed_shows_no_spread_and_several_seeds_do():
+    one = answer.architectures_at_all(_results(["within noise"], [1], [0.8]))
+    assert "one seed" in one and "±" not in one and "nan" not in one and "| `learned` | 0.800 |" in one
+    three = answer.architectures_at_all(_results(["within noise"], [1, 2, 3], [0.7, 0.8, 0.9]))
+    assert "mean ± std over 3 seeds" in three and "| `learned` | 0.800 ± 0.100 |" in three
+
+
+def test_a_single_run_in_the_curve_table_has_no_spread():
+    assert curve._cell({"test_accuracy_mean": 0.8, "test_accuracy_std": 0.0, "seeds": 1}) == "0.800"
+    assert curve._cell({"test_accuracy_mean": 0.8, "test_accuracy_std": 0.05, "seeds": 3}) == "0.800 ± 0.050"
