@@ -1,12 +1,21 @@
 """Does running cells side by side beat one at a time on this machine?
 
 The real `train` stage of this code on one grid (default: two strategies × three
-architectures × one seed), once per `runner` setting, alternating, each in its
-own scratch project with this project's prepared data: `sequential` (the
-default: one cell at a time, TensorFlow's own threads on every core), two worker
-processes, two threads. Figures: stage wall time, and whether every cell's test
-accuracy equals the sequential run's (threads share Keras' global seed, set when
-each cell builds its model, so cells in threads can race for it).
+architectures × one seed), once per `runner` setting, each in its own scratch
+project with this project's prepared data:
+
+- `sequential`: one cell at a time, TensorFlow's own threads on every core;
+- `processes_2`: two worker processes, each TensorFlow with half the cores (the
+  default runner, `flows/runners.py`);
+- `processes_2_all_threads`: two worker processes, each TensorFlow on every core
+  (what `processes` did before it shared the cores);
+- `threads_2`: two threads in one process.
+
+Figures: stage wall time and its ratio to sequential's, and each runner's test
+accuracies against sequential's: identical, or the largest per-cell difference
+(one TensorFlow thread adds its sums in another order than two; threads share
+Keras' global seed, set when each cell builds its model, so cells in threads can
+race for it).
 
     python -m benchmarks.runner_parallelism [--repeats 1]
 """
@@ -22,10 +31,16 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, save
 from benchmarks.train_speed import run_stage, scratch_project
+from flows.runners import TF_THREAD_VARS, cores
 
 GRID = "{strategies: [learned, w2v_frozen], architectures: [lstm, cnn, meanpool], seeds: [1], baseline: false}"
-RUNNERS = {"sequential": "{kind: sequential, workers: 1}", "processes_2": "{kind: processes, workers: 2}",
-           "threads_2": "{kind: threads, workers: 2}"}
+ALL_THREADS = {var: str(cores()) for var in TF_THREAD_VARS}
+RUNNERS = {   # name -> (runner section, extra environment)
+    "sequential": ("{kind: sequential, workers: 1}", {}),
+    "processes_2": ("{kind: processes, workers: 2}", {}),
+    "processes_2_all_threads": ("{kind: processes, workers: 2}", ALL_THREADS),
+    "threads_2": ("{kind: threads, workers: 2}", {}),
+}
 
 
 def main() -> None:
@@ -37,9 +52,9 @@ def main() -> None:
     runs: dict[str, list[dict]] = {name: [] for name in RUNNERS}
     try:
         for rep in range(args.repeats):
-            for name, runner in RUNNERS.items():
+            for name, (runner, env) in RUNNERS.items():
                 project = scratch_project(tmp / f"{name}-{rep}", ROOT, f"{{grid: {args.grid}, runner: {runner}}}")
-                r = run_stage(project)
+                r = run_stage(project, env)
                 runs[name].append({"seconds": round(r["seconds"], 1), "load_before": round(r["load_before"][0], 2),
                                    "test_accuracy": {c["name"]: round(c["test_accuracy"], 4) for c in r["cells"]}})
                 print(f"{name}: {r['seconds']:.0f} s", flush=True)
@@ -52,6 +67,8 @@ def main() -> None:
                            "ratio_to_sequential": round(sum(r["seconds"] for r in rs)
                                                         / sum(r["seconds"] for r in runs["sequential"]), 2),
                            "same_accuracy_as_sequential": all(r["test_accuracy"] == reference for r in rs),
+                           "largest_accuracy_difference": max(abs(a - reference[c]) for r in rs
+                                                              for c, a in r["test_accuracy"].items()),
                            "runs": rs}
                     for name, rs in runs.items()},
     }, "python -m benchmarks.runner_parallelism " + " ".join(sys.argv[1:]))

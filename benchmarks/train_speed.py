@@ -45,12 +45,12 @@ def scratch_project(dest: Path, source: Path, overrides: str) -> Path:
     return project
 
 
-def run_stage(project: Path) -> dict:
+def run_stage(project: Path, env: dict[str, str] | None = None) -> dict:
     from harness.scaffold import stage_env
 
     load_before = os.getloadavg()
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "flows.train"], cwd=project, env=stage_env(project),
+    out = subprocess.run([sys.executable, "-m", "flows.train"], cwd=project, env={**stage_env(project), **(env or {})},
                          capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     (project / "train.log").write_text(out.stdout + out.stderr)

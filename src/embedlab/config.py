@@ -381,8 +381,11 @@ class GridParams(Strict):
 
 
 class RunnerParams(Strict):
-    kind: Literal["sequential", "threads", "processes", "dask"] = "sequential"
-    workers: int = Field(1, gt=0)
+    # Two cells side by side, each process with its share of the cores, beat one
+    # cell on both cores: a cell's small ops leave a second core idle much of the
+    # time (benchmarks/results/runner_parallelism.json).
+    kind: Literal["sequential", "threads", "processes", "dask"] = "processes"
+    workers: int = Field(2, gt=0)
     address: str | None = None  # dask: tcp://scheduler:8786 for an existing cluster
 
 
