@@ -569,9 +569,12 @@ def training_stage(res: dict) -> str:
              f"| train stage wall time | {base / 60:.1f} min | {new / 60:.1f} min | {f['stage_speedup']:.2f}× |",
              f"| cells per minute, whole stage | {f['cells_per_minute_stage']['baseline']:.2f} | "
              f"{f['cells_per_minute_stage']['new']:.2f} | {f['stage_speedup']:.2f}× |"]
+    at_once = f.get("cells_side_by_side", {"baseline": 1, "new": 1})
+    lines.append(f"| cells trained side by side (`runner`) | {at_once['baseline']} | {at_once['new']} | |")
     for arch, ratio in f["architecture_speedup"].items():
         b, n = f["architectures"]["baseline"][arch], f["architectures"]["new"][arch]
-        lines.append(f"| {arch}: cells per minute of fitting (mean epochs run) | {b['cells_per_minute']:.2f} "
+        lines.append(f"| {arch}: cells per minute of fitting, side by side counted (mean epochs run) | "
+                     f"{b['cells_per_minute']:.2f} "
                      f"({b['epochs_run_mean']:.1f}) | {n['cells_per_minute']:.2f} ({n['epochs_run_mean']:.1f}) "
                      f"| {ratio:.2f}× |")
     lines += ["", para("Test accuracy per strategy: the mean over the strategy's cells, and new − baseline "

@@ -7,7 +7,7 @@ embeddings`` first). The baseline is ``--baseline-ref`` exported with ``git
 archive`` (the "current settings"); the new version is this working tree.
 
 Figures: stage wall time and their ratio, cells per minute per architecture
-(from each cell's fit time), epochs run per strategy (what early stopping does),
+(from each cell's fit time, times the cells the runner trains side by side), epochs run per strategy (what early stopping does),
 and per strategy the test accuracy of both versions with the project's paired
 bootstrap (``embedlab.stats.compare``: cells paired by architecture and seed,
 resampling pairs and test reviews): a speed-up counts where that difference is
@@ -58,19 +58,30 @@ def run_stage(project: Path, env: dict[str, str] | None = None) -> dict:
         raise SystemExit(f"train stage failed in {project}; log: {project / 'train.log'}")
     report = json.loads((project / "reports" / "train.json").read_text())
     return {"seconds": seconds, "load_before": load_before, "load_after": os.getloadavg(),
-            "cells": report["cells"], "project": project}
+            "cells": report["cells"], "project": project, "side_by_side": side_by_side(project)}
 
 
 def _round(values, digits: int = 2) -> list[float]:
     return [round(float(v), digits) for v in values]
 
 
-def per_architecture(cells: list[dict]) -> dict:
+def side_by_side(project: Path) -> int:
+    """How many cells the project's runner trains at once."""
+    import yaml
+
+    runner = yaml.safe_load((project / "params.yaml").read_text()).get("runner") or {}
+    return 1 if runner.get("kind", "sequential") == "sequential" else int(runner.get("workers", 1))
+
+
+def per_architecture(cells: list[dict], at_once: int = 1) -> dict:
+    """Cells per minute of fitting: a cell's fit time is its own wall time, so with
+    ``at_once`` cells side by side the architecture's rate is that many times its
+    cells over their summed fit time."""
     by: dict[str, list[dict]] = defaultdict(list)
     for c in cells:
         by[c["architecture"]].append(c)
     return {arch: {"cells": len(cs), "fit_seconds": round(sum(c["train_seconds"] for c in cs), 1),
-                   "cells_per_minute": round(60 * len(cs) / sum(c["train_seconds"] for c in cs), 2),
+                   "cells_per_minute": round(60 * at_once * len(cs) / sum(c["train_seconds"] for c in cs), 2),
                    "epochs_run_mean": round(float(np.mean([c["epochs_run"] for c in cs])), 2)}
             for arch, cs in sorted(by.items())}
 
@@ -127,7 +138,8 @@ def main() -> None:
         "cells_per_minute_stage": {v: round(60 * len(r["cells"]) / r["seconds"], 2) for v, r in runs.items()},
         "load_average": {v: {"before": _round(r["load_before"]), "after": _round(r["load_after"])}
                          for v, r in runs.items()},
-        "architectures": {v: per_architecture(r["cells"]) for v, r in runs.items()},
+        "cells_side_by_side": {v: r["side_by_side"] for v, r in runs.items()},
+        "architectures": {v: per_architecture(r["cells"], r["side_by_side"]) for v, r in runs.items()},
         "epochs_by_strategy": {v: per_strategy_epochs(r["cells"]) for v, r in runs.items()},
         "test_accuracy_by_strategy": accuracy_comparisons(runs),
     }

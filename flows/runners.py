@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from embedlab.config import RunnerParams
 
@@ -14,12 +16,17 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def init_worker(threads: int) -> None:
+def tf_threads_env(workers: int) -> dict[str, str]:
+    """Each local worker's TensorFlow gets its share of the cores: two processes
+    of two threads each on two cores run slower than one. An explicit setting in
+    the environment wins."""
+    share = str(max(1, cores() // workers))
+    return {var: os.environ.get(var, share) for var in TF_THREAD_VARS}
+
+
+def init_worker(env: dict[str, str]) -> None:
     """First thing in every worker process of the ``processes`` runner."""
-    # Each worker's TensorFlow gets its share of the cores: two processes of two
-    # threads each on two cores run slower than one (an explicit setting wins).
-    for var in TF_THREAD_VARS:
-        os.environ.setdefault(var, str(threads))
+    os.environ.update(env)
     _die_with_parent()
 
 
@@ -48,13 +55,40 @@ def make_task_runner(runner: RunnerParams):
         from prefect.task_runners import ProcessPoolTaskRunner
 
         return ProcessPoolTaskRunner(max_workers=runner.workers, initializer=init_worker,
-                                     initargs=(max(1, cores() // runner.workers),))
+                                     initargs=(tf_threads_env(runner.workers),))
     if runner.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if runner.address:
             return DaskTaskRunner(address=runner.address)
-        # One thread per worker process: TensorFlow brings its own parallelism.
-        return DaskTaskRunner(cluster_kwargs={"n_workers": runner.workers,
-                                              "threads_per_worker": 1, "processes": True})
+        # One Dask thread per worker process: TensorFlow brings its own parallelism.
+        return DaskTaskRunner(cluster_kwargs={"n_workers": runner.workers, "threads_per_worker": 1,
+                                              "processes": True, "env": tf_threads_env(runner.workers)})
     raise ValueError(f"unknown runner kind {runner.kind!r}")
+
+
+@contextmanager
+def api_for_workers(runner: RunnerParams) -> Iterator[None]:
+    """Local worker processes report to the stage's own Prefect server.
+
+    A stage run alone uses Prefect's temporary server, which its process starts
+    and reaches in-process; a worker process would not find it and would start a
+    temporary server of its own, recording its task runs out of the flow's sight.
+    So the stage starts the temporary server first (the same one its flow then
+    uses, stopped at exit by Prefect after its logs are sent) and its address goes
+    to the workers through ``PREFECT_API_URL``, which they inherit.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    if runner.kind not in ("processes", "dask") or runner.address or PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()   # the singleton Prefect's temporary mode uses
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield
+    finally:
+        del os.environ["PREFECT_API_URL"]

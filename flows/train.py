@@ -16,7 +16,7 @@ from embedlab.config import load_train
 from embedlab.grid import Cell, TrainInputs, expand_grid, train_inputs
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
-from flows.runners import make_task_runner
+from flows.runners import api_for_workers, make_task_runner
 
 
 @task(name="train-cell", retries=1, retry_delay_seconds=2, cache_policy=None,
@@ -59,7 +59,8 @@ def train_flow(params_path: str = "params.yaml") -> dict:
 def run_grid(params_path: str = "params.yaml") -> dict:
     """The train flow on the task runner that ``params.yaml: runner`` names."""
     stage = load_train(params_path)  # fail fast on bad params, before Prefect starts
-    return train_flow.with_options(task_runner=make_task_runner(stage.runner))(params_path)
+    with api_for_workers(stage.runner):
+        return train_flow.with_options(task_runner=make_task_runner(stage.runner))(params_path)
 
 
 def main() -> None:
