@@ -355,7 +355,8 @@ def _runners(f):
 
     parts = [f"{name} {1 / r['ratio_to_sequential']:.2f}× ({accuracy(r)})"
              for name, r in f["runners"].items() if name != "sequential"]
-    return "stage speed vs sequential: " + ", ".join(parts), None
+    cells = len(next(iter(f["runners"].values()))["runs"][0]["test_accuracy"])
+    return f"stage speed vs sequential, {cells} cells: " + ", ".join(parts), None
 
 
 def _startup(f):
@@ -405,7 +406,7 @@ ROWS: list[tuple[str, str, str, str, Callable[[dict], tuple[str, bool | None]]]]
      "train_speed", _train_stage),
     ("a stage's overhead around its flow (Prefect server, imports, exit): baseline / new / new under "
      "one shared server", "the baseline commit, same run", "—", "stage_startup", _startup),
-    ("cells side by side (`runner`) instead of one at a time, on a six-cell grid", "sequential, same run",
+    ("cells side by side (`runner`) instead of one at a time", "sequential, same run",
      "—", "runner_parallelism", _runners),
     ("the original question's two models re-created (test accuracy: learned / Word2Vec frozen)",
      "always the majority class", "— (the question's starting point)", "original_question", _original),
