@@ -72,12 +72,13 @@ def test_an_explicit_thread_setting_wins(monkeypatch):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's (prctl)")
-def test_workers_share_the_cores_and_die_with_the_stage(tmp_path, prefect_home):
+def test_workers_share_the_cores_and_die_with_the_stage(tmp_path):
     script, seen = tmp_path / "two_cells.py", tmp_path / "pids"
     script.write_text(FLOW)
     seen.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in TF_THREAD_VARS}
-    env.update(PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{ROOT}", PREFECT_HOME=str(prefect_home))
+    # A Prefect home of its own: the server's database then holds this flow's task runs only.
+    env.update(PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{ROOT}", PREFECT_HOME=str(tmp_path / "prefect-home"))
     api = tmp_path / "api"
     proc = subprocess.Popen([sys.executable, str(script), str(seen), str(api)], env=env,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
