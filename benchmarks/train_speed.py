@@ -7,8 +7,8 @@ embeddings`` first). The baseline is ``--baseline-ref`` exported with ``git
 archive`` (the "current settings"); the new version is this working tree.
 
 Figures: stage wall time and their ratio, cells per minute per architecture
-(from each cell's fit time, times the cells the runner trains side by side), epochs run per strategy (what early stopping does),
-and per strategy the test accuracy of both versions with the project's paired
+(from each cell's fit time, times the cells the runner trains side by side),
+epochs run per strategy (what early stopping does), and per strategy the test accuracy of both versions with the project's paired
 bootstrap (``embedlab.stats.compare``: cells paired by architecture and seed,
 resampling pairs and test reviews): a speed-up counts where that difference is
 within noise. The machine's load average is recorded before and after each run.

@@ -17,9 +17,9 @@ def cores() -> int:
 
 
 def tf_threads_env(workers: int) -> dict[str, str]:
-    """Each local worker's TensorFlow gets its share of the cores: two processes
-    of two threads each on two cores run slower than one. An explicit setting in
-    the environment wins."""
+    """Each local worker's TensorFlow gets its share of the cores, so a machine
+    never runs more TensorFlow threads than it has cores (on 2 cores this measured
+    the same as each taking every core). An explicit setting in the environment wins."""
     share = str(max(1, cores() // workers))
     return {var: os.environ.get(var, share) for var in TF_THREAD_VARS}
 
