@@ -31,7 +31,8 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, save
 from benchmarks.train_speed import run_stage, scratch_project
-from flows.runners import TF_THREAD_VARS, cores
+from embedlab.runtime import cores
+from flows.runners import TF_THREAD_VARS
 
 # Twelve cells: enough that starting two worker processes is a small part of the stage, as on the default grid.
 GRID = "{strategies: [learned, w2v_frozen], architectures: [lstm, cnn, meanpool], seeds: [1, 2], baseline: false}"

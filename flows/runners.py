@@ -7,13 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from embedlab.config import RunnerParams
+from embedlab.runtime import cores
 
 TF_THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
-
-
-def cores() -> int:
-    """The cores this process may run on (a container's share, not the host's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def tf_threads_env(workers: int) -> dict[str, str]:

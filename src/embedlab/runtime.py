@@ -24,6 +24,12 @@ OFFLINE_ENV = {
 }
 
 
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the
+    host's). Word2Vec's workers and each local worker's TensorFlow threads follow it."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def configure_env() -> None:
     """Offline defaults; an explicit setting in the environment wins."""
     for key, value in OFFLINE_ENV.items():

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.errors import ConfigError, DataError
+from embedlab.runtime import cores
 from embedlab_serving.text import tokenize
 
 if TYPE_CHECKING:  # config validates variant sources against EMBEDDED_VECTORS below
@@ -77,7 +78,7 @@ def hash_seed_fixed() -> bool:
 def resolve_workers(workers: int, deterministic: bool = False) -> int:
     if deterministic:
         return 1  # several workers interleave updates in a thread-timing order
-    return workers if workers > 0 else max(1, os.cpu_count() or 1)
+    return workers if workers > 0 else cores()
 
 
 def train_word2vec(corpus_file: Path, variant: Word2VecVariant, workers: int,

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flows.runners import TF_THREAD_VARS, cores, tf_threads_env
+from embedlab.runtime import cores
+from flows.runners import TF_THREAD_VARS, tf_threads_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
