@@ -6,6 +6,7 @@ Python 3.11 and git needs nothing else.
     python3.11 dev.py test       # create .venv if needed, then the default (fast) tests
     python3.11 dev.py test-all   # every test, the slow real-server ones included
     python3.11 dev.py bench      # the benchmark scripts under benchmarks/
+    python3.11 dev.py docs       # rewrite the documents' generated figures (python -m docgen)
     python3.11 dev.py lock       # re-resolve requirements.in into requirements.lock
 
 The venv is (re)installed only when requirements.lock or pyproject.toml changed:
@@ -160,6 +161,11 @@ def bench(args: list[str]) -> int:
     return _run(BIN / "python", "-m", "benchmarks", *args)
 
 
+def docs(args: list[str]) -> int:
+    venv()
+    return _run(BIN / "python", "-m", "docgen", *args)
+
+
 def lock() -> int:
     """Resolve requirements.in in a throw-away venv and freeze every version."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,6 +198,8 @@ def main(argv: list[str]) -> int:
         return test(rest, everything=True)
     if cmd == "bench":
         return bench(rest)
+    if cmd == "docs":
+        return docs(rest)
     if cmd == "lock":
         return lock()
     if cmd == "clean-venv":

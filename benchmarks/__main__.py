@@ -1,8 +1,7 @@
-"""python -m benchmarks [NAME ...] | report
+"""python -m benchmarks [NAME ...]
 
 Without names: the quick benchmarks that need a finished `dvc repro` in this
-project. `report` rewrites every generated block of README.md and docs/*.md
-from the results files (= `python -m benchmarks.docs`).
+project. Then `python -m docgen` rewrites the documents' figures from the results.
 """
 
 from __future__ import annotations
@@ -14,10 +13,6 @@ QUICK = ["repro", "training_speed", "word2vec_speed", "serving"]
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["report"]:
-        from benchmarks.docs import main as docs
-
-        return docs(argv[1:])
     for name in argv or QUICK:
         print(f"== benchmarks.{name}", flush=True)
         saved = sys.argv

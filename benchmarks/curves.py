@@ -5,7 +5,7 @@ scratch project with a learning-curve grid (`grid.train_sizes`), one *pass* at a
 time: each pass is one grid, and cells a pass shares with an earlier one are
 reused from MLflow, not retrained. Writes benchmarks/results/curves_<dataset>.json
 (one row per cell and per TF-IDF reference, each pass's reports/curve.json, wall
-times); `python -m benchmarks.docs` writes docs/answer.md and the README's answer
+times); `python -m docgen` writes docs/answer.md and the README's answer
 from it.
 
     python -m benchmarks.curves --dataset amazon      # the embedded Amazon reviews
@@ -35,8 +35,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks import answer
 from benchmarks.common import ROOT, save
+from embedlab import curve
 from embedlab.config import size_order
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -198,7 +198,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.plot:
         res = json.loads((ROOT / "benchmarks" / "results" / f"curves_{args.dataset}.json").read_text())
-        return draw(res, ROOT / "docs" / answer.image(args.dataset))
+        return draw(res, ROOT / "docs" / image(args.dataset))
     from harness.scaffold import merge_params, new_project
 
     preset = PRESETS[args.dataset]
@@ -250,8 +250,23 @@ def write(results: dict, project: Path, command: str, args) -> None:
         draw({"figures": figures}, out.with_suffix(".png"))
         print(f"-> {out}")
     else:
-        draw({"figures": figures}, ROOT / "docs" / answer.image(args.dataset))
+        draw({"figures": figures}, ROOT / "docs" / image(args.dataset))
         save(f"curves_{args.dataset}", figures, command)
+
+
+def image(dataset: str) -> str:
+    """Where the dataset's curve is drawn (relative to docs/; docs/answer.md shows it)."""
+    return f"img/curves_{dataset}.png"
+
+
+def plot_data(res: dict) -> dict:
+    """The curve pass's curve.json plus the per-architecture points of other
+    multi-size passes (the IMDB LSTM), for one figure."""
+    ps = res["figures"]["passes"]
+    main = next(p for p in ps if p["name"] == "curve")["curve"]
+    extra = [pt for p in ps if p["name"] != "curve" and len(p["curve"]["sizes"]) > 1
+             for pt in p["curve"]["points"] if pt["architecture"] != curve.POOLED]
+    return {**main, "points": main["points"] + extra}
 
 
 def draw(res: dict, path: Path) -> None:
@@ -259,7 +274,7 @@ def draw(res: dict, path: Path) -> None:
     from embedlab import plots
 
     if any(p["name"] == "curve" for p in res["figures"]["passes"]):
-        plots.labeled_size_curve(answer.plot_data(res), path)
+        plots.labeled_size_curve(plot_data(res), path)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ harness/team.py), all in one run; and how the stage's time grows with the number
 of cells and with the training-set size.
 
     python -m benchmarks.team_scaling     # measure (about half an hour on 2 cores)
-    python -m benchmarks.docs             # then rewrite docs/scaling.md's block `team-scaling`
+    python -m docgen                      # then rewrite docs/scaling.md's block `team-scaling`
 
 Each measurement is ``python -m flows.train`` in a scratch copy of the pipeline
 (prepare and embeddings done once beforehand), with a fresh sqlite MLflow store
@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="fixed epochs of the growth series")
     args = parser.parse_args()
     save(NAME, measure(args), f"{COMMAND} {' '.join(sys.argv[1:])}".strip())
-    print("docs/scaling.md's block `team-scaling` reads this file: run `python -m benchmarks.docs`")
+    print("docs/scaling.md's block `team-scaling` reads this file: run `python -m docgen`")
 
 
 if __name__ == "__main__":

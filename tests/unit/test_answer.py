@@ -1,10 +1,10 @@
-"""The answer's Markdown (benchmarks/answer.py) on synthetic results with known answers."""
+"""The answer's Markdown (docgen/blocks/answer.py) on synthetic results with known answers."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from benchmarks import answer
+from docgen.blocks import answer
 from embedlab import curve
 from embedlab.stats import Comparison
 

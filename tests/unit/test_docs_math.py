@@ -1,4 +1,5 @@
-"""docs/embedding-math.md generation: placeholders strict, real-grid numbers from real files."""
+"""docs/embedding-math.md generation (docgen/blocks/embedding_math.py): placeholders strict,
+real-grid numbers (embedlab.teach.drift) from real files."""
 
 from __future__ import annotations
 
@@ -9,23 +10,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedlab.teach import docs_math
+from docgen.blocks import embedding_math
 from embedlab.errors import EmbedlabError
+from embedlab.teach import drift
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_template_placeholders_are_strict():
-    assert docs_math.render_template("a {{x}} b", {"x": "1"}) == "a 1 b"
+    assert embedding_math.render_template("a {{x}} b", {"x": "1"}) == "a 1 b"
     with pytest.raises(EmbedlabError, match="has no value"):
-        docs_math.render_template("{{y}}", {"x": "1"})
+        embedding_math.render_template("{{y}}", {"x": "1"})
     with pytest.raises(EmbedlabError, match="never used"):
-        docs_math.render_template("{{x}}", {"x": "1", "z": "2"})
+        embedding_math.render_template("{{x}}", {"x": "1", "z": "2"})
 
 
 def test_without_pipeline_outputs_the_doc_says_run_dvc_repro(tmp_path):
-    assert docs_math.grid_analysis(tmp_path) is None
-    assert "dvc repro" in docs_math.grid_markdown(None)
+    assert drift.grid_analysis(tmp_path) is None
+    assert "dvc repro" in embedding_math.grid_markdown(None)
 
 
 def _fake_project(root: Path) -> dict:
@@ -79,7 +81,7 @@ def _fake_project(root: Path) -> dict:
 def test_grid_analysis_reads_real_outputs(tmp_path):
     pytest.importorskip("keras")
     fake = _fake_project(tmp_path)
-    g = docs_math.grid_analysis(tmp_path)
+    g = drift.grid_analysis(tmp_path)
     assert g is not None and len(g["cells"]) == 1
     c = g["cells"][0]
     assert c["unseen_words"] == 1 and c["unseen_examples"] == ["late"]
@@ -90,5 +92,5 @@ def test_grid_analysis_reads_real_outputs(tmp_path):
     pair = next(p for p in c["antonyms"] if p[:2] == ("good", "bad"))
     assert pair[2] == pytest.approx(cos(s, 2, 3), abs=1e-6)
     assert pair[3] == pytest.approx(cos(e, 2, 3), abs=1e-6)
-    md = docs_math.grid_markdown(g)
+    md = embedding_math.grid_markdown(g)
     assert "never moved" in md and "late (1 in the corpus)" in md

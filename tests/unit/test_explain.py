@@ -151,7 +151,7 @@ def test_cli_explain_json_is_complete_and_deterministic():
     again6 = ex._clean(ex.step6_combining().numbers)
     assert data["steps"][5]["numbers"] == json.loads(json.dumps(again6))
     # The same numbers fill the documentation template completely.
-    from embedlab.teach import docs_math
+    from docgen.blocks import embedding_math as docs_math
 
     template = (Path(__file__).resolve().parents[2] / docs_math.TEMPLATE).read_text(encoding="utf-8")
     values = docs_math.explain_values(data)

@@ -1,12 +1,12 @@
 """The arithmetic behind docs/scaling.md's generated block `team-scaling`
-(benchmarks/team_scaling.py measures, benchmarks/blocks.py writes; the staleness
+(benchmarks/team_scaling.py measures, docgen/blocks/scaling.py writes; the staleness
 of the block itself is tests/unit/test_generated_docs.py's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.blocks import _trend
+from docgen.blocks.scaling import _trend
 from benchmarks.team_scaling import _linear_fit
 
 

@@ -3,7 +3,7 @@
 Six small, fully deterministic computations on a 10-word vocabulary. Every claim
 is computed twice -- once by TensorFlow/Keras/gensim, once by hand in numpy --
 and the two are compared. The functions return plain dataclasses of numbers and
-check booleans; printing lives in the CLI, the Markdown in ``embedlab.teach.docs_math``.
+check booleans; printing lives in the CLI, the Markdown in ``docgen/blocks/embedding_math.py``.
 
 The toy problem (shared by the steps):
 

@@ -1,17 +1,22 @@
-"""The answer's Markdown, written from benchmarks/results/curves_<dataset>.json.
+"""docs/answer.md's blocks, written from benchmarks/results/curves_<dataset>.json.
 
-Pure functions (a results file in, Markdown out) for docs/answer.md and the
-README's answer section; `benchmarks/blocks.py` registers them as generated
-blocks. The curve's own tables and statements come from `embedlab.curve`, the
-functions the evaluate stage's report uses, so the report and the answer agree.
+Pure functions (a results file in, Markdown out); `readme` is the README's answer
+section (registered in docgen/blocks/readme.py). The curve's own tables and
+statements come from `embedlab.curve`, the functions the evaluate stage's report
+uses, so the report and the answer agree.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from benchmarks.curves import image
+from docgen.registry import block
+from docgen.text import para as _para
 from embedlab import curve
 from embedlab.stats import Crossover
+
+DOCUMENT = "docs/answer.md"
 
 # Published IMDB results (the standard 25k/25k split): the anchors the issue names.
 ANCHORS = (("Maas et al. 2011, word vectors + bag of words", "88.9 %"),
@@ -27,21 +32,6 @@ def figures(res: dict) -> dict:
 
 def passes(res: dict) -> dict[str, dict]:
     return {p["name"]: p for p in figures(res)["passes"]}
-
-
-def image(dataset: str) -> str:
-    """Where benchmarks.curves draws the dataset's curve (relative to docs/)."""
-    return f"img/curves_{dataset}.png"
-
-
-def plot_data(res: dict) -> dict:
-    """The curve pass's curve.json plus the per-architecture points of other
-    multi-size passes (the IMDB LSTM), for one figure."""
-    ps = figures(res)["passes"]
-    main = next(p for p in ps if p["name"] == "curve")["curve"]
-    extra = [pt for p in ps if p["name"] != "curve" and len(p["curve"]["sizes"]) > 1
-             for pt in p["curve"]["points"] if pt["architecture"] != curve.POOLED]
-    return {**main, "points": main["points"] + extra}
 
 
 def _minutes(seconds: float) -> str:
@@ -76,9 +66,7 @@ def _over_seeds(res: dict) -> str:
 
 
 def para(text: str) -> str:
-    import textwrap
-
-    return textwrap.fill(text, 96, break_long_words=False, break_on_hyphens=False)
+    return _para(text, 96)   # this page's paragraphs are wrapped wider than the other documents'
 
 
 def curve_section(res: dict) -> str:
@@ -193,3 +181,12 @@ def readme(amazon: dict, imdb: dict) -> str:
         f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + ".",
         "- **Where a vector strategy does win** at small sizes (every strategy and architecture of the "
         "curves):" + (" none." if not found else ""), *found])
+
+
+PARTS = {"setup": setup, "curve": curve_section, "architectures": architectures_at_all, "stopped": stopped,
+         "anchors": anchors}
+BLOCKS_PER_DATASET = {"amazon": ("setup", "curve", "architectures"),
+                      "imdb": ("setup", "curve", "architectures", "stopped", "anchors")}
+for _dataset, _parts in BLOCKS_PER_DATASET.items():
+    for _part in _parts:
+        block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(PARTS[_part])
