@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import ROOT, save
-from benchmarks.train_speed import run_stage, scratch_project
+from benchmarks.train_stage import run_stage, scratch_project
 from embedlab.runtime import cores
 from flows.runners import TF_THREAD_VARS
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, save
 from benchmarks.throughput import BASELINE_REF, export_tree
-from benchmarks.train_speed import scratch_project
+from benchmarks.train_stage import scratch_project
 
 TINY_GRID = ("{grid: {strategies: [learned], architectures: [meanpool], seeds: [1], baseline: false}, "
              "train: {epochs: 1}}")

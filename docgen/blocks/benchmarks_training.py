@@ -8,7 +8,7 @@ from docgen.text import para, pct
 DOCUMENT = "docs/benchmarks/training.md"
 
 
-@block("training-stage", "benchmarks/results/train_speed.json")
+@block("training-stage", "benchmarks/results/train_stage.json")
 def training_stage(res: dict) -> str:
     f = res["figures"]
     base, new, load = f["stage_seconds"]["baseline"], f["stage_seconds"]["new"], f["load_average"]

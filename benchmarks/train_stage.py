@@ -13,7 +13,11 @@ bootstrap (``embedlab.stats.compare``: cells paired by architecture and seed,
 resampling pairs and test reviews): a speed-up counts where that difference is
 within noise. The machine's load average is recorded before and after each run.
 
-    python -m benchmarks.train_speed [--baseline-ref REF] [--order baseline,new]
+Related: throughput.py (examples/s per architecture, the same baseline),
+cell_profile.py (where one cell's time goes), original_question_speed.py (the
+default LSTM against the original question's model, examples/s).
+
+    python -m benchmarks.train_stage [--baseline-ref REF] [--order baseline,new]
 """
 
 from __future__ import annotations
@@ -147,7 +151,7 @@ def main() -> None:
         arch: round(figures["architectures"]["new"][arch]["cells_per_minute"]
                     / figures["architectures"]["baseline"][arch]["cells_per_minute"], 2)
         for arch in figures["architectures"]["new"]}
-    save("train_speed", figures, "python -m benchmarks.train_speed " + " ".join(sys.argv[1:]))
+    save("train_stage", figures, "python -m benchmarks.train_stage " + " ".join(sys.argv[1:]))
     if args.keep:
         print(f"scratch projects kept in {tmp}")
     else:

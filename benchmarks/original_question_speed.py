@@ -5,7 +5,10 @@ Embedding(V, 128) -> LSTM(128, dropout=0.2, recurrent_dropout=0.2) -> Dense(1).
 Ours: the `learned/lstm` cell from params.yaml (no recurrent_dropout, dropout on
 the embedding output, masking).
 
-    python -m benchmarks.training_speed [--epochs 3]
+Not to be confused with train_stage.py (the whole `train` stage, this code against
+a baseline commit) and throughput.py (examples/s per architecture, the same way).
+
+    python -m benchmarks.original_question_speed [--epochs 3]
 """
 
 from __future__ import annotations
@@ -63,12 +66,12 @@ def main() -> None:
                        learning_rate=t.learning_rate)
     a = timed_fit(ours, x, y, xv, yv, args.epochs, t.batch_size)
     b = timed_fit(original_model(vocab_size, x.shape[1], 1), x, y, xv, yv, args.epochs, t.batch_size)
-    save("training_speed", {
+    save("original_question_speed", {
         "train_examples": int(len(x)), "max_len": int(x.shape[1]), "epochs": args.epochs,
         "default_lstm": {**a, "units": t.units, "embedding_dim": t.embedding_dim},
         "original_lstm128_recurrent_dropout": b,
         "speedup": round(a["examples_per_second"] / b["examples_per_second"], 2),
-    }, f"python -m benchmarks.training_speed --epochs {args.epochs}")
+    }, f"python -m benchmarks.original_question_speed --epochs {args.epochs}")
 
 
 if __name__ == "__main__":
