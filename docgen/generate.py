@@ -115,8 +115,8 @@ class Sources:
 
     def __init__(self, root: Path, at_head: bool = False):
         self.root, self.cache = root, {}
-        listing = _git(root, "ls-tree", "-r", "--name-only", "HEAD") if at_head else None
-        self.committed = set(listing.splitlines()) if listing is not None else set()
+        listing = _git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD") if at_head else None
+        self.committed = set(filter(None, listing.split("\0"))) if listing is not None else set()
 
     def _text(self, rel: str) -> str | None:
         if rel in self.committed:
