@@ -321,7 +321,7 @@ def build_values(root: Path, result: dict[str, Any]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m docgen embedding-math", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (pipeline outputs)")
     parser.add_argument("--template", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
