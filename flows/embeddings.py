@@ -43,12 +43,16 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
             # the corpus is not a stage output.
             corpus, report["corpus"] = corpus_task(params, str(tmp / "_corpus.txt"))
             print(embeddings.corpus_line(report["corpus"]))
-        for name, variant in params.variants.items():
-            res = variant_task(name, variant, params, corpus, str(tmp))
+        # Side by side: with one Word2Vec worker each (deterministic), the variants
+        # share the cores instead of taking turns (gensim trains without the GIL).
+        futures = {name: variant_task.submit(name, variant, params, corpus, str(tmp))
+                   for name, variant in params.variants.items()}
+        for name, future in futures.items():
+            res = future.result()
             report["variants"][name], probes[name] = res["metrics"], res["probes"]
             print(embeddings.variant_lines(name, res))
         (tmp / "_corpus.txt").unlink(missing_ok=True)
-    fileio.write_json(layout.embeddings_report, report)
+    fileio.write_json(layout.embeddings_report, embeddings.tracked_report(report))
     fileio.write_json(layout.probes_report, probes)
     if params.track:
         run_id = tracking.log_run("embeddings", "embeddings", **embeddings.run_record(report, probes, params))

@@ -7,17 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from embedlab.config import RunnerParams
-from embedlab.runtime import cores
+from embedlab.runtime import DETERMINISM_ENV
 
 TF_THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
-def tf_threads_env(workers: int) -> dict[str, str]:
-    """Each local worker's TensorFlow gets its share of the cores, so a machine
-    never runs more TensorFlow threads than it has cores (on 2 cores this measured
-    the same as each taking every core). An explicit setting in the environment wins."""
-    share = str(max(1, cores() // workers))
-    return {var: os.environ.get(var, share) for var in TF_THREAD_VARS}
+def tf_threads_env() -> dict[str, str]:
+    """Each local worker's TensorFlow settings that keep a cell's numbers independent
+    of the machine (embedlab.runtime.DETERMINISM_ENV), or explicit ones from the
+    environment."""
+    return {var: os.environ.get(var, default) for var, default in DETERMINISM_ENV.items()}
 
 
 def init_worker(env: dict[str, str]) -> None:
@@ -51,7 +50,7 @@ def make_task_runner(runner: RunnerParams):
         from prefect.task_runners import ProcessPoolTaskRunner
 
         return ProcessPoolTaskRunner(max_workers=runner.workers, initializer=init_worker,
-                                     initargs=(tf_threads_env(runner.workers),))
+                                     initargs=(tf_threads_env(),))
     if runner.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -59,7 +58,7 @@ def make_task_runner(runner: RunnerParams):
             return DaskTaskRunner(address=runner.address)
         # One Dask thread per worker process: TensorFlow brings its own parallelism.
         return DaskTaskRunner(cluster_kwargs={"n_workers": runner.workers, "threads_per_worker": 1,
-                                              "processes": True, "env": tf_threads_env(runner.workers)})
+                                              "processes": True, "env": tf_threads_env()})
     raise ValueError(f"unknown runner kind {runner.kind!r}")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab import tracking
+from embedlab import fileio, tracking
 from embedlab.config import ALL_TRAIN, GridParams, size_order
 from embedlab.grid import TrainInputs, baseline_fingerprint, size_suffix
 from embedlab.metrics import classification_metrics
@@ -88,7 +88,7 @@ def train_baseline(ref: Reference, inputs: TrainInputs, tracking_uri: str, exper
 
     def work(run: tracking.Run) -> dict:
         metrics, test_prob = fit_predict(inputs, ref)
-        np.savez_compressed(path, test_prob=test_prob)
+        fileio.write_npz(path, test_prob=test_prob)
         run.log_metrics(metrics)
         run.log_files([path])
         return {**ref.key(), "status": "trained", "run_id": run.id, **metrics}

@@ -268,10 +268,11 @@ class EmbeddingsParams(Strict):
     # Vocabulary words the vectors lack: 'random' draws N(0, std of the vectors),
     # 'zeros' leaves them at zero. Row 0 (padding) is always zero.
     oov_init: Literal["random", "zeros"] = "random"
-    workers: int = Field(0, ge=0, description="0 = all cores")
-    # One worker and a fixed PYTHONHASHSEED (the stage re-executes itself with it):
-    # identical vectors on every run, at the price of speed.
-    deterministic: bool = False
+    workers: int = Field(0, ge=0, description="0 = all cores; only without deterministic")
+    # One worker per variant and a fixed PYTHONHASHSEED (the stage re-executes itself
+    # with it): identical vectors on every run, so a fresh clone's `dvc repro` gives the
+    # committed numbers. The variants train side by side, so the cores stay busy.
+    deterministic: bool = True
     extra_corpus: list[ExtraCorpus] = Field(default_factory=list)
     # Val/test texts in the Word2Vec corpus leak their word co-occurrences into the
     # vectors; off by default, and recorded in the report when on.

@@ -314,6 +314,9 @@ def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, c
         if keys:
             small.add_vectors(keys, matrix[found])
         kv = small
+    # gensim logs its own save (file name, date, platform) into the file; without
+    # that log the same vectors give the same bytes.
+    kv.lifecycle_events = None
     kv.save(str(out_dir / layout.vectors(name).name))
     np.save(out_dir / layout.matrix(name).name, matrix)
     metrics.update({"vector_size": int(kv.vector_size), "vectors_vocab": len(kv.key_to_index),
@@ -356,6 +359,17 @@ def stage_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams,
     split_ids = {s: read_split(prepared.split(s))[0] for s in SPLITS}
     return run_variant(name, variant, params, Path(corpus) if corpus else None,
                        read_vocab(prepared.vocab)["tokens"], split_ids, layout, out_dir)
+
+
+# Timings differ on every run: the MLflow run and the log keep them, the tracked
+# reports/embeddings.json does not (a fresh clone's `dvc repro` must reproduce it).
+TIMING_FIELDS = ("train_seconds", "words_per_sec")
+
+
+def tracked_report(report: dict) -> dict:
+    """``report`` without its timings: what reports/embeddings.json holds."""
+    return {**report, "variants": {name: {k: v for k, v in m.items() if k not in TIMING_FIELDS}
+                                   for name, m in report["variants"].items()}}
 
 
 def new_report(params: EmbeddingsParams) -> dict:

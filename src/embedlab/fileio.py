@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,37 @@ def scratch_dir(beside: Path | str) -> Iterator[Path]:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Zip archives (.keras models, .npz predictions) carry each entry's write time;
+# a fixed one makes the same contents the same bytes, so DVC's hashes and a fresh
+# clone's `dvc repro` match the committed dvc.lock.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def pin_zip(path: Path | str, patch: Callable[[str, bytes], bytes] | None = None) -> None:
+    """Rewrite a zip archive in place with fixed entry times (and ``patch(name, data)``
+    applied to each entry's bytes), keeping entry order and compression."""
+    import zipfile
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as out:
+        for info, data in entries:
+            pinned = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            pinned.compress_type, pinned.external_attr = info.compress_type, 0o644 << 16
+            out.writestr(pinned, patch(info.filename, data) if patch else data)
+
+
+def write_npz(target: Path | str, **arrays) -> None:
+    """``numpy.savez_compressed``, atomically and with fixed entry times."""
+    import numpy as np
+
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        pin_zip(tmp)
 
 
 def file_digest(*paths: Path | str, chunk: int = 1 << 20) -> str:

@@ -15,9 +15,11 @@ the embedding mask, or (an architecture that cannot consume a mask) through
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from embedlab import architectures, strategies
+from embedlab import architectures, fileio, strategies
 
 
 def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, vocab_size: int) -> None:
@@ -35,13 +37,20 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 dropout: float, seed: int, learning_rate: float):
     """A compiled binary classifier over post-padded id sequences of any length."""
     import keras
+    import tensorflow as tf
     from keras import layers, ops
 
     strat, arch = strategies.get(strategy), architectures.get(architecture)
     _check_matrix(strat, matrix, vocab_size)
     dim = matrix.shape[1] if strat.needs_vectors else embedding_dim
 
+    # A fresh Keras session numbers the auto-named layers (not_equal, adam, ...) from
+    # scratch, so a cell's saved model does not depend on the cells its process built
+    # before (the session is per thread). Seeds fix the initial weights, dropout masks
+    # and shuffles; op determinism keeps TensorFlow from picking racing kernels.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     embedded = [layers.Embedding(
         vocab_size, dim, mask_zero=arch.masked, trainable=t.trainable, name=t.name,
@@ -85,3 +94,31 @@ def embedding_tables(model) -> dict[str, np.ndarray]:
 
     return {layer.name: np.array(layer.get_weights()[0])
             for layer in model.layers if isinstance(layer, keras.layers.Embedding)}
+
+
+def save_model(model, path: Path) -> None:
+    """``model.save`` as a reproducible file: Keras stamps the save time into
+    metadata.json and the archive's entries, and numbers objects shared between
+    layers (the dtype policy) by their memory address in config.json. Times are
+    pinned and those ids renumbered in order, so the same weights give the same bytes."""
+    import json
+
+    def renumber(node, ids: dict) -> None:
+        if isinstance(node, dict):
+            if "shared_object_id" in node:
+                node["shared_object_id"] = ids.setdefault(node["shared_object_id"], len(ids) + 1)
+            for value in node.values():
+                renumber(value, ids)
+        elif isinstance(node, list):
+            for value in node:
+                renumber(value, ids)
+
+    def pinned(name: str, data: bytes) -> bytes:
+        if name not in ("metadata.json", "config.json"):
+            return data
+        doc = json.loads(data)
+        doc.pop("date_saved", None) if name == "metadata.json" else renumber(doc, {})
+        return json.dumps(doc).encode()
+
+    model.save(path)
+    fileio.pin_zip(path, pinned)

@@ -23,16 +23,30 @@ OFFLINE_ENV = {
     "GIT_PYTHON_REFRESH": "quiet",
 }
 
+# Same commit, params and data -> the same numbers, bit for bit, on every x86-64 host
+# with AVX2. Two machine properties change TensorFlow's sums, both measured on a cnn
+# cell's predictions (docs/grid.md, Reproducible numbers):
+# - the intra-op thread count (1 vs 2 threads differ; lstm and meanpool do not), so
+#   every process that trains uses one thread, whatever the machine's cores, and
+#   parallelism comes from worker processes (params.yaml: runner);
+# - the instruction set oneDNN picks at run time (AVX-512 vs AVX2 kernels differ),
+#   so oneDNN is capped at AVX2, which every such host has.
+# An explicit setting in the environment still wins, and changes the numbers. Op
+# determinism (embedlab.models) covers the kernels that would otherwise race.
+TF_THREADS = 1
+DETERMINISM_ENV = {"TF_NUM_INTRAOP_THREADS": str(TF_THREADS),
+                   "TF_NUM_INTEROP_THREADS": str(TF_THREADS),
+                   "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 def cores() -> int:
     """The cores this process may run on (a container's or taskset's share, not the
-    host's). Word2Vec's workers and each local worker's TensorFlow threads follow it."""
+    host's): the default number of worker processes follows it."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def configure_env() -> None:
-    """Offline defaults; an explicit setting in the environment wins."""
-    for key, value in OFFLINE_ENV.items():
+    """Offline and deterministic defaults; an explicit setting in the environment wins."""
+    for key, value in {**OFFLINE_ENV, **DETERMINISM_ENV}.items():
         os.environ.setdefault(key, value)
 
 

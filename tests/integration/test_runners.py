@@ -1,7 +1,7 @@
-"""The `processes` runner (the default): each worker's TensorFlow gets its share
-of the cores, the workers' task runs land in the stage's own Prefect server, and
-a worker dies with the stage process, even when only that process is killed
-(not its process group)."""
+"""The `processes` runner (the default): each worker's TensorFlow gets the fixed
+thread count that keeps numbers machine-independent, the workers' task runs land
+in the stage's own Prefect server, and a worker dies with the stage process, even
+when only that process is killed (not its process group)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from embedlab.runtime import cores
+from embedlab.runtime import TF_THREADS
 from flows.runners import TF_THREAD_VARS, tf_threads_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,12 +68,13 @@ def _wait(predicate, seconds: float) -> bool:
 def test_an_explicit_thread_setting_wins(monkeypatch):
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "7")
     monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
-    assert tf_threads_env(2) == {"TF_NUM_INTRAOP_THREADS": "7",
-                                 "TF_NUM_INTEROP_THREADS": str(max(1, cores() // 2))}
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    assert tf_threads_env() == {"TF_NUM_INTRAOP_THREADS": "7", "TF_NUM_INTEROP_THREADS": str(TF_THREADS),
+                                "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's (prctl)")
-def test_workers_share_the_cores_and_die_with_the_stage(tmp_path):
+def test_workers_get_fixed_threads_report_to_the_stage_and_die_with_it(tmp_path):
     script, seen = tmp_path / "two_cells.py", tmp_path / "pids"
     script.write_text(FLOW)
     seen.mkdir()
@@ -86,12 +87,18 @@ def test_workers_share_the_cores_and_die_with_the_stage(tmp_path):
     try:
         assert _wait(lambda: len(list(seen.iterdir())) == 2, 120), proc.stderr.read().decode()[-2000:] \
             if proc.poll() is not None else "the two tasks did not start in two workers"
-        share, url = str(max(1, cores() // 2)), api.read_text()
+        url = api.read_text()
         workers = {int(p.name): p.read_text() for p in seen.iterdir()}
         assert proc.pid not in workers
-        assert set(workers.values()) == {f"{share} {share} {url}"}
-        runs = httpx.post(f"{url}/task_runs/filter", json={}).json()   # the stage's own server
-        assert [(r["name"].split("-")[0], r["state"]["type"]) for r in runs] == [("record", "RUNNING")] * 2
+        assert set(workers.values()) == {f"{TF_THREADS} {TF_THREADS} {url}"}
+
+        def task_runs() -> list[tuple[str, str]]:   # as the stage's own server has them
+            runs = httpx.post(f"{url}/task_runs/filter", json={}).json()
+            return sorted((r["name"].split("-")[0], r["state"]["type"]) for r in runs)
+
+        # A worker records its RUNNING state over HTTP, possibly after writing its file:
+        # wait for both records instead of reading the server at one instant.
+        assert _wait(lambda: task_runs() == [("record", "RUNNING")] * 2, 60), task_runs()
         os.kill(proc.pid, signal.SIGKILL)          # the stage process only, not its group
         proc.wait()
         assert _wait(lambda: not any(_running(pid) for pid in workers), 30), \
