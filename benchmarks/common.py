@@ -52,3 +52,21 @@ def dvc(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Complete
     env.setdefault("DVC_SITE_CACHE_DIR", str(cwd / ".dvc" / "tmp" / "site_cache"))
     return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, check=check)
+
+
+def train_results(project: Path = ROOT) -> dict:
+    """A project's reports/train.json with each cell's and reference's run record
+    (run id, trained or reused, seconds) from reports/train_runs.json merged in:
+    benchmarks time cells, and the tracked report keeps no timings. (A project at a
+    commit older than that file has them in train.json already.)"""
+    from embedlab.layout import Layout
+
+    layout = Layout(project)
+    numbers = json.loads(layout.train_report.read_text())
+    if not layout.train_runs.exists():
+        return numbers
+    runs = json.loads(layout.train_runs.read_text())
+    for key in ("cells", "baselines"):
+        record = {r["name"]: r for r in runs[key]}
+        numbers[key] = [{**row, **record.get(row["name"], {})} for row in numbers[key]]
+    return {**runs, **numbers}

@@ -35,7 +35,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks.common import ROOT, save
+from benchmarks.common import ROOT, save, train_results
 from embedlab import curve
 from embedlab.config import size_order
 
@@ -146,7 +146,7 @@ def timings(work: Path) -> list[dict]:
 
 def rows(project: Path, dataset: str) -> tuple[list[dict], list[dict]]:
     """One row per cell and one per TF-IDF reference of the pass just run."""
-    train = json.loads((project / "reports" / "train.json").read_text())
+    train = train_results(project)
     cells = [{"dataset": dataset, "name": c["name"], **{k: c.get(k) for k in ROW_KEYS}}
              for c in train["cells"]]
     refs = [{"dataset": dataset, "name": b["name"], "strategy": "tfidf_logreg",

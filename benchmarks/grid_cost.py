@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.common import ROOT, save
+from benchmarks.common import ROOT, save, train_results
 
 # The 30-cell default before the GloVe cells came in (5 strategies x 3 x 2 seeds).
 OLD_DEFAULT = {"strategies": ["learned", "random_frozen", "w2v_frozen", "w2v_finetuned",
@@ -52,13 +52,13 @@ def main() -> None:
     (tmp / "repro.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise SystemExit(f"train stage failed; log in {tmp / 'repro.log'}")
-    cells = json.loads((project / "reports" / "train.json").read_text())["cells"]
+    cells = train_results(project)["cells"]
     emb = json.loads((project / "reports" / "embeddings.json").read_text())["variants"]
     seconds, rows = {}, []
     for c in cells:
-        strategy, arch, _ = c["cell"].split("/")
+        strategy, arch = c["strategy"], c["architecture"]
         seconds[(strategy, arch)] = c["train_seconds"]
-        rows.append({"cell": c["cell"], "train_seconds": round(c["train_seconds"], 1),
+        rows.append({"cell": c["name"], "train_seconds": round(c["train_seconds"], 1),
                      "epochs_run": c["epochs_run"], "test_accuracy": round(c["test_accuracy"], 4)})
     old, cur = _cost(OLD_DEFAULT, seconds), _cost(new, seconds)
     save("grid_cost", {

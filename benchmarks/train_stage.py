@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, save
+from benchmarks.common import ROOT, save, train_results
 from benchmarks.throughput import BASELINE_REF, export_tree
 
 
@@ -60,7 +60,7 @@ def run_stage(project: Path, env: dict[str, str] | None = None) -> dict:
     (project / "train.log").write_text(out.stdout + out.stderr)
     if out.returncode != 0:
         raise SystemExit(f"train stage failed in {project}; log: {project / 'train.log'}")
-    report = json.loads((project / "reports" / "train.json").read_text())
+    report = train_results(project)
     return {"seconds": seconds, "load_before": load_before, "load_after": os.getloadavg(),
             "cells": report["cells"], "project": project, "side_by_side": side_by_side(project)}
 

@@ -34,7 +34,7 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
     analysis = report_task()
     champion, decision = registry_task(params, analysis)
     metrics, report = evaluate.write_outputs(analysis, champion, decision)
-    log_to_parent_task(analysis["train"]["parent_run_id"], metrics, report, decision)
+    log_to_parent_task(analysis["runs"]["parent_run_id"], metrics, report, decision)
     print(decision["message"])
     for c in analysis["comparisons"]:
         print(c.sentence())

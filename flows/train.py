@@ -8,6 +8,7 @@ fingerprint) are reused, not retrained.
 from __future__ import annotations
 
 from prefect import flow, task, unmapped
+from prefect.futures import as_completed
 
 from embedlab import fileio, train
 from embedlab.baseline import Reference, references, train_baseline
@@ -42,18 +43,11 @@ def train_flow(params_path: str = "params.yaml") -> dict:
         futures = cell_task.map(cells, unmapped(stage), unmapped(inputs), unmapped(grid), unmapped(str(tmp)))
         refs = references(stage.grid) if stage.grid.baseline else []
         baselines = baseline_task.map(refs, unmapped(inputs), unmapped(grid), unmapped(str(tmp))) if refs else []
-        results, failed = [], []
-        for cell, future in zip(cells, futures):
-            try:
-                results.append(future.result())
-                print(f"{cell.name}: {results[-1]['status']}, test accuracy "
-                      f"{results[-1].get('test_accuracy', float('nan')):.3f}")
-            except Exception as exc:  # recorded in MLflow by the cell; reported by train.finish
-                failed.append((cell.name, f"{type(exc).__name__}: {exc}"))
+        results, failed = train.collect(cells, futures, as_completed, print)
         references_done = [b.result() for b in baselines]
         train.finish(grid, cells, results, failed)
     train.write_report(grid, inputs, results, references_done)
-    return {"cells": len(results), "failed": 0}
+    return {"cells": len(results), "failed": len(failed)}
 
 
 def run_grid(params_path: str = "params.yaml") -> dict:

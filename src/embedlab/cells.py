@@ -1,9 +1,9 @@
 """One grid cell end to end: reuse its finished MLflow run, or train it.
 
-Training writes the cell's folder (model, predictions, history, plots, drift)
-under the stage's scratch ``models`` folder and logs the same files and every
-number to the cell's run. A reused cell's model and predictions are downloaded
-from its run, so ``models/`` is complete either way.
+Training writes the cell's folder (model, predictions, history) under the
+stage's scratch ``models`` folder and logs the same files, its plots and drift
+report and every number to the cell's run. A reused cell's folder is downloaded
+from its run, so ``models/`` holds the same bytes either way.
 """
 
 from __future__ import annotations
@@ -12,20 +12,22 @@ import fnmatch
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
-import numpy as np
 
-from embedlab import drift, plots, tracking
+from embedlab import drift, fileio, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
 from embedlab.grid import Cell, TrainInputs, fingerprint
 from embedlab.layout import Layout
+from embedlab.models import save_model
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
 # created, so tests and users can rehearse a crash and the resume that follows.
 FAIL_CELLS_ENV = "EMBEDLAB_FAIL_CELLS"
-REUSED_FILES = ("model.keras", "predictions.npz")
+# A cell's folder under models/: the same files whether trained or reused (DVC hashes it).
+REUSED_FILES = ("model.keras", "predictions.npz", "history.json")
 
 
 class InjectedFailure(RuntimeError):
@@ -45,18 +47,22 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def write_outputs(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: dict | None,
-                  folder: Path) -> list[Path]:
-    """The cell's files; returns them in the order they are logged."""
-    fitted.model.save(folder / "model.keras")
-    np.savez_compressed(folder / "predictions.npz", val_prob=fitted.val_prob,
-                        test_prob=fitted.test_prob, y_val=fitted.y_val, y_test=fitted.y_test,
-                        **{f"drift_{k}": v for k, v in drift_rows.items()})
+def write_outputs(cell: Cell, fitted, drift_rows: dict, folder: Path) -> list[Path]:
+    """The cell's folder (``REUSED_FILES``, reproducible bytes); returns its files."""
+    save_model(fitted.model, folder / "model.keras")
+    fileio.write_npz(folder / "predictions.npz", val_prob=fitted.val_prob,
+                     test_prob=fitted.test_prob, y_val=fitted.y_val, y_test=fitted.y_test,
+                     **{f"drift_{k}": v for k, v in drift_rows.items()})
     (folder / "history.json").write_text(json.dumps(fitted.history))
+    return [folder / n for n in REUSED_FILES]
+
+
+def write_extras(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: dict | None,
+                 folder: Path) -> list[Path]:
+    """What only the cell's MLflow run keeps: its plots and drift report."""
     plots.cell_learning_curves(fitted.history, cell.name, folder / "learning_curves.png")
     plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / "confusion_matrix.png")
-    files = [folder / n for n in ("model.keras", "predictions.npz", "history.json",
-                                  "learning_curves.png", "confusion_matrix.png")]
+    files = [folder / "learning_curves.png", folder / "confusion_matrix.png"]
     if probes is not None:
         (folder / "drift.json").write_text(json.dumps({
             "per_row_change_histogram": drift.histogram(drift_rows), "probes": probes,
@@ -92,7 +98,9 @@ def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbePa
                                                     read_vocab(inputs.vocab)["tokens"], probes)
     summary = {**cell_summary(fitted), **moved}
     run.log_metrics(summary)
-    run.log_files(write_outputs(cell, fitted, summary, drift_rows, probe_report, _fresh(folder)))
+    run.log_files(write_outputs(cell, fitted, drift_rows, _fresh(folder)))
+    with tempfile.TemporaryDirectory() as extras:
+        run.log_files(write_extras(cell, fitted, summary, drift_rows, probe_report, Path(extras)))
     return {**cell.key(), "run_id": run.id, "status": "trained", **summary}
 
 

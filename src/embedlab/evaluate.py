@@ -257,7 +257,7 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
                if key not in ("heatmap", "size_curve")],
              "", "## Every cell", "",
              cells[["strategy", "architecture", "seed", "train_size", "best_val_accuracy", "test_accuracy",
-                    "test_f1_macro", "test_roc_auc", "epochs_run", "train_seconds"]]
+                    "test_f1_macro", "test_roc_auc", "epochs_run"]]
              .to_markdown(index=False, floatfmt=".3f"), ""]
     text = "\n".join(parts)
     fileio.write_text(path, text)
@@ -267,6 +267,14 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
 def load_train_report(path: Path) -> dict:
     if not Path(path).exists():
         raise EmbedlabError(f"{path}: not found. Run the train stage first: dvc repro")
+    return json.loads(Path(path).read_text())
+
+
+def load_train_runs(path: Path) -> dict:
+    """The last train stage's MLflow runs (``embedlab.train.write_report``)."""
+    if not Path(path).exists():
+        raise EmbedlabError(f"{path}: not found: the train stage writes it with the MLflow runs "
+                            "of its cells. Run that stage again: dvc repro --force train")
     return json.loads(Path(path).read_text())
 
 
@@ -327,11 +335,6 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
     return out
 
 
-# Per-epoch curves as the cells log them: ours -> logged metric name.
-HISTORY_METRICS = {"loss": "train_loss", "accuracy": "train_accuracy",
-                   "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
-
-
 def load_reference_outputs(baselines: list[dict], models_dir: Path) -> dict:
     """TF-IDF test probabilities keyed by (train size, seed; None for the whole split)."""
     out = {}
@@ -356,10 +359,6 @@ def analyse(layout: Layout = Layout()) -> dict:
     cells = grid_table(train)
     fileio.write_text(layout.grid_csv, cells.to_csv(index=False))
     outputs = load_cell_outputs(cells, layout.models)
-    # Cells reused from an earlier grid may lack history.json: their runs have it.
-    run_ids = {(r.strategy, r.architecture, int(r.seed), r.train_size): r.run_id for r in cells.itertuples()}
-    for key in outputs.missing_history:
-        outputs.histories[key] = tracking.Run(run_ids[key]).metric_history(HISTORY_METRICS)
     size = headline_size(cells["train_size"].unique())
     table, head = cells[cells["train_size"] == size].reset_index(drop=True), outputs.at(size)
     comparisons, skipped = key_comparisons(head.correct, head.probs, head.y_test)
@@ -375,7 +374,7 @@ def analyse(layout: Layout = Layout()) -> dict:
                                load_reference_outputs(baselines, layout.models), emb)
     fileio.write_json(layout.curve_report, curve_data)
     plots.labeled_size_curve(curve_data, layout.plots / PLOTS["size_curve"][0])
-    return {"train": train, "cells": cells, "table": table, "train_size": size, "baseline": baseline,
+    return {"train": train, "runs": load_train_runs(layout.train_runs), "cells": cells, "table": table, "train_size": size, "baseline": baseline,
             "comparisons": comparisons, "skipped": skipped, "n_test": int(len(outputs.y_test)),
             "curve": curve_data, "embeddings": emb}
 
@@ -420,20 +419,21 @@ def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd
     """The best cell on validation, registered and put through the gate."""
     from embedlab import registry
 
-    table, train = analysis["table"], analysis["train"]
+    table, train, runs = analysis["table"], analysis["train"], analysis["runs"]
     champ = select_champion(table, params.select_metric)
+    run_ids = {c["name"]: c["run_id"] for c in runs["cells"]}
     _, experiment_id = tracking.setup()
     test = pd.read_parquet(layout.split("test"), columns=["text", "label"])
     # The commit the grid was trained from (tagged on its parent run), else HEAD.
-    commit = tracking.Run(train["parent_run_id"]).tags.get("git_commit", "unknown")
+    commit = tracking.Run(runs["parent_run_id"]).tags.get("git_commit", "unknown")
     tags = {"strategy": str(champ["strategy"]), "architecture": str(champ["architecture"]),
             "seed": str(champ["seed"]), "train_size": str(champ["train_size"]), "cell": str(champ["name"]),
-            "source_run_id": str(champ["run_id"]),
-            "grid_run_id": train["parent_run_id"], "data_digest": train.get("data_digest", ""),
+            "source_run_id": run_ids[str(champ["name"])],
+            "grid_run_id": runs["parent_run_id"], "data_digest": train.get("data_digest", ""),
             "git_commit": commit if commit != "unknown" else tracking.git_commit(),
             **{m: f"{champ[m]:.5f}" for m in TEST_METRICS}}
     decision = registry.publish(
         layout.cell_dir(str(champ["slug"])) / "model.keras", layout.vocab, experiment_id,
-        train["parent_run_id"], params.model_name, params.alias, params.margin,
+        runs["parent_run_id"], params.model_name, params.alias, params.margin,
         params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags)
     return champ, {"cell": str(champ["name"]), **decision.as_dict()}

@@ -78,7 +78,14 @@ class Layout:
 
     @property
     def train_report(self) -> Path:
+        """What the cells computed: tracked by git and DVC, the same on every rerun."""
         return self.reports / "train.json"
+
+    @property
+    def train_runs(self) -> Path:
+        """What the last train stage did (MLflow run ids, trained or reused, seconds):
+        store- and machine-specific, so neither git nor DVC tracks it."""
+        return self.reports / "train_runs.json"
 
     # ----------------------------------------------------------- evaluate
     @property

@@ -208,17 +208,6 @@ class Run:
         for name in names:
             self.client.download_artifacts(self.id, name, str(dest))
 
-    def metric_history(self, names: dict[str, str]) -> dict[str, list[float]]:
-        """Per-step values of logged metrics, renamed ``{ours: logged}``."""
-        out = {}
-        for ours, logged in names.items():
-            points = sorted(self.client.get_metric_history(self.id, logged),
-                            key=lambda m: (m.step, m.timestamp))
-            by_step = {m.step: m.value for m in points}
-            if by_step:
-                out[ours] = [by_step[k] for k in sorted(by_step)]
-        return out
-
     def log_datasets(self, splits: dict[str, tuple[np.ndarray, np.ndarray, str]], digest: str) -> None:
         """The splits as MLflow dataset inputs (source path + the data digest)."""
         import mlflow.data

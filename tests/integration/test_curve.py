@@ -62,8 +62,11 @@ def test_a_curve_grid_trains_every_size_and_evaluate_states_the_crossover(projec
     champion = client.get_model_version_by_alias("review-sentiment", "champion")
     assert champion.tags["train_size"] == "all"
 
-    # Resume carries the size: a second run reuses every cell and every reference.
+    # Resume carries the size: a second run reuses every cell and every reference,
+    # and reports the same numbers.
+    first = json.loads((project / "reports" / "train_runs.json").read_text())
     run_grid(params)
-    again = json.loads((project / "reports" / "train.json").read_text())
+    again = json.loads((project / "reports" / "train_runs.json").read_text())
     assert {c["status"] for c in again["cells"] + again["baselines"]} == {"reused"}
-    assert {c["name"]: c["run_id"] for c in again["cells"]} == {n: c["run_id"] for n, c in cells.items()}
+    assert {c["name"]: c["run_id"] for c in again["cells"]} == {c["name"]: c["run_id"] for c in first["cells"]}
+    assert (project / "reports" / "train.json").read_text() == json.dumps(report, indent=2) + "\n"

@@ -113,7 +113,9 @@ def test_strategy_at_variant_goes_through_train_and_evaluate(repro):
         "w2v_finetuned", "skipgram", "w2v_finetuned@skipgram/lstm/seed1")
     assert (project / "models" / cell["slug"] / "model.keras").exists()
     plain = next(c for c in train["cells"] if c["strategy"] == "w2v_finetuned")
-    assert plain["variant"] == "cbow" and plain["run_id"] != cell["run_id"]
+    run_ids = {c["name"]: c["run_id"] for c in
+               json.loads((project / "reports" / "train_runs.json").read_text())["cells"]}
+    assert plain["variant"] == "cbow" and run_ids[plain["name"]] != run_ids[cell["name"]]
     grid = pd.read_csv(project / "reports" / "grid.csv")
     assert "w2v_finetuned@skipgram" in set(grid["strategy"])
     report = (project / "reports" / "report.md").read_text()
@@ -128,8 +130,8 @@ def test_evaluate_logs_report_and_numbers_to_the_grid_run(repro):
     # The registry too: without it MlflowClient takes the process-wide registry
     # URI, which an earlier test (any mlflow_store one) left on its own store.
     client = MlflowClient(env["MLFLOW_TRACKING_URI"], env["MLFLOW_TRACKING_URI"])
-    train = json.loads((project / "reports" / "train.json").read_text())
-    parent = client.get_run(train["parent_run_id"])
+    runs = json.loads((project / "reports" / "train_runs.json").read_text())
+    parent = client.get_run(runs["parent_run_id"])
     report = (project / "reports" / "report.md").read_text()
     assert parent.data.tags["mlflow.note.content"] == report
     metrics = json.loads((project / "reports" / "metrics.json").read_text())

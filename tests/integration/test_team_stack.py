@@ -201,7 +201,7 @@ def test_mlflow_server_killed_mid_grid_loses_and_duplicates_nothing(team):
           f"runs per cell {dict(per_cell)}")
     import json
 
-    report = json.loads((team.project / "reports" / "train.json").read_text())
+    report = json.loads((team.project / "reports" / "train_runs.json").read_text())
     assert {c["run_id"] for c in report["cells"]} == {r.info.run_id for r in _cell_runs(client, experiment)}
 
 

@@ -48,12 +48,11 @@ def grid(tmp_path):
             (folder / "history.json").write_text(json.dumps(
                 {"loss": [0.7, 0.5], "val_loss": [0.69, 0.6 - seed / 100],
                  "accuracy": [0.5, 0.7], "val_accuracy": [0.5, acc]}))
-            cells.append({**cell.key(), "run_id": f"run-{strategy}-{seed}", "status": "trained",
-                          "best_val_accuracy": acc, "best_val_roc_auc": 0.9, "best_val_log_loss": 0.4,
+            cells.append({**cell.key(), "best_val_accuracy": acc, "best_val_roc_auc": 0.9, "best_val_log_loss": 0.4,
                           "test_accuracy": acc, "test_balanced_accuracy": acc, "test_f1_macro": acc,
                           "test_roc_auc": 0.9, "test_pr_auc": 0.9, "test_log_loss": 0.4,
-                          "epochs_run": 2, "best_epoch": 1, "train_seconds": 1.0, "train_examples": 160})
-    train = {"parent_run_id": "p", "cells": cells,
+                          "epochs_run": 2, "best_epoch": 1, "train_examples": 160})
+    train = {"cells": cells,
              "baselines": [{"name": "baseline/tfidf_logreg", "train_size": "all", "seed": None,
                             "test_accuracy": 0.8, "test_f1_macro": 0.79, "test_roc_auc": 0.85}]}
     return train, models
