@@ -23,7 +23,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+STARTED = time.monotonic()
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -120,7 +123,11 @@ def repro(args: list[str]) -> int:
         sys.exit("dev.py repro needs a git checkout (DVC tracks the pipeline in git): "
                  "run it inside a clone of the repository.")
     # One temporary Prefect server for all stages instead of one per stage.
-    return _run(BIN / "python", "-m", "flows.shared_server", BIN / "dvc", "repro", *args)
+    rc = _run(BIN / "python", "-m", "flows.shared_server", BIN / "dvc", "repro", *args)
+    minutes = (time.monotonic() - STARTED) / 60
+    print(f"dev.py repro: {'done' if rc == 0 else f'failed (exit {rc})'} in {minutes:.1f} min, "
+          "set-up included", flush=True)
+    return rc
 
 
 def _debian_package(package: str, present: bool, why: str) -> None:

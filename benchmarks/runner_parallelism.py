@@ -4,20 +4,21 @@ The real `train` stage of this code on one grid (default: two strategies × thre
 architectures × two seeds), once per `runner` setting, each in its own scratch
 project with this project's prepared data:
 
-- `sequential`: one cell at a time, TensorFlow's own threads on every core;
-- `processes_2`: two worker processes, each TensorFlow with half the cores (the
-  default runner, `flows/runners.py`);
-- `processes_2_all_threads`: two worker processes, each TensorFlow on every core
-  (what `processes` did before it shared the cores);
+- `sequential`: one cell at a time, TensorFlow on one thread (the fixed count of
+  `embedlab.runtime.DETERMINISM_ENV`);
+- `sequential_all_threads`: one cell at a time, TensorFlow on every core (one
+  worker with every thread: numbers differ for cnn cells);
+- `processes_2`: two worker processes, each TensorFlow on one thread (the default);
 - `threads_2`: two threads in one process.
 
 Figures: stage wall time and its ratio to sequential's, and each runner's test
 accuracies against sequential's: identical, or the largest per-cell difference
-(one TensorFlow thread adds its sums in another order than two; threads share
-Keras' global seed, set when each cell builds its model, so cells in threads can
-race for it).
+(TensorFlow adds its sums in another order on two threads than on one; threads
+share Keras' global seed, set when each cell builds its model, so cells in
+threads can race for it). ``--busy N`` keeps N busy-looping processes beside the
+stage, as on a shared machine.
 
-    python -m benchmarks.runner_parallelism [--repeats 1]
+    python -m benchmarks.runner_parallelism [--repeats 1] [--busy 1]
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import multiprocessing
+
 from benchmarks.common import ROOT, save
 from benchmarks.train_stage import run_stage, scratch_project
 from embedlab.runtime import cores
@@ -39,19 +42,28 @@ GRID = "{strategies: [learned, w2v_frozen], architectures: [lstm, cnn, meanpool]
 ALL_THREADS = {var: str(cores()) for var in TF_THREAD_VARS}
 RUNNERS = {   # name -> (runner section, extra environment)
     "sequential": ("{kind: sequential, workers: 1}", {}),
+    "sequential_all_threads": ("{kind: sequential, workers: 1}", ALL_THREADS),
     "processes_2": ("{kind: processes, workers: 2}", {}),
-    "processes_2_all_threads": ("{kind: processes, workers: 2}", ALL_THREADS),
     "threads_2": ("{kind: threads, workers: 2}", {}),
 }
+
+
+def _spin() -> None:
+    while True:
+        pass
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--grid", default=GRID, help="the grid section (YAML)")
+    ap.add_argument("--busy", type=int, default=0, help="busy-looping processes beside the stage")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="embedlab-runners-"))
     runs: dict[str, list[dict]] = {name: [] for name in RUNNERS}
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.busy)]
+    for sp in spinners:
+        sp.start()
     try:
         for rep in range(args.repeats):
             for name, (runner, env) in RUNNERS.items():
@@ -61,10 +73,12 @@ def main() -> None:
                                    "test_accuracy": {c["name"]: round(c["test_accuracy"], 4) for c in r["cells"]}})
                 print(f"{name}: {r['seconds']:.0f} s", flush=True)
     finally:
+        for sp in spinners:
+            sp.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
     reference = runs["sequential"][0]["test_accuracy"]
     save("runner_parallelism", {
-        "grid": args.grid, "repeats": args.repeats, "load_average_end": [round(v, 2) for v in os.getloadavg()],
+        "grid": args.grid, "repeats": args.repeats, "busy_processes": args.busy, "load_average_end": [round(v, 2) for v in os.getloadavg()],
         "runners": {name: {"seconds": [r["seconds"] for r in rs],
                            "ratio_to_sequential": round(sum(r["seconds"] for r in rs)
                                                         / sum(r["seconds"] for r in runs["sequential"]), 2),

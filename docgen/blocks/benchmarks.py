@@ -63,7 +63,7 @@ def _prepare(f):
 
 
 def _clean(f):
-    m = f["minutes"]
+    m = f["latest"]["first_command_minutes"]
     return f"{m:.1f} min", m <= 7
 
 
@@ -84,7 +84,8 @@ def _runners(f):
     parts = [f"{name} {1 / r['ratio_to_sequential']:.2f}× ({accuracy(r)})"
              for name, r in f["runners"].items() if name != "sequential"]
     cells = len(next(iter(f["runners"].values()))["runs"][0]["test_accuracy"])
-    return f"stage speed vs sequential, {cells} cells: " + ", ".join(parts), None
+    busy = f", {f['busy_processes']} busy-looping process(es) beside it" if f.get("busy_processes") else ""
+    return f"stage speed vs sequential, {cells} cells{busy}: " + ", ".join(parts), None
 
 
 def _startup(f):

@@ -22,19 +22,21 @@ def params_grid(params: str) -> str:
             f"{len(g['seeds'])} seeds = {n} cells):\n\n" + params_section(params, "grid"))
 
 
-@block("grid-cost", "reports/grid.csv", "benchmarks/results/clean_clone_bootstrap.json")
-def grid_cost(grid: pd.DataFrame, clean: dict) -> str:
-    by_arch = grid.groupby("architecture")["train_seconds"]
-    archs = sorted(by_arch.groups)
-    cells = [f"{by_arch.mean()[a]:.0f} s ({by_arch.min()[a]:.0f}–{by_arch.max()[a]:.0f} s)" for a in archs]
-    trained = grid[grid["status"] == "trained"]
+@block("grid-cost", "benchmarks/results/clean_clone_bootstrap.json")
+def grid_cost(clean: dict) -> str:
+    run = clean["figures"]["latest"]
+    fit = run["fit_seconds"]
+    archs = sorted(fit)
+    cells = [f"{fit[a]['mean']:.0f} s ({fit[a]['min']:.0f}–{fit[a]['max']:.0f} s)" for a in archs]
+    trained = sum(fit[a]["cells"] for a in archs)
+    total = sum(fit[a]["mean"] * fit[a]["cells"] for a in archs)
     return "\n".join([
         "| | " + " | ".join(archs) + " |", "|---|" + "---|" * len(archs),
         "| time inside `fit` per cell, mean (range) | " + " | ".join(cells) + " |", "",
-        para(f"The committed run trained {len(trained)} of its {len(grid)} cells, "
-             f"{trained['train_seconds'].sum() / 60:.1f} min inside `fit` in all; the README's first command, venv "
-             f"and every stage included, took {clean['figures']['minutes']:.1f} min on a "
-             f"{clean['machine']['cores']}-core machine (`{clean['command']}`).")])
+        para(f"The fresh clone trained {trained} cells, {total / 60:.1f} min inside `fit` in all; the "
+             f"README's first command, venv and every stage included, took {run['first_command_minutes']:.1f} "
+             f"min on a {run['cores']}-core machine ({run['cpu']}, 1-minute load average "
+             f"{run['load_average_1min_before']} before it; `{clean['command']}`).")])
 
 
 @block("grid-results", "reports/grid.csv", "reports/metrics.json", "reports/data.json")
