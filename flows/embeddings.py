@@ -15,7 +15,8 @@ from pathlib import Path
 from prefect import flow, task
 
 from embedlab import embeddings, fileio, tracking
-from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
+from embedlab.config import EmbeddingsParams, Word2VecVariant
+from embedlab.embeddings import load_embeddings
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
 from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from embedlab.config import PrepareParams, load_prepare
+from embedlab.config import PrepareParams
 from embedlab.layout import Layout
-from embedlab.prepare import preflight, prepare
+from embedlab.prepare import load_prepare, preflight, prepare
 from embedlab.runtime import run_entry
 
 

@@ -157,17 +157,12 @@ def schedule(
     once: Annotated[bool, typer.Option("--once", help="run the retrain flow once now instead of serving")] = False,
 ) -> None:
     """Serve the scheduled retraining deployment (cron from params.yaml) until Ctrl-C."""
-    configure_env()
-    # flows/ is a sibling package of embedlab, importable from the project root.
-    sys.path.insert(0, str(Path.cwd()))
-    from embedlab.schedule import schedule_from
-    from flows import schedule as sched
-
-    if once:
-        schedule_from(params)
-        sched.retrain(str(params.resolve().parent))
-    else:
-        sched.serve(params, name)
+    # The flow lives in flows/ (Prefect stays out of embedlab), a sibling package
+    # importable from the project root: run it as a module there.
+    cmd = [sys.executable, "-m", "flows.schedule", "--params", str(params), "--name", name]
+    code = subprocess.run(cmd + (["--once"] if once else [])).returncode
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embedlab import fileio, plots
+from embedlab import config, dvcdeps, fileio, plots
 from embedlab.config import DataParams, PrepareParams, VocabParams
-from embedlab.data import Ingest
+from embedlab.data import Ingest, check_params
 from embedlab.errors import DataError
 from embedlab.layout import SPLITS, Layout
 from embedlab.splits import split_schema
@@ -328,11 +328,17 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
     return stats
 
 
+def load_prepare(path: Path | str = config.DEFAULT_PARAMS) -> PrepareParams:
+    """The stage's params (``config.load_prepare``) with the names the schema leaves
+    to it checked: the format, the embedded data set, the columns it needs."""
+    params = config.load_prepare(path)
+    check_params(params.data, path)
+    return params
+
+
 def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
     """Before any work: the source's files exist (or an embedded data set's set-up
     download does) and dvc.yaml lists them as deps."""
-    from embedlab import dvcdeps
-
     Ingest(params.data, root)
     dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
     return params

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import yaml
 
-from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
+from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant
 from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info, check_corpus_file,
-                                 check_token_lists, coverage, lookup, preflight, probes, run_variant,
-                                 write_corpus)
+                                 coverage, load_embeddings, lookup, preflight, probes, run_variant,
+                                 token_lists, write_corpus)
 from embedlab.errors import ConfigError, DataError
 from embedlab.layout import Layout
 from embedlab.vectors import load_external, sniff_word2vec, train_word2vec
@@ -91,11 +91,11 @@ def test_bad_variant_name_refused():
 
 # --------------------------------------------------------- token-list guard
 def test_token_list_guard_refuses_strings():
-    check_token_lists([["good", "food"], ["bad"]])
+    assert list(token_lists([["good", "food"], ["bad"]])) == [["good", "food"], ["bad"]]
     with pytest.raises(DataError, match="string.*not a token list"):
-        check_token_lists(["this review is a raw string"])
+        list(token_lists(["this review is a raw string"]))
     with pytest.raises(DataError, match="single characters"):
-        check_token_lists([list("this review was split into letters")])
+        list(token_lists([list("this review was split into letters")]))
 
 
 def test_corpus_file_guard_refuses_characters_and_raw_text(tmp_path):
