@@ -19,13 +19,13 @@ import numpy as np
 from embedlab import drift, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
 from embedlab.grid import Cell, TrainInputs, fingerprint
-from embedlab.layout import Layout
+from embedlab.layout import CELL, Layout
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
 # created, so tests and users can rehearse a crash and the resume that follows.
 FAIL_CELLS_ENV = "EMBEDLAB_FAIL_CELLS"
-REUSED_FILES = ("model.keras", "predictions.npz")
+REUSED_FILES = (CELL.model, CELL.predictions)
 
 
 class InjectedFailure(RuntimeError):
@@ -48,20 +48,20 @@ def _fresh(folder: Path) -> Path:
 def write_outputs(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: dict | None,
                   folder: Path) -> list[Path]:
     """The cell's files; returns them in the order they are logged."""
-    fitted.model.save(folder / "model.keras")
-    np.savez_compressed(folder / "predictions.npz", val_prob=fitted.val_prob,
+    fitted.model.save(folder / CELL.model)
+    np.savez_compressed(folder / CELL.predictions, val_prob=fitted.val_prob,
                         test_prob=fitted.test_prob, y_val=fitted.y_val, y_test=fitted.y_test,
                         **{f"drift_{k}": v for k, v in drift_rows.items()})
-    (folder / "history.json").write_text(json.dumps(fitted.history))
-    plots.cell_learning_curves(fitted.history, cell.name, folder / "learning_curves.png")
-    plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / "confusion_matrix.png")
-    files = [folder / n for n in ("model.keras", "predictions.npz", "history.json",
-                                  "learning_curves.png", "confusion_matrix.png")]
+    (folder / CELL.history).write_text(json.dumps(fitted.history))
+    plots.cell_learning_curves(fitted.history, cell.name, folder / CELL.learning_curves)
+    plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / CELL.confusion)
+    files = [folder / n for n in (CELL.model, CELL.predictions, CELL.history,
+                                  CELL.learning_curves, CELL.confusion)]
     if probes is not None:
-        (folder / "drift.json").write_text(json.dumps({
+        (folder / CELL.drift).write_text(json.dumps({
             "per_row_change_histogram": drift.histogram(drift_rows), "probes": probes,
             "metrics": {k: v for k, v in summary.items() if k.startswith("drift")}}, indent=2))
-        files.append(folder / "drift.json")
+        files.append(folder / CELL.drift)
     return files
 
 

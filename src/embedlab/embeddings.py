@@ -421,4 +421,4 @@ def run_record(report: dict, probe_results: dict, params: EmbeddingsParams) -> d
         nb, ant = probe_tables(name, res)
         tables[f"probes/{name}_neighbours.json"] = pd.DataFrame(nb)
         tables[f"probes/{name}_antonyms.json"] = pd.DataFrame(ant)
-    return {"params": flat, "metrics": metrics, "dicts": {"embeddings.json": report}, "tables": tables}
+    return {"params": flat, "metrics": metrics, "dicts": {Layout().embeddings_report.name: report}, "tables": tables}

@@ -20,7 +20,7 @@ from embedlab import curve, fileio, plots, tracking
 from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
-from embedlab.layout import Layout
+from embedlab.layout import CELL, Layout
 
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
@@ -301,7 +301,7 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
     for row in table.itertuples(index=False):
         key = (str(row.strategy), str(row.architecture), int(row.seed), row.train_size)
         folder = Layout().cell_dir(str(row.slug), Path(models_dir))
-        pred_path = folder / "predictions.npz"
+        pred_path = folder / CELL.predictions
         if not pred_path.exists():
             raise EmbedlabError(f"{pred_path}: not found for cell {row.name}. "
                                 "Run the train stage again: dvc repro train")
@@ -317,7 +317,7 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
         out.correct[key] = ((prob >= 0.5).astype(int) == y)
         if drift:
             out.drift[key] = drift
-        hist_path = folder / "history.json"
+        hist_path = folder / CELL.history
         if hist_path.exists():
             out.histories[key] = json.loads(hist_path.read_text())
         else:
@@ -433,7 +433,7 @@ def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd
             "git_commit": commit if commit != "unknown" else tracking.git_commit(),
             **{m: f"{champ[m]:.5f}" for m in TEST_METRICS}}
     decision = registry.publish(
-        layout.cell_dir(str(champ["slug"])) / "model.keras", layout.vocab, experiment_id,
+        layout.cell_dir(str(champ["slug"])) / CELL.model, layout.vocab, experiment_id,
         train["parent_run_id"], params.model_name, params.alias, params.margin,
         params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags)
     return champ, {"cell": str(champ["name"]), **decision.as_dict()}
