@@ -20,6 +20,7 @@ from embedlab.embeddings import load_embeddings
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
 from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
+from flows._entry import parse_args
 
 
 @task(name="word2vec-corpus", cache_policy=None)
@@ -58,8 +59,6 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
-
     args = parse_args(__doc__)
     params = load_embeddings(args.params)
     embeddings.preflight(params)  # a wrong path fails here, before a Prefect server starts

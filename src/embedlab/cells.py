@@ -18,8 +18,11 @@ import numpy as np
 
 from embedlab import drift, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
+from embedlab.fit import fit_cell
 from embedlab.grid import Cell, TrainInputs, fingerprint
 from embedlab.layout import CELL, Layout
+from embedlab.metrics import cell_summary
+from embedlab.splits import read_split, read_vocab
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
@@ -67,10 +70,6 @@ def write_outputs(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: d
 
 def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
            folder: Path, run: tracking.Run) -> dict:
-    from embedlab.fit import fit_cell
-    from embedlab.metrics import cell_summary
-    from embedlab.splits import read_split, read_vocab
-
     run.log_params({"strategy": cell.strategy, "variant": cell.variant or "",
                     "architecture": cell.architecture, "seed": cell.seed,
                     "train_size": cell.train_size, **params.model_dump()})

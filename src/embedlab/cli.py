@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from embedlab import fileio, tracking
 from embedlab.errors import EmbedlabError
+from embedlab.layout import Layout
 from embedlab.runtime import configure_env
+from embedlab.teach.explain import explain as run_explain
+from embedlab.teach.view import render
+
+# Modules that load pandas or MLflow (registry, formats, dvcdeps) are imported by
+# the commands that need them: `embedlab --help` stays quick.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="embedlab: which embedding strategy should a Keras review classifier use?")
@@ -57,8 +65,6 @@ def predict(
     batch = pd.DataFrame({"text": read_column(file, column) if file is not None else list(texts or [])})
     out = pd.concat([batch, registry.load_model(model_uri).predict(batch)], axis=1)
     if output:
-        from embedlab import fileio
-
         fileio.write_text(output, out.to_csv(index=False))
         typer.echo(f"wrote {len(out)} predictions to {output}")
         return
@@ -81,9 +87,6 @@ def ui(
 ) -> None:
     """Open the MLflow UI on the project store, bound to 127.0.0.1."""
     configure_env()
-    from embedlab import tracking
-    from embedlab.layout import Layout
-
     # Also gives an experiment made before embedlab set its kind and runs view both.
     uri, experiment_id = tracking.setup()
     artifacts = Layout(Path.cwd()).mlflow_artifacts.as_uri()
@@ -104,8 +107,6 @@ def _run_server(cmd: list[str]) -> int:
     """Run the server in its own process group and take the whole group down when
     this process is stopped (Ctrl-C or SIGTERM): `mlflow server` starts uvicorn
     and job-runner children that would otherwise outlive it."""
-    import signal
-
     proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
 
     def stop(*_):
@@ -135,9 +136,6 @@ def explain(
 ) -> None:
     """Walk through what backprop does to an Embedding and what Word2Vec adds, every claim checked."""
     configure_env()
-    from embedlab.teach.explain import explain as run_explain
-    from embedlab.teach.view import render
-
     result = run_explain()
     if as_json:
         import json

@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import curve, fileio, plots, tracking
+from embedlab import curve, fileio, plots, registry, tracking
 from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
 from embedlab.layout import CELL, Layout
+from embedlab.stats import key_comparisons
 
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
@@ -350,8 +351,6 @@ def analyse(layout: Layout = Layout()) -> dict:
     ``table`` is the cells at the grid's largest train size (the report's tables,
     comparisons and champion); ``cells`` is every cell; ``curve`` the labeled-size
     analysis (``reports/curve.json``)."""
-    from embedlab.stats import key_comparisons
-
     train = load_train_report(layout.train_report)
     cells = grid_table(train)
     fileio.write_text(layout.grid_csv, cells.to_csv(index=False))
@@ -418,8 +417,6 @@ def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: di
 
 def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd.Series, dict]:
     """The best cell on validation, registered and put through the gate."""
-    from embedlab import registry
-
     table, train = analysis["table"], analysis["train"]
     champ = select_champion(table, params.select_metric)
     _, experiment_id = tracking.setup()
