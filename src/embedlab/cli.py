@@ -13,14 +13,15 @@ from typing import Annotated, Optional
 import typer
 
 from embedlab import fileio, tracking
+from embedlab.dvcdeps import sync
 from embedlab.errors import EmbedlabError
 from embedlab.layout import Layout
 from embedlab.runtime import configure_env
 from embedlab.teach.explain import explain as run_explain
 from embedlab.teach.view import render
 
-# Modules that load pandas or MLflow (registry, formats, dvcdeps) are imported by
-# the commands that need them: `embedlab --help` stays quick.
+# Modules that load pandas (registry, formats) are imported by the command that
+# needs them: `embedlab --help` stays quick.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="embedlab: which embedding strategy should a Keras review classifier use?")
@@ -169,8 +170,6 @@ def deps(
     params: Annotated[Path, typer.Option(help="params file naming the input files")] = Path("params.yaml"),
 ) -> None:
     """Add the files params.yaml names (data.source, extra corpus, vectors files) to dvc.yaml's deps."""
-    from embedlab.dvcdeps import sync
-
     added = sync(params.resolve().parent, params)
     for stage, files in added.items():
         typer.echo(f"{stage}: added {', '.join(files)}")

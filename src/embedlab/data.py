@@ -18,8 +18,8 @@ import pandas as pd
 from embedlab import sources
 from embedlab.config import DataParams, LabelRule, key_error
 from embedlab.errors import DataError
-from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, format_names,
-                              join_text, read_chunks, resolve_sources)
+from embedlab.formats import detect_format, format_names, join_text, read_chunks
+from embedlab.input_files import MAX_EXAMPLES, FileReport, ProgressFn, resolve_sources
 
 
 # Keys an embedded data set fills in when params.yaml leaves them null.
@@ -239,3 +239,51 @@ def _group_value(v) -> str | None:
         return None
     s = str(v).strip()
     return s or None
+
+
+# ------------------------------------------------------------------ progress
+class ProgressBar:
+    """A rich progress bar over the bytes of the input files (compressed bytes
+    for .gz), shown on long reads only; silent when disabled."""
+
+    def __init__(self, files: Sequence[Path], enabled: bool):
+        self.enabled = enabled
+        self.sizes = [p.stat().st_size for p in files]
+        self.done = 0
+        self._progress = None
+        self._task = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn,
+                                       TransferSpeedColumn)
+
+            self._progress = Progress(
+                TextColumn("[bold]reading[/] {task.description}"), BarColumn(), DownloadColumn(),
+                TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[records]} records"),
+                console=Console(stderr=True), transient=False)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("input", total=sum(self.sizes), records=0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def for_file(self, i: int, name: str) -> ProgressFn | None:
+        if self._progress is None:
+            return None
+        base = sum(self.sizes[:i])
+        self._progress.update(self._task, description=name, completed=base)
+
+        def update(pos: int) -> None:
+            self._progress.update(self._task, completed=base + pos)
+
+        return update
+
+    def records(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, records=n)

@@ -17,7 +17,7 @@ from embedlab import sources
 from embedlab.config import load_params
 from embedlab.errors import DataError
 from embedlab.fileio import atomic_path
-from embedlab.formats import resolve_sources
+from embedlab.input_files import resolve_sources
 
 DVC_YAML = "dvc.yaml"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from embedlab import fileio, sources
 from embedlab.config import load_prepare
 from embedlab.errors import EmbedlabError
-from embedlab.formats import resolve_sources
+from embedlab.input_files import resolve_sources
 from embedlab.layout import Layout
 from embedlab.runtime import ERROR_FILE_ENV
 

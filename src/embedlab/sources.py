@@ -27,7 +27,7 @@ from embedlab.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from embedlab.formats import FileReport
+    from embedlab.input_files import FileReport
 
 EMBEDDED_PREFIX = "embedded:"
 # Where set-up puts downloaded data files: <venv>/share/embedlab (removed with the
@@ -119,7 +119,7 @@ def _read_imdb(columns: Sequence[str], max_bad_fraction: float, chunk_rows: int)
     (line-level errors, record/line reconciliation, content sha256)."""
     import zipfile
 
-    from embedlab.formats import read_chunks
+    from embedlab.formats import read_chunks  # loads pandas: see the module doc
 
     wheel = setup_file(IMDB_DOWNLOAD, IMDB.source)
     try:
