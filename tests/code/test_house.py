@@ -29,8 +29,8 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _imports(path: Path) -> set[str]:
-    """Every project module ``path`` imports, at module level or inside functions."""
+def _all_imports(path: Path) -> set[str]:
+    """Every module name ``path`` imports (any library), at module level or inside functions."""
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -38,7 +38,16 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out.add(node.module)
             out |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
-    return {n for n in out if _module_file(n) is not None}
+    return out
+
+
+def _imports(path: Path) -> set[str]:
+    """Every project module ``path`` imports."""
+    return {n for n in _all_imports(path) if _module_file(n) is not None}
+
+
+def _project_files() -> list[Path]:
+    return sorted(p for top in PACKAGES.values() for p in top.rglob("*.py"))
 
 
 def import_closure(module: str) -> set[Path]:
@@ -115,36 +124,12 @@ def test_params_yaml_holds_exactly_the_code_defaults():
 
 def test_mlflow_is_imported_only_by_tracking_and_registry():
     allowed = {"src/embedlab/tracking.py", "src/embedlab/registry.py", "src/embedlab_serving/model.py"}
-    users = set()
-    for top in PACKAGES.values():
-        for path in top.rglob("*.py"):
-            mods = set()
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Import):
-                    mods |= {a.name for a in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module:
-                    mods.add(node.module)
-            if any(m == "mlflow" or m.startswith("mlflow.") for m in mods):
-                users.add(path.relative_to(ROOT).as_posix())
+    users = {path.relative_to(ROOT).as_posix() for path in _project_files()
+             if any(m == "mlflow" or m.startswith("mlflow.") for m in _all_imports(path))}
     assert users <= allowed, f"MLflow imported outside tracking/registry: {sorted(users - allowed)}"
 
 
 # ------------------------------------------------------------------ layering
-def _project_files() -> list[Path]:
-    return sorted(p for top in PACKAGES.values() for p in top.rglob("*.py"))
-
-
-def _all_imports(path: Path) -> set[str]:
-    """Every module name ``path`` imports (any library), at any depth of the file."""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
-    return out
-
-
 def test_embedlab_does_not_import_prefect():
     """Prefect lives in flows/: the library runs without it (docs/architecture.md)."""
     users = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "src" / "embedlab").rglob("*.py")
