@@ -187,8 +187,9 @@ class ExtraCorpus(Strict):
     """Unlabeled review text added to the Word2Vec corpus (never to the classifier's data)."""
 
     path: str = Field(min_length=1)
-    format: str = "auto"
+    format: str = "auto"  # auto: from the extension; else a name in embedlab.formats
     text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
+
 
 class ProbeParams(Strict):
     """Quality probes: nearest neighbours of these words, cosine of these antonym pairs."""

@@ -18,7 +18,7 @@ import pandas as pd
 from embedlab import sources
 from embedlab.config import DataParams, LabelRule, key_error
 from embedlab.errors import DataError
-from embedlab.formats import detect_format, format_names, join_text, read_chunks
+from embedlab.formats import detect_format, join_text, read_chunks, unknown_format
 from embedlab.input_files import MAX_EXAMPLES, FileReport, ProgressFn, resolve_sources
 
 
@@ -40,10 +40,8 @@ def check_params(data: DataParams, path: Path | str) -> None:
     """What the schema leaves to this stage, as the schema's one-line error: the
     format and the embedded data set are names the registries know, a file source
     names its columns, and the label stays out of the text."""
-    allowed = ["auto", *format_names(labelled=True)]
-    if data.format not in allowed:
-        raise key_error(path, "data.format", f"unknown format {data.format!r}; choose from "
-                        f"{', '.join(allowed)}", data.format)
+    if why := unknown_format(data.format, labelled=True):
+        raise key_error(path, "data.format", why, data.format)
     given = data.model_dump(exclude_unset=True)
     if sources.is_embedded(data.source):
         why = sources.unknown_embedded(data.source)

@@ -25,7 +25,7 @@ from embedlab import config, dvcdeps
 from embedlab.config import (W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant,
                              key_error)
 from embedlab.errors import DataError
-from embedlab.formats import format_names, read_texts
+from embedlab.formats import read_texts, unknown_format
 from embedlab.layout import SPLITS, Layout
 from embedlab.splits import read_split, read_vocab
 from embedlab.vectors import (_head, _single_char_share, check_corpus_file, embedded_spec,
@@ -117,11 +117,9 @@ def load_embeddings(path: Path | str = config.DEFAULT_PARAMS) -> EmbeddingsParam
     for name, v in params.variants.items():
         if v.kind == "embedded" and (why := unknown_embedded(v.source)):
             raise key_error(path, f"embeddings.variants.{name}", why, v.source)
-    allowed = ["auto", *format_names(labelled=False)]
     for i, extra in enumerate(params.extra_corpus):
-        if extra.format not in allowed:
-            raise key_error(path, f"embeddings.extra_corpus.{i}.format", f"unknown format "
-                            f"{extra.format!r}; choose from {', '.join(allowed)}", extra.format)
+        if why := unknown_format(extra.format, labelled=False):
+            raise key_error(path, f"embeddings.extra_corpus.{i}.format", why, extra.format)
     return params
 
 

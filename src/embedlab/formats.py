@@ -232,6 +232,12 @@ def format_names(labelled: bool = True) -> list[str]:
     return [name for name, f in FORMATS.items() if f.labelled or not labelled]
 
 
+def unknown_format(fmt: str, labelled: bool = True) -> str | None:
+    """Why a params key's format name is not one (a params error), or None when it is."""
+    allowed = ["auto", *format_names(labelled)]
+    return None if fmt in allowed else f"unknown format {fmt!r}; choose from {', '.join(allowed)}"
+
+
 def detect_format(path: Path, fmt: str = "auto", where: str | None = None,
                   labelled: bool = True, key: str = "data.format in params.yaml") -> tuple[str, str | None]:
     """(format, compression) of a file; ``fmt`` other than 'auto' overrides the
