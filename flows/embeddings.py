@@ -15,10 +15,12 @@ from pathlib import Path
 from prefect import flow, task
 
 from embedlab import embeddings, fileio, tracking
-from embedlab.config import EmbeddingsParams, Word2VecVariant, load_embeddings
+from embedlab.config import EmbeddingsParams, Word2VecVariant
+from embedlab.embeddings import load_embeddings
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
 from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
+from flows._entry import parse_args
 
 
 @task(name="word2vec-corpus", cache_policy=None)
@@ -61,8 +63,6 @@ def embeddings_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import parse_args
-
     args = parse_args(__doc__)
     params = load_embeddings(args.params)
     embeddings.preflight(params)  # a wrong path fails here, before a Prefect server starts

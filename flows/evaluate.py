@@ -11,6 +11,7 @@ from prefect import flow, task
 from embedlab import evaluate
 from embedlab.config import EvaluateParams, load_evaluate
 from embedlab.runtime import run_entry
+from flows._entry import stage_main
 
 
 @task(name="report", cache_policy=None)
@@ -42,8 +43,6 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import stage_main
-
     stage_main(__doc__, load_evaluate, evaluate_flow)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from embedlab.config import PrepareParams, load_prepare
+from embedlab.config import PrepareParams
 from embedlab.layout import Layout
-from embedlab.prepare import preflight, prepare
+from embedlab.prepare import load_prepare, preflight, prepare
 from embedlab.runtime import run_entry
+from flows._entry import stage_main
 
 
 @task(name="prepare-data", cache_policy=None)
@@ -28,8 +29,6 @@ def prepare_flow(params_path: str = "params.yaml") -> dict:
 
 
 def main() -> None:
-    from flows._entry import stage_main
-
     stage_main(__doc__, lambda path: preflight(load_prepare(path)), prepare_flow)
 
 

@@ -16,13 +16,13 @@ import os
 import subprocess
 import sys
 
+from embedlab.runtime import configure_env
+
 
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    from embedlab.runtime import configure_env
-
     configure_env()
     from prefect.settings import PREFECT_API_URL
 

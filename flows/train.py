@@ -13,8 +13,7 @@ from prefect.futures import as_completed
 from embedlab import fileio, train
 from embedlab.baseline import Reference, references, train_baseline
 from embedlab.cells import train_cell
-from embedlab.config import load_train
-from embedlab.grid import Cell, TrainInputs, expand_grid, train_inputs
+from embedlab.grid import Cell, TrainInputs, expand_grid, load_train, train_inputs
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
 from flows.runners import api_for_workers, make_task_runner

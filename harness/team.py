@@ -259,12 +259,6 @@ class DaskCluster:
         with Client(self.address, timeout=60) as client:
             client.wait_for_workers(n, timeout=timeout)
 
-    def worker_names(self) -> list[str]:
-        from distributed import Client
-
-        with Client(self.address, timeout=60) as client:
-            return sorted(w["name"] for w in client.scheduler_info(n_workers=-1)["workers"].values())
-
     def kill_worker(self, name: str) -> None:
         """SIGKILL the worker's whole process group (nanny and worker): a lost machine."""
         kill(self.workers[name])

@@ -54,7 +54,9 @@ def write_tiny_project(root: Path, n: int = 240, variants: tuple[str, ...] = ("c
     vocab = read_vocab(layout.vocab)["tokens"]
     layout.embeddings.mkdir(parents=True, exist_ok=True)
     split_ids = {name: read_split(layout.split(name))[0] for name in SPLITS}
-    params = EmbeddingsParams(workers=1, variants={
+    # One worker, but not the deterministic mode: that needs a hash seed fixed before this
+    # interpreter started (the stage re-executes itself for it; a test process cannot).
+    params = EmbeddingsParams(workers=1, deterministic=False, variants={
         v: Word2VecVariant(sg=int(v == "sg"), vector_size=vector_size, window=3, epochs=5,
                            min_count=1, seed=1) for v in variants})
     for v, spec in params.variants.items():

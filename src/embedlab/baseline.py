@@ -8,6 +8,8 @@ size are fitted on), so a learning curve has its reference at every point.
 
 from __future__ import annotations
 
+import inspect
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +18,10 @@ import numpy as np
 
 from embedlab import fileio, tracking
 from embedlab.config import ALL_TRAIN, GridParams, size_order
-from embedlab.grid import TrainInputs, baseline_fingerprint, size_suffix
+from embedlab.grid import TrainInputs, digest, size_suffix
 from embedlab.metrics import classification_metrics
+from embedlab.splits import labeled_subset
+from embedlab_serving.text import tokenize
 
 NAME = "tfidf_logreg"
 
@@ -51,14 +55,20 @@ def references(grid: GridParams) -> list[Reference]:
             for seed in (grid.seeds[:1] if size == ALL_TRAIN else grid.seeds)]
 
 
+def fingerprint(inputs: TrainInputs, train_size: int | str = ALL_TRAIN, seed: int | None = None) -> str:
+    """A reference's identity: its data, its subset and this module's code (any edit
+    here refits it), like a cell's fingerprint (``embedlab.grid``)."""
+    return digest({"baseline": NAME, "data": inputs.data_digest,
+                   "subset": None if train_size == ALL_TRAIN else [train_size, seed],
+                   "code": [inspect.getsource(sys.modules[__name__]),
+                            inspect.getsource(labeled_subset)]})[:24]
+
+
 def fit_predict(inputs: TrainInputs, ref: Reference = Reference()) -> tuple[dict, np.ndarray]:
     """(metrics, test probabilities)."""
     import pandas as pd
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-
-    from embedlab.splits import labeled_subset
-    from embedlab_serving.text import tokenize
 
     frames = {k: pd.read_parquet(getattr(inputs, k), columns=["text", "label"])
               for k in ("train", "val", "test")}
@@ -96,5 +106,5 @@ def train_baseline(ref: Reference, inputs: TrainInputs, tracking_uri: str, exper
     tags = {"mlflow.parentRunId": parent_run_id, tracking.KIND_TAG: "baseline",
             "train_size": str(ref.train_size)}
     return tracking.reuse_or_run(tracking_uri, experiment_id,
-                                 baseline_fingerprint(inputs, ref.train_size, ref.seed),
+                                 fingerprint(inputs, ref.train_size, ref.seed),
                                  ref.name, tags, reuse, work)

@@ -15,19 +15,21 @@ import shutil
 import tempfile
 from pathlib import Path
 
-
 from embedlab import drift, fileio, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
+from embedlab.fit import fit_cell
 from embedlab.grid import Cell, TrainInputs, fingerprint
-from embedlab.layout import Layout
+from embedlab.layout import CELL, Layout
+from embedlab.metrics import cell_summary
 from embedlab.models import save_model
+from embedlab.splits import read_split, read_vocab
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is
 # created, so tests and users can rehearse a crash and the resume that follows.
 FAIL_CELLS_ENV = "EMBEDLAB_FAIL_CELLS"
 # A cell's folder under models/: the same files whether trained or reused (DVC hashes it).
-REUSED_FILES = ("model.keras", "predictions.npz", "history.json")
+REUSED_FILES = (CELL.model, CELL.predictions, CELL.history)
 
 
 class InjectedFailure(RuntimeError):
@@ -49,34 +51,30 @@ def _fresh(folder: Path) -> Path:
 
 def write_outputs(cell: Cell, fitted, drift_rows: dict, folder: Path) -> list[Path]:
     """The cell's folder (``REUSED_FILES``, reproducible bytes); returns its files."""
-    save_model(fitted.model, folder / "model.keras")
-    fileio.write_npz(folder / "predictions.npz", val_prob=fitted.val_prob,
+    save_model(fitted.model, folder / CELL.model)
+    fileio.write_npz(folder / CELL.predictions, val_prob=fitted.val_prob,
                      test_prob=fitted.test_prob, y_val=fitted.y_val, y_test=fitted.y_test,
                      **{f"drift_{k}": v for k, v in drift_rows.items()})
-    (folder / "history.json").write_text(json.dumps(fitted.history))
+    (folder / CELL.history).write_text(json.dumps(fitted.history))
     return [folder / n for n in REUSED_FILES]
 
 
 def write_extras(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: dict | None,
                  folder: Path) -> list[Path]:
     """What only the cell's MLflow run keeps: its plots and drift report."""
-    plots.cell_learning_curves(fitted.history, cell.name, folder / "learning_curves.png")
-    plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / "confusion_matrix.png")
-    files = [folder / "learning_curves.png", folder / "confusion_matrix.png"]
+    plots.cell_learning_curves(fitted.history, cell.name, folder / CELL.learning_curves)
+    plots.confusion(fitted.y_test, fitted.test_prob, f"{cell.name} (test)", folder / CELL.confusion)
+    files = [folder / CELL.learning_curves, folder / CELL.confusion]
     if probes is not None:
-        (folder / "drift.json").write_text(json.dumps({
+        (folder / CELL.drift).write_text(json.dumps({
             "per_row_change_histogram": drift.histogram(drift_rows), "probes": probes,
             "metrics": {k: v for k, v in summary.items() if k.startswith("drift")}}, indent=2))
-        files.append(folder / "drift.json")
+        files.append(folder / CELL.drift)
     return files
 
 
 def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
            folder: Path, run: tracking.Run) -> dict:
-    from embedlab.fit import fit_cell
-    from embedlab.metrics import cell_summary
-    from embedlab.splits import read_split, read_vocab
-
     run.log_params({"strategy": cell.strategy, "variant": cell.variant or "",
                     "architecture": cell.architecture, "seed": cell.seed,
                     "train_size": cell.train_size, **params.model_dump()})

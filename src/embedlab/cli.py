@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,16 @@ from typing import Annotated, Optional
 
 import typer
 
+from embedlab import fileio, tracking
+from embedlab.dvcdeps import sync
 from embedlab.errors import EmbedlabError
+from embedlab.layout import Layout
 from embedlab.runtime import configure_env
+from embedlab.teach.explain import explain as run_explain
+from embedlab.teach.view import render
+
+# Modules that load pandas (registry, formats) are imported by the command that
+# needs them: `embedlab --help` stays quick.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="embedlab: which embedding strategy should a Keras review classifier use?")
@@ -57,8 +66,6 @@ def predict(
     batch = pd.DataFrame({"text": read_column(file, column) if file is not None else list(texts or [])})
     out = pd.concat([batch, registry.load_model(model_uri).predict(batch)], axis=1)
     if output:
-        from embedlab import fileio
-
         fileio.write_text(output, out.to_csv(index=False))
         typer.echo(f"wrote {len(out)} predictions to {output}")
         return
@@ -81,9 +88,6 @@ def ui(
 ) -> None:
     """Open the MLflow UI on the project store, bound to 127.0.0.1."""
     configure_env()
-    from embedlab import tracking
-    from embedlab.layout import Layout
-
     # Also gives an experiment made before embedlab set its kind and runs view both.
     uri, experiment_id = tracking.setup()
     artifacts = Layout(Path.cwd()).mlflow_artifacts.as_uri()
@@ -104,8 +108,6 @@ def _run_server(cmd: list[str]) -> int:
     """Run the server in its own process group and take the whole group down when
     this process is stopped (Ctrl-C or SIGTERM): `mlflow server` starts uvicorn
     and job-runner children that would otherwise outlive it."""
-    import signal
-
     proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
 
     def stop(*_):
@@ -135,9 +137,6 @@ def explain(
 ) -> None:
     """Walk through what backprop does to an Embedding and what Word2Vec adds, every claim checked."""
     configure_env()
-    from embedlab.teach.explain import explain as run_explain
-    from embedlab.teach.view import render
-
     result = run_explain()
     if as_json:
         import json
@@ -157,17 +156,12 @@ def schedule(
     once: Annotated[bool, typer.Option("--once", help="run the retrain flow once now instead of serving")] = False,
 ) -> None:
     """Serve the scheduled retraining deployment (cron from params.yaml) until Ctrl-C."""
-    configure_env()
-    # flows/ is a sibling package of embedlab, importable from the project root.
-    sys.path.insert(0, str(Path.cwd()))
-    from embedlab.schedule import schedule_from
-    from flows import schedule as sched
-
-    if once:
-        schedule_from(params)
-        sched.retrain(str(params.resolve().parent))
-    else:
-        sched.serve(params, name)
+    # The flow lives in flows/ (Prefect stays out of embedlab), a sibling package
+    # importable from the project root: run it as a module there.
+    cmd = [sys.executable, "-m", "flows.schedule", "--params", str(params), "--name", name]
+    code = subprocess.run(cmd + (["--once"] if once else [])).returncode
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -176,8 +170,6 @@ def deps(
     params: Annotated[Path, typer.Option(help="params file naming the input files")] = Path("params.yaml"),
 ) -> None:
     """Add the files params.yaml names (data.source, extra corpus, vectors files) to dvc.yaml's deps."""
-    from embedlab.dvcdeps import sync
-
     added = sync(params.resolve().parent, params)
     for stage, files in added.items():
         typer.echo(f"{stage}: added {', '.join(files)}")

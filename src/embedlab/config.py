@@ -3,10 +3,18 @@
 Every stage reads only its own section. An unknown or mistyped key is an error
 that names the file and the key (``params.yaml: data.split.trian: unknown key``),
 never a silently ignored setting.
+
+The schema checks types and values only: a name that a registry resolves (a
+strategy, an architecture, a format, an embedded data set or vectors) is a plain
+string here, checked by the stage that uses it before work starts (``load_*`` in
+``embedlab.prepare``, ``embedlab.embeddings`` and ``embedlab.grid``), with the
+same one-line error (:func:`key_error`). So this module imports no registry, and
+editing one re-runs only the stages that use it.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -68,15 +76,11 @@ class LabelRule(Strict):
         return self
 
 
-# Keys an embedded data set fills in when params.yaml leaves them null.
-SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label")
-
-
 class DataParams(Strict):
     # A file, a glob, or an embedded data set (embedlab.sources: embedded:amazon-fine-foods,
-    # embedded:imdb-50k).
+    # embedded:imdb-50k). Resolved, and its column defaults filled in, by embedlab.data.
     source: str = "embedded:amazon-fine-foods"
-    format: str = "auto"  # auto: from the extension (embedlab.formats); files only
+    format: str = "auto"  # auto: from the extension; else a name in embedlab.formats; files only
     # null: the embedded data set's own (embedlab.sources); a file source must set them.
     text_columns: list[str] | None = Field(None, min_length=1)
     label_column: str | None = None
@@ -92,11 +96,6 @@ class DataParams(Strict):
     truncate: Literal["pre", "post"] = "post"
     sample: int | None = Field(None, ge=10, description="use only this many reviews (quick trials)")
 
-    @field_validator("format")
-    @classmethod
-    def _format(cls, value: str) -> str:
-        return _known_format(value, labelled=True)
-
     @field_validator("max_len")
     @classmethod
     def _max_len(cls, value: int | str) -> int | str:
@@ -104,52 +103,12 @@ class DataParams(Strict):
             raise ValueError("max_len must be >= 1 or 'auto'")
         return value
 
-    @model_validator(mode="after")
-    def _columns(self) -> DataParams:
-        from embedlab import sources
-
-        if sources.is_embedded(self.source):
-            if self.source.removeprefix(sources.EMBEDDED_PREFIX) not in sources.EMBEDDED_SOURCES:
-                known = ", ".join(s.source for s in sources.EMBEDDED_SOURCES.values())
-                raise ValueError(f"unknown embedded data set {self.source!r}; choose from {known}, "
-                                 "or give a path or glob")
-            if self.format != "auto" or self.columns is not None:
-                raise ValueError("format and columns describe a file; an embedded data set knows "
-                                 "its own: set format: auto and columns: null")
-        else:
-            unset = [k for k in SOURCE_DEFAULT_KEYS if getattr(self, k) is None]
-            if unset:
-                raise ValueError(f"a file source ({self.source!r}) needs {', '.join(unset)}: name "
-                                 "its text and label columns and the label values (null means "
-                                 "an embedded data set's own, and a file has none)")
-        data = self.resolved()
-        if data.label_column in data.text_columns:
-            raise ValueError(f"label_column {data.label_column!r} is also in text_columns: "
-                             "the label would leak into the text")
-        if self.columns is not None and len(set(self.columns)) != len(self.columns):
-            raise ValueError("columns: names repeat")
-        return self
-
-    def resolved(self) -> DataParams:
-        """These params with an embedded data set's defaults in the keys left null."""
-        from embedlab import sources
-
-        if not sources.is_embedded(self.source):
-            return self
-        entry = sources.embedded_source(self.source)
-        own = {"text_columns": list(entry.text_columns), "label_column": entry.label_column,
-               "label": LabelRule(**entry.label)}
-        return self.model_copy(update={k: own[k] for k in SOURCE_DEFAULT_KEYS
-                                       if getattr(self, k) is None})
-
-
-def _known_format(value: str, labelled: bool) -> str:
-    from embedlab.formats import format_names
-
-    allowed = ["auto", *format_names(labelled)]
-    if value not in allowed:
-        raise ValueError(f"unknown format {value!r}; choose from {', '.join(allowed)}")
-    return value
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("names repeat")
+        return value
 
 
 class VocabParams(Strict):
@@ -201,7 +160,6 @@ class Word2VecVariant(Strict):
                                  "set path: to a word2vec-format file or remove them")
             return self
         if self.source is not None:
-            self._check_source()
             if "binary" in self.model_fields_set:
                 raise ValueError("binary applies to a vectors file (path:), not to embedded vectors")
         elif not self.path.strip():
@@ -212,15 +170,6 @@ class Word2VecVariant(Strict):
             raise ValueError(f"a variant is either trained or external, not both: {given} is set "
                              f"and so are training keys {', '.join(both)}; remove one side")
         return self
-
-    def _check_source(self) -> None:
-        from embedlab.vectors import EMBEDDED_VECTORS, EMBEDDED_PREFIX
-
-        name = self.source.removeprefix(EMBEDDED_PREFIX)
-        if not self.source.startswith(EMBEDDED_PREFIX) or name not in EMBEDDED_VECTORS:
-            known = ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED_VECTORS)
-            raise ValueError(f"unknown embedded vectors {self.source!r}; choose from {known} "
-                             "(or give path: to your own word2vec-format file)")
 
     @property
     def kind(self) -> Literal["trained", "file", "embedded"]:
@@ -238,13 +187,8 @@ class ExtraCorpus(Strict):
     """Unlabeled review text added to the Word2Vec corpus (never to the classifier's data)."""
 
     path: str = Field(min_length=1)
-    format: str = "auto"
+    format: str = "auto"  # auto: from the extension; else a name in embedlab.formats
     text_columns: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
-
-    @field_validator("format")
-    @classmethod
-    def _format(cls, value: str) -> str:
-        return _known_format(value, labelled=False)
 
 
 class ProbeParams(Strict):
@@ -282,8 +226,6 @@ class EmbeddingsParams(Strict):
 
     @model_validator(mode="after")
     def _names(self) -> EmbeddingsParams:
-        import re
-
         for name in self.variants:
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
                 raise ValueError(f"variant name {name!r}: use letters, digits, '_', '-', '.' "
@@ -331,6 +273,8 @@ TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]
 
 class GridParams(Strict):
     # Word2Vec trained here vs GloVe pretrained on 6B tokens (docs/grid.md: why these cells).
+    # Names of embedlab.strategies (strategy@variant) and embedlab.architectures, checked
+    # by embedlab.grid.load_train.
     strategies: list[str] = Field(default_factory=lambda: [
         "learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b",
         "w2v_finetuned@glove6b"], min_length=1)
@@ -342,29 +286,6 @@ class GridParams(Strict):
     # nested (embedlab.splits.labeled_subset); validation and test stay whole.
     train_sizes: list[TrainSize] = Field(default_factory=lambda: [ALL_TRAIN], min_length=1)
     baseline: bool = True  # TF-IDF + logistic regression reference row (one per train size)
-
-    @field_validator("strategies")
-    @classmethod
-    def _strategies(cls, values: list[str]) -> list[str]:
-        from embedlab.strategies import STRATEGIES
-
-        for s in values:
-            name, _, variant = s.partition("@")
-            if name not in STRATEGIES:
-                raise ValueError(f"unknown strategy {s!r}; choose from {', '.join(STRATEGIES)}")
-            if variant and not STRATEGIES[name].needs_vectors:
-                raise ValueError(f"strategy {name!r} takes no vectors variant ({s!r})")
-        return values
-
-    @field_validator("architectures")
-    @classmethod
-    def _architectures(cls, values: list[str]) -> list[str]:
-        from embedlab.architectures import ARCHITECTURES
-
-        unknown = [a for a in values if a not in ARCHITECTURES]
-        if unknown:
-            raise ValueError(f"unknown architecture(s) {unknown}; choose from {', '.join(ARCHITECTURES)}")
-        return values
 
     @field_validator("seeds")
     @classmethod
@@ -479,6 +400,12 @@ def format_validation_error(path: Path, exc: ValidationError, prefix: tuple[str,
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{path}: {key}: {msg} (got {err.get('input')!r})")
     return "\n".join(lines) + "\nFix params.yaml and run again."
+
+
+def key_error(path: Path | str, key: str, message: str, got: Any) -> ConfigError:
+    """A value the schema accepts but the stage cannot use (a name its registry does
+    not know), said exactly as a schema error is."""
+    return ConfigError(f"{path}: {key}: {message} (got {got!r})\nFix params.yaml and run again.")
 
 
 def _validate(model: type[Strict], raw: Any, path: Path, prefix: tuple[str, ...]) -> Any:

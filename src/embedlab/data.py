@@ -16,10 +16,48 @@ import numpy as np
 import pandas as pd
 
 from embedlab import sources
-from embedlab.config import DataParams, LabelRule
+from embedlab.config import DataParams, LabelRule, key_error
 from embedlab.errors import DataError
-from embedlab.formats import (MAX_EXAMPLES, FileReport, ProgressBar, detect_format, join_text,
-                              read_chunks, resolve_sources)
+from embedlab.formats import detect_format, join_text, read_chunks, unknown_format
+from embedlab.input_files import MAX_EXAMPLES, FileReport, ProgressFn, resolve_sources
+
+
+# Keys an embedded data set fills in when params.yaml leaves them null.
+SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label")
+
+
+def with_source_defaults(data: DataParams) -> DataParams:
+    """``data`` with an embedded data set's own columns and label rule in the keys left null."""
+    if not sources.is_embedded(data.source):
+        return data
+    entry = sources.embedded_source(data.source)
+    own = {"text_columns": list(entry.text_columns), "label_column": entry.label_column,
+           "label": LabelRule(**entry.label)}
+    return data.model_copy(update={k: own[k] for k in SOURCE_DEFAULT_KEYS if getattr(data, k) is None})
+
+
+def check_params(data: DataParams, path: Path | str) -> None:
+    """What the schema leaves to this stage, as the schema's one-line error: the
+    format and the embedded data set are names the registries know, a file source
+    names its columns, and the label stays out of the text."""
+    if why := unknown_format(data.format, labelled=True):
+        raise key_error(path, "data.format", why, data.format)
+    given = data.model_dump(exclude_unset=True)
+    if sources.is_embedded(data.source):
+        why = sources.unknown_embedded(data.source)
+        if why:
+            raise key_error(path, "data", why, given)
+        if data.format != "auto" or data.columns is not None:
+            raise key_error(path, "data", "format and columns describe a file; an embedded data set "
+                            "knows its own: set format: auto and columns: null", given)
+    elif unset := [k for k in SOURCE_DEFAULT_KEYS if getattr(data, k) is None]:
+        raise key_error(path, "data", f"a file source ({data.source!r}) needs {', '.join(unset)}: name "
+                        "its text and label columns and the label values (null means an embedded "
+                        "data set's own, and a file has none)", given)
+    full = with_source_defaults(data)
+    if full.label_column in full.text_columns:
+        raise key_error(path, "data", f"label_column {full.label_column!r} is also in text_columns: "
+                        "the label would leak into the text", given)
 
 
 # Label outcomes of one row.
@@ -74,7 +112,7 @@ class Ingest:
 
     def __init__(self, params: DataParams, root: Path | None = None, progress: bool = False,
                  chunk_rows: int = 20_000):
-        self.params = params.resolved()  # an embedded data set's column and label defaults
+        self.params = with_source_defaults(params)
         self.root = root or Path.cwd()
         self.progress = progress
         self.chunk_rows = chunk_rows
@@ -199,3 +237,51 @@ def _group_value(v) -> str | None:
         return None
     s = str(v).strip()
     return s or None
+
+
+# ------------------------------------------------------------------ progress
+class ProgressBar:
+    """A rich progress bar over the bytes of the input files (compressed bytes
+    for .gz), shown on long reads only; silent when disabled."""
+
+    def __init__(self, files: Sequence[Path], enabled: bool):
+        self.enabled = enabled
+        self.sizes = [p.stat().st_size for p in files]
+        self.done = 0
+        self._progress = None
+        self._task = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn,
+                                       TransferSpeedColumn)
+
+            self._progress = Progress(
+                TextColumn("[bold]reading[/] {task.description}"), BarColumn(), DownloadColumn(),
+                TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[records]} records"),
+                console=Console(stderr=True), transient=False)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("input", total=sum(self.sizes), records=0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def for_file(self, i: int, name: str) -> ProgressFn | None:
+        if self._progress is None:
+            return None
+        base = sum(self.sizes[:i])
+        self._progress.update(self._task, description=name, completed=base)
+
+        def update(pos: int) -> None:
+            self._progress.update(self._task, completed=base + pos)
+
+        return update
+
+    def records(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, records=n)

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from embedlab import sources
+from embedlab.config import load_params
 from embedlab.errors import DataError
+from embedlab.fileio import atomic_path
+from embedlab.input_files import resolve_sources
 
 DVC_YAML = "dvc.yaml"
 
 
 def user_files(stage: str, params, root: Path) -> list[str]:
     """The files ``stage`` reads because params name them, relative to ``root``."""
-    from embedlab.formats import resolve_sources
-
     if stage == "prepare":
         source = params.data.source
-        found = [] if source.startswith("embedded:") else resolve_sources(source, root)
+        found = [] if sources.is_embedded(source) else resolve_sources(source, root)
     elif stage == "embeddings":
         found = [p for i, e in enumerate(params.extra_corpus)
                  for p in resolve_sources(e.path, root, f"embeddings.extra_corpus[{i}].path")]
@@ -65,8 +67,6 @@ def sync(root: Path, params_path: Path) -> dict[str, list[str]]:
     """Add every missing input file to its stage's deps in ``dvc.yaml`` (formatting kept)."""
     from ruamel.yaml import YAML
 
-    from embedlab.config import load_params
-
     params = load_params(params_path)
     yaml = YAML()
     yaml.preserve_quotes = True
@@ -79,8 +79,6 @@ def sync(root: Path, params_path: Path) -> dict[str, list[str]]:
         if new:
             added[stage] = new
     if added:
-        from embedlab.fileio import atomic_path
-
         with atomic_path(root / DVC_YAML) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             yaml.dump(doc, fh)
     return added

@@ -21,11 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.config import W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant
+from embedlab import config, dvcdeps
+from embedlab.config import (W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant,
+                             key_error)
 from embedlab.errors import DataError
-from embedlab.layout import Layout
+from embedlab.formats import read_texts, unknown_format
+from embedlab.layout import SPLITS, Layout
+from embedlab.splits import read_split, read_vocab
 from embedlab.vectors import (_head, _single_char_share, check_corpus_file, embedded_spec,
-                              load_variant, package_dir, refuse_unsafe, resolve_workers)
+                              load_variant, package_dir, refuse_unsafe, resolve_workers,
+                              unknown_embedded)
 from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
 
 # ------------------------------------------------------------------ the corpus
@@ -47,12 +52,6 @@ def token_lists(sentences: Iterable, where: str = "Word2Vec corpus") -> Iterator
                             f"({' '.join(s[:10])}...): a string was split into letters. "
                             "Tokenize it with embedlab_serving.text.tokenize.")
         yield list(s)
-
-
-def check_token_lists(sentences: Sequence) -> None:
-    """Guard for an in-memory corpus: every item must be a token list."""
-    for _ in token_lists(sentences):
-        pass
 
 
 def write_corpus(fh, sentences: Iterable, where: str) -> tuple[int, int]:
@@ -77,8 +76,6 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
 
     With nothing to add, the prepared ``train_tokens.txt`` is used as it is.
     """
-    from embedlab.formats import read_texts
-
     check_corpus_file(train_corpus)
     info: dict = {"include_eval_texts": params.include_eval_texts, "sources": {}}
     if not params.include_eval_texts and not params.extra_corpus:
@@ -113,6 +110,19 @@ def build_corpus(params: EmbeddingsParams, train_corpus: Path, eval_texts: Mappi
     return out, info
 
 
+def load_embeddings(path: Path | str = config.DEFAULT_PARAMS) -> EmbeddingsParams:
+    """The stage's params (``config.load_embeddings``) with the names the schema leaves
+    to it checked: each embedded vectors source and each extra corpus's format."""
+    params = config.load_embeddings(path)
+    for name, v in params.variants.items():
+        if v.kind == "embedded" and (why := unknown_embedded(v.source)):
+            raise key_error(path, f"embeddings.variants.{name}", why, v.source)
+    for i, extra in enumerate(params.extra_corpus):
+        if why := unknown_format(extra.format, labelled=False):
+            raise key_error(path, f"embeddings.extra_corpus.{i}.format", why, extra.format)
+    return params
+
+
 def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
     """Cheap checks before any work starts: every external vectors file exists and
     is not a pickle; every embedded vectors package is installed at its pinned
@@ -129,8 +139,6 @@ def preflight(params: EmbeddingsParams, root: Path = Path(".")) -> None:
                 refuse_unsafe(path, _head(path))
             except DataError as exc:
                 raise DataError(f"embeddings.variants.{name}.path: {exc}") from None
-    from embedlab import dvcdeps
-
     dvcdeps.check("embeddings", dvcdeps.user_files("embeddings", params, root), root)
 
 
@@ -328,8 +336,6 @@ def run_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams, c
 # ----------------------------------------------------------- the stage's parts
 def prepared_inputs(layout: Layout = Layout()) -> Layout:
     """The prepare stage's outputs this stage reads; a clear error if one is missing."""
-    from embedlab.layout import SPLITS
-
     for path in (layout.vocab, layout.corpus, *(layout.split(s) for s in SPLITS)):
         if not path.exists():
             raise DataError(f"{path}: not found. Run the prepare stage first: dvc repro prepare")
@@ -352,9 +358,6 @@ def stage_corpus(params: EmbeddingsParams, out: Path, layout: Layout = Layout())
 def stage_variant(name: str, variant: Word2VecVariant, params: EmbeddingsParams,
                   corpus: str | None, out_dir: Path, layout: Layout = Layout()) -> dict:
     """One variant's vectors and matrix, aligned to the prepared vocabulary."""
-    from embedlab.layout import SPLITS
-    from embedlab.splits import read_split, read_vocab
-
     prepared = prepared_inputs(layout)
     split_ids = {s: read_split(prepared.split(s))[0] for s in SPLITS}
     return run_variant(name, variant, params, Path(corpus) if corpus else None,
@@ -430,4 +433,4 @@ def run_record(report: dict, probe_results: dict, params: EmbeddingsParams) -> d
         nb, ant = probe_tables(name, res)
         tables[f"probes/{name}_neighbours.json"] = pd.DataFrame(nb)
         tables[f"probes/{name}_antonyms.json"] = pd.DataFrame(ant)
-    return {"params": flat, "metrics": metrics, "dicts": {"embeddings.json": report}, "tables": tables}
+    return {"params": flat, "metrics": metrics, "dicts": {Layout().embeddings_report.name: report}, "tables": tables}

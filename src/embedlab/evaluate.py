@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import curve, fileio, plots, tracking
+from embedlab import curve, fileio, plots, registry, tracking
 from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
-from embedlab.layout import Layout
+from embedlab.layout import CELL, Layout
+from embedlab.stats import key_comparisons
 
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
@@ -309,7 +310,7 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
     for row in table.itertuples(index=False):
         key = (str(row.strategy), str(row.architecture), int(row.seed), row.train_size)
         folder = Layout().cell_dir(str(row.slug), Path(models_dir))
-        pred_path = folder / "predictions.npz"
+        pred_path = folder / CELL.predictions
         if not pred_path.exists():
             raise EmbedlabError(f"{pred_path}: not found for cell {row.name}. "
                                 "Run the train stage again: dvc repro train")
@@ -325,7 +326,7 @@ def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
         out.correct[key] = ((prob >= 0.5).astype(int) == y)
         if drift:
             out.drift[key] = drift
-        hist_path = folder / "history.json"
+        hist_path = folder / CELL.history
         if hist_path.exists():
             out.histories[key] = json.loads(hist_path.read_text())
         else:
@@ -353,8 +354,6 @@ def analyse(layout: Layout = Layout()) -> dict:
     ``table`` is the cells at the grid's largest train size (the report's tables,
     comparisons and champion); ``cells`` is every cell; ``curve`` the labeled-size
     analysis (``reports/curve.json``)."""
-    from embedlab.stats import key_comparisons
-
     train = load_train_report(layout.train_report)
     cells = grid_table(train)
     fileio.write_text(layout.grid_csv, cells.to_csv(index=False))
@@ -417,8 +416,6 @@ def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: di
 
 def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd.Series, dict]:
     """The best cell on validation, registered and put through the gate."""
-    from embedlab import registry
-
     table, train, runs = analysis["table"], analysis["train"], analysis["runs"]
     champ = select_champion(table, params.select_metric)
     run_ids = {c["name"]: c["run_id"] for c in runs["cells"]}
@@ -433,7 +430,7 @@ def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd
             "git_commit": commit if commit != "unknown" else tracking.git_commit(),
             **{m: f"{champ[m]:.5f}" for m in TEST_METRICS}}
     decision = registry.publish(
-        layout.cell_dir(str(champ["slug"])) / "model.keras", layout.vocab, experiment_id,
+        layout.cell_dir(str(champ["slug"])) / CELL.model, layout.vocab, experiment_id,
         runs["parent_run_id"], params.model_name, params.alias, params.margin,
         params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags)
     return champ, {"cell": str(champ["name"]), **decision.as_dict()}

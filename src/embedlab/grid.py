@@ -16,10 +16,12 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from embedlab import architectures, strategies
+from embedlab import architectures, config, models, splits, strategies
 from embedlab.config import ALL_TRAIN as ALL
-from embedlab.config import GridParams, ProbeParams, TrainParams, size_order
+from embedlab.config import (GridParams, ProbeParams, TrainParams, TrainStageParams, key_error,
+                             size_order)
 from embedlab.errors import EmbedlabError
+from embedlab.fileio import file_digest
 from embedlab.layout import SPLITS, Layout
 
 
@@ -55,6 +57,26 @@ def size_suffix(train_size: int | str) -> str:
     return "" if train_size == ALL else f"/n{train_size}"
 
 
+def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
+    """The stage's params (``config.load_train``) with the names the schema leaves to
+    it checked against the registries: every strategy (and its ``@variant``) and
+    every architecture."""
+    stage = config.load_train(path)
+    for entry in stage.grid.strategies:
+        name, _, variant = entry.partition("@")
+        if name not in strategies.STRATEGIES:
+            raise key_error(path, "grid.strategies", f"unknown strategy {entry!r}; choose from "
+                            f"{', '.join(strategies.STRATEGIES)}", stage.grid.strategies)
+        if variant and not strategies.STRATEGIES[name].needs_vectors:
+            raise key_error(path, "grid.strategies", f"strategy {name!r} takes no vectors variant "
+                            f"({entry!r})", stage.grid.strategies)
+    unknown = [a for a in stage.grid.architectures if a not in architectures.ARCHITECTURES]
+    if unknown:
+        raise key_error(path, "grid.architectures", f"unknown architecture(s) {unknown}; choose from "
+                        f"{', '.join(architectures.ARCHITECTURES)}", stage.grid.architectures)
+    return stage
+
+
 def expand_grid(grid: GridParams) -> list[Cell]:
     cells = []
     for entry in grid.strategies:
@@ -88,8 +110,6 @@ class TrainInputs:
 
 def train_inputs(cells: list[Cell], layout: Layout = Layout()) -> TrainInputs:
     """The prepared data and the matrices the cells need; a clear error if missing."""
-    from embedlab.fileio import file_digest
-
     for path in (layout.split("train"), layout.vocab):
         if not path.exists():
             raise EmbedlabError(f"{path}: not found. Run the earlier stages first: dvc repro")
@@ -120,15 +140,13 @@ def _check_sizes(cells: list[Cell], train_split: Path) -> None:
 
 def code_digest(cell: Cell) -> str:
     """Digest of the code that changes this cell's numbers (see the module doc)."""
-    from embedlab import models, splits
-
     strategy, arch = strategies.get(cell.strategy), architectures.get(cell.architecture)
     parts = [repr(strategy.tables), inspect.getsource(strategy.schedule),
              inspect.getsource(arch.build), inspect.getsource(models.build_model),
              inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset)]
     here = Path(__file__).parent
     parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
-    return _digest(parts)[:16]
+    return digest(parts)[:16]
 
 
 def fingerprint(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams) -> str:
@@ -139,24 +157,17 @@ def fingerprint(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: Pr
         # The drift probes are numbers of the cells whose vectors move.
         "probes": probes.model_dump(mode="json") if strategies.get(cell.strategy).needs_vectors else None,
     }
-    return _digest(payload)[:24]
+    return digest(payload)[:24]
 
 
 def grid_fingerprint(params_dump: dict, inputs: TrainInputs, cells: list[Cell]) -> str:
     """One parent run per grid: same params, data, matrices and cells -> same parent."""
-    return _digest({"params": params_dump, "data": inputs.data_digest,
+    return digest({"params": params_dump, "data": inputs.data_digest,
                     "matrices": inputs.matrix_digests,
                     "code": sorted({code_digest(c) for c in cells})})[:24]
 
 
-def baseline_fingerprint(inputs: TrainInputs, train_size: int | str = ALL, seed: int | None = None) -> str:
-    from embedlab import baseline, splits
-
-    return _digest({"baseline": "tfidf_logreg", "data": inputs.data_digest,
-                    "subset": None if train_size == ALL else [train_size, seed],
-                    "code": [inspect.getsource(baseline), inspect.getsource(splits.labeled_subset)]})[:24]
-
-
-def _digest(payload) -> str:
+def digest(payload) -> str:
+    """sha256 of a text, or of a JSON payload with sorted keys."""
     text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

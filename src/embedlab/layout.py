@@ -1,8 +1,10 @@
 """Every path a stage writes or reads, named once.
 
 ``dvc.yaml`` repeats the stage outputs because DVC needs them there;
-``tests/unit/test_layout.py`` holds the two together. Paths are relative to the
-project root (``Layout(root)`` moves them all, as the tests do).
+``tests/code/test_house.py`` holds the two together, and checks that no other
+module spells one of these file names. Paths are relative to the project root
+(``Layout(root)`` moves them all, as the tests do). A stage writing into a scratch
+folder takes the names from here too (``tmp / layout.vocab.name``).
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class Layout:
         return self.root / "models"
 
     def cell_dir(self, slug: str, models: Path | None = None) -> Path:
-        """A cell's folder: under ``models/``, or under the stage's scratch folder."""
+        """A cell's folder (its files: :data:`CELL`): under ``models/``, or under the
+        stage's scratch folder."""
         return (models or self.models) / slug
 
     @property
@@ -134,6 +137,21 @@ class Layout:
     def stage_error(self) -> Path:
         """Where a stage run by the scheduler records its failure."""
         return self.root / ".dvc" / "tmp" / "embedlab-stage-error.json"
+
+
+@dataclass(frozen=True)
+class CellFiles:
+    """The files in a cell's folder (``Layout.cell_dir``); its MLflow artifacts keep these names."""
+
+    model: str = "model.keras"
+    predictions: str = "predictions.npz"     # val/test probabilities and labels, drift rows
+    history: str = "history.json"
+    learning_curves: str = "learning_curves.png"
+    confusion: str = "confusion_matrix.png"
+    drift: str = "drift.json"                # cells whose vectors move
+
+
+CELL = CellFiles()
 
 
 # The figures of the evaluate stage: key -> (file name, title). dvc.yaml lists them.

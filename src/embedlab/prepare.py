@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embedlab import fileio, plots
+from embedlab import config, dvcdeps, fileio, plots
 from embedlab.config import DataParams, PrepareParams, VocabParams
-from embedlab.data import Ingest
+from embedlab.data import Ingest, check_params
 from embedlab.errors import DataError
 from embedlab.layout import SPLITS, Layout
 from embedlab.splits import split_schema
@@ -297,9 +297,10 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
     """Pass 3: encode and write each split and the Word2Vec corpus; OOV stats per split."""
     stats = {name: {"oov": 0, "tokens": 0} for name in SPLITS}
     schema = split_schema(max_len)
-    writers = {name: pq.ParquetWriter(folder / f"{name}.parquet", schema) for name in SPLITS}
+    layout = Layout()  # the file names; the folder is the stage's scratch folder
+    writers = {name: pq.ParquetWriter(folder / layout.split(name).name, schema) for name in SPLITS}
     try:
-        with open(folder / "train_tokens.txt", "w", encoding="utf-8") as corpus:
+        with open(folder / layout.corpus.name, "w", encoding="utf-8") as corpus:
             for offset, batch in _spool_batches(spool, ["text", "tokens", "label"]):
                 rows = split_of[offset: offset + batch.num_rows]
                 for code, name in enumerate(SPLITS):
@@ -328,11 +329,17 @@ def _write_splits(spool: Path, split_of: np.ndarray, index: dict[str, int], max_
     return stats
 
 
+def load_prepare(path: Path | str = config.DEFAULT_PARAMS) -> PrepareParams:
+    """The stage's params (``config.load_prepare``) with the names the schema leaves
+    to it checked: the format, the embedded data set, the columns it needs."""
+    params = config.load_prepare(path)
+    check_params(params.data, path)
+    return params
+
+
 def preflight(params: PrepareParams, root: Path = Path(".")) -> PrepareParams:
     """Before any work: the source's files exist (or an embedded data set's set-up
     download does) and dvc.yaml lists them as deps."""
-    from embedlab import dvcdeps
-
     Ingest(params.data, root)
     dvcdeps.check("prepare", dvcdeps.user_files("prepare", params, root), root)
     return params
@@ -360,21 +367,21 @@ def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None 
         with fileio.atomic_dir(layout.prepared) as tmp:
             stats = _write_splits(spool, split_of, {w: i for i, w in enumerate(vocab)}, max_len,
                                   data.truncate, tmp)
-            (tmp / "vocab.json").write_text(json.dumps({
+            (tmp / layout.vocab.name).write_text(json.dumps({
                 "tokenizer": TOKENIZER_VERSION, "pad_id": PAD_ID, "oov_id": OOV_ID,
                 "max_len": max_len, "truncate": data.truncate, "tokens": vocab,
             }, ensure_ascii=False), encoding="utf-8")
             report = _report(ingest, counts, split_of, sp, split_lengths, stats, vocab, max_len, data)
             notes = _notes(ingest)
-            _write_manifest(tmp, ingest, report, notes)
+            _write_manifest(tmp, ingest, report, notes, layout)
     plots.lengths(layout.lengths_plot, split_lengths, max_len, data.truncate)
     fileio.write_json(layout.data_report, report)
     return {**report, "notes": notes}
 
 
-def _write_manifest(folder: Path, ingest: Ingest, report: dict, notes: list[str]) -> None:
-    digest = fileio.file_digest(*(folder / f"{n}.parquet" for n in SPLITS), folder / "vocab.json")
-    (folder / "manifest.json").write_text(json.dumps({
+def _write_manifest(folder: Path, ingest: Ingest, report: dict, notes: list[str], layout: Layout) -> None:
+    digest = fileio.file_digest(*(folder / layout.split(n).name for n in SPLITS), folder / layout.vocab.name)
+    (folder / layout.manifest.name).write_text(json.dumps({
         "source": ingest.source, "digest": digest, "tokenizer": TOKENIZER_VERSION,
         "files": [r.summary() for r in ingest.reports],
         "label_values": dict(sorted(ingest.label_values.items(), key=lambda kv: -kv[1])[:50]),

@@ -17,6 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedlab import tracking
+from embedlab.behaviour import run_checks
+from embedlab.errors import EmbedlabError
+from embedlab.tracking import KIND_TAG, WORKER_TAG, worker
+
 CONTRACT_TAG = "serving_contract"  # on each version: embedlab_serving.model.CONTRACT
 EXAMPLE_TEXTS = ["Absolutely delicious, I will buy this again.",
                  "Stale and tasteless. Do not waste your money."]
@@ -73,9 +78,6 @@ def _load(model_uri: str):
 
 def load_model(model_uri: str):
     """A registered (or any) model by URI, for users; a clear error if it is not there."""
-    from embedlab import tracking
-    from embedlab.errors import EmbedlabError
-
     tracking.setup()
     try:
         return _load(model_uri)
@@ -90,8 +92,6 @@ def _proba(model, texts: list[str]) -> np.ndarray:
 
 def score(model_uri: str, texts: list[str], labels: np.ndarray):
     """Test accuracy and behaviour checks of one registered model, loaded once."""
-    from embedlab.behaviour import run_checks
-
     model = _load(model_uri)
     prob = _proba(model, texts)
     return float(((prob >= 0.5).astype(int) == labels).mean()), run_checks(lambda t: _proba(model, t))
@@ -209,8 +209,6 @@ def publish(keras_path: Path, vocab_path: Path, experiment_id: str, parent_run_i
             texts: list[str], labels: np.ndarray, tags: dict[str, str]) -> Decision:
     """The evaluate run: log the champion cell as a pyfunc, register it, gate it."""
     import mlflow
-
-    from embedlab.tracking import KIND_TAG, WORKER_TAG, worker
 
     with mlflow.start_run(experiment_id=experiment_id, run_name="evaluate",
                           tags={"mlflow.parentRunId": parent_run_id, KIND_TAG: "evaluate",

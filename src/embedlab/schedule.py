@@ -1,4 +1,6 @@
 """Scheduled retraining: what the ``retrain`` flow (``flows/schedule.py``) does.
+No Prefect here: the flow, its retry condition and the cron schedule live in
+``flows/schedule.py``.
 
 Each run: find out whether the configured data source (``data.source``) changed
 since the last successful run (then ``prepare`` is forced); run ``dvc repro``
@@ -18,9 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from embedlab import fileio
-from embedlab.config import load_prepare, load_schedule
-from embedlab.errors import ConfigError, EmbedlabError
+from embedlab import fileio, sources
+from embedlab.config import load_prepare
+from embedlab.errors import EmbedlabError
+from embedlab.input_files import resolve_sources
 from embedlab.layout import Layout
 from embedlab.runtime import ERROR_FILE_ENV
 
@@ -42,9 +45,7 @@ def source_fingerprint(root: Path, source: str) -> str | None:
     """Cheap fingerprint (name, size, mtime) of the source files, like DVC's own
     state cache: a nightly run never re-reads gigabytes to find nothing changed.
     None for an embedded dataset."""
-    from embedlab.formats import resolve_sources
-
-    if source.startswith("embedded:"):
+    if sources.is_embedded(source):
         return None
     h = hashlib.sha256(source.encode())
     for f in resolve_sources(source, root):
@@ -128,17 +129,6 @@ def run_stage(name: str, root: Path, force: bool = False) -> dict:
     return {"stage": name, "outcome": outcome, "seconds": seconds, "forced": force}
 
 
-def retry_if_transient(task, task_run, state) -> bool:
-    """Prefect's retry condition for a stage task: retry transient failures only."""
-    try:
-        state.result()
-    except TransientStageFailure:
-        return True
-    except BaseException:
-        return False
-    return False
-
-
 def failed_outcomes(names: list[str], i: int, error: str) -> list[dict]:
     """Stage ``names[i]`` failed: it and every later stage, as outcomes."""
     return [{"stage": names[i], "outcome": "failed", "message": error},
@@ -188,31 +178,3 @@ def finish(root: Path, outcomes: list[dict], fingerprint: str | None) -> dict:
     ran = [o["stage"] for o in outcomes if o["outcome"] == "ran"]
     print(f"stages ran: {', '.join(ran) or 'none (no-op)'}; registry: {registry}")
     return {"stages": outcomes, "registry": registry}
-
-
-# ------------------------------------------------------------------------ serve
-def schedule_from(params_path: Path):
-    """The Prefect Cron schedule from params.yaml, validated with a clear error."""
-    from prefect.client.schemas.schedules import CronSchedule
-    from prefect.schedules import Cron
-
-    params = load_schedule(params_path)
-    try:
-        schedule = Cron(params.cron, timezone=params.timezone)
-        CronSchedule(cron=params.cron, timezone=params.timezone)  # validates both
-    except Exception as exc:
-        raise ConfigError(f"{params_path}: schedule.cron / schedule.timezone: "
-                          f"{params.cron!r} in {params.timezone!r} is not a valid schedule "
-                          f"({exc}). Use five cron fields, e.g. \"0 2 * * *\", and an IANA "
-                          "timezone such as UTC or Europe/Berlin.") from None
-    return params, schedule
-
-
-def warn_without_server() -> None:
-    from prefect.settings import PREFECT_API_URL
-
-    if not os.environ.get("PREFECT_API_URL") and not PREFECT_API_URL.value():
-        print("warning: PREFECT_API_URL is not set, so Prefect uses a temporary server "
-              "that lives only as long as this process. For a schedule that survives, "
-              "run `prefect server start --host 127.0.0.1` and "
-              "`export PREFECT_API_URL=http://127.0.0.1:4200/api` first.", file=sys.stderr)

@@ -3,7 +3,7 @@
 Each entry brings its loader and the column and label defaults that fit it, so
 ``dvc exp run -S data.source=embedded:imdb-50k`` needs no other change: a
 ``data.text_columns`` / ``data.label_column`` / ``data.label`` left null in
-params.yaml takes the source's value (``DataParams.resolved``).
+params.yaml takes the source's value (``embedlab.data.with_source_defaults``).
 
 The data come from registry packages pinned by version (and, for a wheel that
 must not be installed, by sha256), present on disk after set-up
@@ -27,7 +27,7 @@ from embedlab.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from embedlab.formats import FileReport
+    from embedlab.input_files import FileReport
 
 EMBEDDED_PREFIX = "embedded:"
 # Where set-up puts downloaded data files: <venv>/share/embedlab (removed with the
@@ -119,7 +119,7 @@ def _read_imdb(columns: Sequence[str], max_bad_fraction: float, chunk_rows: int)
     (line-level errors, record/line reconciliation, content sha256)."""
     import zipfile
 
-    from embedlab.formats import read_chunks
+    from embedlab.formats import read_chunks  # loads pandas: see the module doc
 
     wheel = setup_file(IMDB_DOWNLOAD, IMDB.source)
     try:
@@ -151,7 +151,6 @@ IMDB = EmbeddedSource(
     download=IMDB_DOWNLOAD)
 
 EMBEDDED_SOURCES: dict[str, EmbeddedSource] = {s.name: s for s in (AMAZON, IMDB)}
-DEFAULT_SOURCE = AMAZON.source
 SETUP_DOWNLOADS = [s.download for s in EMBEDDED_SOURCES.values() if s.download]
 
 
@@ -159,10 +158,16 @@ def is_embedded(source: str) -> bool:
     return source.startswith(EMBEDDED_PREFIX)
 
 
+def unknown_embedded(source: str) -> str | None:
+    """Why ``source`` names no embedded data set (a params error), or None when it does."""
+    if is_embedded(source) and source.removeprefix(EMBEDDED_PREFIX) in EMBEDDED_SOURCES:
+        return None
+    known = ", ".join(s.source for s in EMBEDDED_SOURCES.values())
+    return f"unknown embedded data set {source!r}; choose from {known}, or give a path or glob"
+
+
 def embedded_source(source: str) -> EmbeddedSource:
-    entry = EMBEDDED_SOURCES.get(source.removeprefix(EMBEDDED_PREFIX))
-    if entry is None or not is_embedded(source):
-        known = ", ".join(s.source for s in EMBEDDED_SOURCES.values())
-        raise DataError(f"data.source: unknown embedded data set {source!r}; choose from {known}, "
-                        "or give a path or glob.")
-    return entry
+    why = unknown_embedded(source)
+    if why:
+        raise DataError(f"data.source: {why}.")
+    return EMBEDDED_SOURCES[source.removeprefix(EMBEDDED_PREFIX)]

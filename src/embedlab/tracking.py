@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from embedlab.fileio import alive
 from embedlab.layout import Layout
 
 EXPERIMENT = "embedlab"
@@ -133,8 +134,6 @@ def retire_orphans(uri: str, experiment_id: str) -> list[str]:
     """Runs left RUNNING by a process of this machine that no longer exists (a
     SIGKILL gives no chance to close them) end as KILLED, with a tag saying why.
     Runs of live processes, or of other machines, are left alone."""
-    from embedlab.fileio import alive
-
     c, host, retired = client(uri), socket.gethostname(), []
     for run in c.search_runs([experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
         where, _, pid = run.data.tags.get(WORKER_TAG, "").rpartition(":")

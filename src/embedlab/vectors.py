@@ -23,6 +23,7 @@ import numpy as np
 
 from embedlab.errors import ConfigError, DataError
 from embedlab.runtime import cores
+from embedlab.sources import EMBEDDED_PREFIX
 from embedlab_serving.text import tokenize
 
 if TYPE_CHECKING:  # config validates variant sources against EMBEDDED_VECTORS below
@@ -204,9 +205,6 @@ def load_external(variant: Word2VecVariant, root: Path = Path(".")):
 
 
 # ------------------------------------------------------------ embedded vectors
-EMBEDDED_PREFIX = "embedded:"
-
-
 @dataclass(frozen=True)
 class EmbeddedVectors:
     """Pretrained vectors a registry package ships as a float32 ``.npy`` matrix
@@ -235,6 +233,15 @@ EMBEDDED_VECTORS: dict[str, EmbeddedVectors] = {
         text="Wikipedia 2014 + Gigaword 5: 6B tokens (Stanford GloVe 6B, 400k lowercase words)",
         licence="PDDL-1.0"),
 }
+
+
+def unknown_embedded(source: str) -> str | None:
+    """Why ``source`` names no embedded vectors (a params error), or None when it does."""
+    if source.startswith(EMBEDDED_PREFIX) and source.removeprefix(EMBEDDED_PREFIX) in EMBEDDED_VECTORS:
+        return None
+    known = ", ".join(EMBEDDED_PREFIX + n for n in EMBEDDED_VECTORS)
+    return (f"unknown embedded vectors {source!r}; choose from {known} "
+            "(or give path: to your own word2vec-format file)")
 
 
 def embedded_spec(source: str) -> EmbeddedVectors:

@@ -9,7 +9,7 @@ import json
 import pytest
 from tests.data.datafiles import MCAULEY, mcauley_rows, reviews, write_jsonl
 
-from embedlab.config import load_prepare
+from embedlab.prepare import load_prepare
 from embedlab.errors import ConfigError, DataError
 
 CSV = dict(text_columns=["text"], label_column="label",

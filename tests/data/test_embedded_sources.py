@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from embedlab import sources
-from embedlab.config import DataParams, load_prepare
+from embedlab.config import DataParams
+from embedlab.data import with_source_defaults
+from embedlab.prepare import load_prepare
 from embedlab.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,17 +73,17 @@ def test_imdb_reader_streams_the_member_with_the_sources_defaults(run_prepare, s
 
 
 def test_source_defaults_fill_only_the_keys_left_null():
-    imdb = DataParams(source=IMDB).resolved()
+    imdb = with_source_defaults(DataParams(source=IMDB))
     assert (imdb.text_columns, imdb.label_column) == (["review"], "sentiment")
     assert imdb.label.positive_values == ["positive"] and imdb.label.negative_values == ["negative"]
-    amazon = DataParams().resolved()
+    amazon = with_source_defaults(DataParams())
     assert (amazon.text_columns, amazon.label_column) == (["review"], "score")
     assert amazon.label.positive_values == ["great"]
-    mine = DataParams(source=IMDB, text_columns=["review", "title"]).resolved()
+    mine = with_source_defaults(DataParams(source=IMDB, text_columns=["review", "title"]))
     assert mine.text_columns == ["review", "title"] and mine.label_column == "sentiment"
     files = DataParams(source="r.csv", text_columns=["t"], label_column="y",
                        label={"positive_values": ["1"], "negative_values": ["0"]})
-    assert files.resolved() is files
+    assert with_source_defaults(files) is files
 
 
 def test_switching_the_project_to_imdb_needs_only_the_source(tmp_path):
@@ -90,7 +92,7 @@ def test_switching_the_project_to_imdb_needs_only_the_source(tmp_path):
     raw["data"]["source"] = IMDB
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(raw))
-    data = load_prepare(path).data.resolved()
+    data = with_source_defaults(load_prepare(path).data)
     assert data.label_column == "sentiment" and data.text_columns == ["review"]
 
 

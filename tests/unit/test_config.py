@@ -5,6 +5,7 @@ import pytest
 from embedlab.config import (load_embeddings, load_evaluate, load_params, load_prepare,
                              load_train)
 from embedlab.errors import ConfigError
+from embedlab.grid import load_train as load_train_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,12 +56,12 @@ def test_unknown_section_is_refused(tmp_path):
 
 def test_unknown_strategy_lists_choices(tmp_path):
     with pytest.raises(ConfigError, match="unknown strategy 'w2v_frozn'.*learned"):
-        load_train(write(tmp_path, "grid:\n  strategies: [w2v_frozn]\n"))
+        load_train_stage(write(tmp_path, "grid:\n  strategies: [w2v_frozn]\n"))
 
 
 def test_variant_on_a_non_word2vec_strategy_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="takes no vectors variant"):
-        load_train(write(tmp_path, "grid:\n  strategies: [learned@cbow]\n"))
+        load_train_stage(write(tmp_path, "grid:\n  strategies: [learned@cbow]\n"))
 
 
 def test_negative_vector_size_is_refused(tmp_path):

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import yaml
 
-from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant, load_embeddings
+from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant
 from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info, check_corpus_file,
-                                 check_token_lists, coverage, lookup, preflight, probes, run_variant,
-                                 write_corpus)
+                                 coverage, load_embeddings, lookup, preflight, probes, run_variant,
+                                 token_lists, write_corpus)
 from embedlab.errors import ConfigError, DataError
 from embedlab.layout import Layout
 from embedlab.vectors import load_external, sniff_word2vec, train_word2vec
@@ -91,11 +91,11 @@ def test_bad_variant_name_refused():
 
 # --------------------------------------------------------- token-list guard
 def test_token_list_guard_refuses_strings():
-    check_token_lists([["good", "food"], ["bad"]])
+    assert list(token_lists([["good", "food"], ["bad"]])) == [["good", "food"], ["bad"]]
     with pytest.raises(DataError, match="string.*not a token list"):
-        check_token_lists(["this review is a raw string"])
+        list(token_lists(["this review is a raw string"]))
     with pytest.raises(DataError, match="single characters"):
-        check_token_lists([list("this review was split into letters")])
+        list(token_lists([list("this review was split into letters")]))
 
 
 def test_corpus_file_guard_refuses_characters_and_raw_text(tmp_path):
@@ -404,8 +404,9 @@ def test_probes_neighbours_and_antonym_cosine():
 
 def test_run_variant_writes_aligned_outputs(tmp_path):
     corpus = tiny_corpus(tmp_path / "c.txt")
+    # In-process training: this interpreter's hash seed is random, so not the deterministic mode.
     params = EmbeddingsParams(variants={"sg": Word2VecVariant(sg=1, vector_size=8, epochs=2)}, workers=1,
-                              probes=ProbeParams(words=["good"], antonyms=[("good", "bad")], topn=3))
+                              deterministic=False, probes=ProbeParams(words=["good"], antonyms=[("good", "bad")], topn=3))
     ids = {"train": np.array([[2, 3, 8, 0]]), "val": np.array([[4, 1, 0, 0]]), "test": np.array([[6, 7, 0, 0]])}
     res = run_variant("sg", params.variants["sg"], params, corpus, VOCAB, ids, Layout(), tmp_path)
     matrix = np.load(tmp_path / "sg.npy")

@@ -54,7 +54,7 @@ def test_record_failure_writes_the_stage_message(tmp_path, monkeypatch):
 
 
 def test_schedule_comes_from_params_and_bad_cron_is_a_clear_error(tmp_path):
-    from embedlab.schedule import schedule_from
+    from flows.schedule import schedule_from
 
     good = tmp_path / "params.yaml"
     good.write_text('schedule: {cron: "30 4 * * 1", timezone: Europe/Berlin}\n')

@@ -4,7 +4,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from embedlab.config import VocabParams
-from embedlab.embeddings import build_matrix, check_corpus_file, check_token_lists
+from embedlab.embeddings import build_matrix, check_corpus_file, token_lists
 from embedlab.errors import DataError
 from collections import Counter
 
@@ -73,5 +73,5 @@ def test_corpus_of_characters_is_refused(tmp_path):
 
 def test_raw_strings_are_refused_as_corpus():
     with pytest.raises(DataError, match="string"):
-        check_token_lists(["great tea", "bad coffee"])
-    check_token_lists([["great", "tea"]])
+        list(token_lists(["great tea", "bad coffee"]))
+    assert list(token_lists([["great", "tea"]])) == [["great", "tea"]]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import EmbedlabError
-from embedlab.layout import Layout
+from embedlab.layout import CELL, Layout
 
 NEIGHBOUR_WORDS = 5   # the first probe words (params.yaml: embeddings.probes) shown with neighbours
 RANK_BINS = ((2, 11), (12, 101), (102, 1001), (1002, 10**9))  # vocabulary ids: frequency ranks
@@ -96,7 +96,7 @@ def grid_analysis(root: Path) -> dict[str, Any] | None:
     if not layout.vocab.exists() or not layout.train_report.exists():
         return None
     train = json.loads(layout.train_report.read_text())["cells"]
-    cells = [(c, d) for c in train if (d := _drifts(layout.cell_dir(c["slug"]) / "predictions.npz"))]
+    cells = [(c, d) for c in train if (d := _drifts(layout.cell_dir(c["slug"]) / CELL.predictions))]
     if not cells:
         return None
     tokens = read_vocab(layout.vocab)["tokens"]
@@ -132,7 +132,7 @@ def _geometry(layout: Layout, cell: dict, table_name: str, tokens: list[str], pr
     import keras
 
     start_path = layout.matrix(cell["variant"]) if cell.get("variant") else None
-    model_path = layout.cell_dir(cell["slug"]) / "model.keras"
+    model_path = layout.cell_dir(cell["slug"]) / CELL.model
     if start_path is None or not start_path.exists() or not model_path.exists():
         return {}
     start = np.load(start_path)

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from embedlab.models import parameter_counts
+
 VOCAB = ("<pad>", "<oov>", "good", "bad", "great", "awful", "not", "coffee", "tea", "taste")
 BATCH_A = np.array([[2, 7, 2, 9], [6, 2, 7, 0], [5, 7, 0, 0]], dtype=np.int32)
 LABELS_A = np.array([1.0, 0.0, 0.0], dtype=np.float32)
@@ -324,8 +326,6 @@ def _question_models(vocab_size: int, dim: int, units: int, max_len: int):
 def step4_frozen(vocab_size: int = QUESTION_VOCAB, dim: int = QUESTION_DIM,
                  units: int = QUESTION_UNITS, max_len: int = QUESTION_MAX_LEN) -> Step:
     import keras
-
-    from embedlab.models import parameter_counts
 
     s = Step(4, "trainable=False: the table is a constant",
              "A frozen Embedding is left out of model.trainable_weights, so the optimizer never "
