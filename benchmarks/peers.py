@@ -143,6 +143,8 @@ def main() -> None:
     frames = _frames(folder)
     y_test = frames["test"]["label"].to_numpy()
     rows, probs = [], {}
+    command = "python -m benchmarks.peers " + " ".join(sys.argv[1:])
+    split = str(folder.relative_to(ROOT))
     for name, run in peers(folder).items():
         t0 = time.perf_counter()
         prob = embedlab_reference(folder) if run is None else run(frames)
@@ -152,10 +154,12 @@ def main() -> None:
                      "test_size": len(y_test),
                      "test_accuracy": round(float(((prob >= 0.5) == y_test).mean()), 4),
                      "fit_seconds": round(seconds, 2), "test_prob_digest": digest(prob),
-                     "settings": FASTTEXT if name.startswith("fasttext") else None})
+                     "settings": FASTTEXT if name.startswith("fasttext") else None,
+                     "split": split, "command": command})
         print(json.dumps(rows[-1]), flush=True)
     if not any(r["peer"].startswith("fasttext") for r in rows):
-        rows.append({"dataset": args.dataset, "peer": "fasttext", "skipped": FASTTEXT_MISSING})
+        rows.append({"dataset": args.dataset, "peer": "fasttext", "skipped": FASTTEXT_MISSING,
+                     "split": split, "command": command})
     from embedlab.fileio import atomic_path
 
     with atomic_path(RESULTS / f"peers_{args.dataset}.npz") as tmp, open(tmp, "wb") as fh:
@@ -163,8 +167,7 @@ def main() -> None:
     old = RESULTS / "peers.json"
     kept = [r for r in json.loads(old.read_text())["figures"]["rows"]
             if r["dataset"] != args.dataset] if old.exists() else []
-    save("peers", {"rows": kept + rows, "split": str(folder.relative_to(ROOT))},
-         "python -m benchmarks.peers " + " ".join(sys.argv[1:]))
+    save("peers", {"rows": kept + rows}, command)
 
 
 if __name__ == "__main__":
