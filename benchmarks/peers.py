@@ -120,7 +120,8 @@ def fasttext_peer(frames: dict, word_ngrams: int) -> np.ndarray:
 
 def peers(folder: Path) -> dict:
     """name -> fit-and-predict on the split in ``folder``; fastText only when importable."""
-    runs = {"tfidf_1_2gram_logreg": tfidf_default, "embedlab_tfidf_reference": None}
+    runs = {"tfidf_1_2gram_logreg": tfidf_default,
+            "embedlab_tfidf_reference": lambda _: embedlab_reference(folder)}
     try:
         import fasttext  # noqa: F401
     except ImportError:
@@ -147,7 +148,7 @@ def main() -> None:
     split = str(folder.relative_to(ROOT))
     for name, run in peers(folder).items():
         t0 = time.perf_counter()
-        prob = embedlab_reference(folder) if run is None else run(frames)
+        prob = run(frames)
         seconds = time.perf_counter() - t0
         probs[name] = prob
         rows.append({"dataset": args.dataset, "peer": name, "train_size": len(frames["train"]),
