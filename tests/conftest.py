@@ -59,3 +59,11 @@ def tiny_models(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("tiny-models")
     return {"good": make_model(root / "good"), "bad": make_model(root / "bad", flip=True)}
+
+
+@pytest.fixture(scope="session")
+def tiny_ngram_model(tmp_path_factory):
+    """A tiny real review model with hashed word bigrams (train.ngrams: 2)."""
+    from tests.tiny_models import make_model
+
+    return make_model(tmp_path_factory.mktemp("tiny-ngram-model"), ngrams=2)

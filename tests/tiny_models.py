@@ -50,7 +50,7 @@ def vocab_tokens() -> list[str]:
 
 
 def make_model(dest: Path, *, flip: bool = False, epochs: int = 25, seed: int = 1,
-               max_len: int = 12, architecture: str = "meanpool") -> tuple[Path, Path]:
+               max_len: int = 12, architecture: str = "meanpool", ngrams: int = 1) -> tuple[Path, Path]:
     """Train and save ``model.keras`` and ``vocab.json`` under ``dest``."""
     import keras
 
@@ -65,7 +65,8 @@ def make_model(dest: Path, *, flip: bool = False, epochs: int = 25, seed: int = 
         y = 1 - y
     x = encode_texts(texts, index, max_len)
     model = build_model("learned", architecture, vocab_size=len(tokens), matrix=None,
-                        embedding_dim=16, units=8, dropout=0.0, seed=seed, learning_rate=0.02)
+                        embedding_dim=16, units=8, dropout=0.0, seed=seed, learning_rate=0.02,
+                        ngrams=ngrams, ngram_buckets=97)
     keras.utils.set_random_seed(seed)
     model.fit(x, y.astype("float32"), epochs=epochs, batch_size=32, verbose=0)
     keras_path, vocab_path = dest / "model.keras", dest / "vocab.json"

@@ -266,6 +266,11 @@ class TrainParams(Strict):
     unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
     unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
     bucketing: bool = Field(True, description="batches of similar-length reviews cut to their longest")
+    # What goes into the Embedding besides the words (docs/grid.md, "Word n-grams"): 1 = words
+    # only; 2 adds hashed word bigrams, 3 also trigrams, fastText-style, from a random,
+    # always-trainable table of ngram_buckets hash buckets (embedlab_serving.ngrams).
+    ngrams: int = Field(1, ge=1, le=3, description="1 = words only; 2 = + word bigrams; 3 = + trigrams")
+    ngram_buckets: int = Field(100_000, ge=1, description="hash buckets of the n-gram table")
 
 
 TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]

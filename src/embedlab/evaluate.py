@@ -198,10 +198,31 @@ def _comparisons_section(comparisons, skipped) -> list[str]:
     return parts + [f"- {s}" for s in skipped] + ["", METHOD, ""]
 
 
+def reference_note(champion_correct: np.ndarray, reference_correct: np.ndarray,
+                   n_boot: int = 4000) -> str:
+    """A sentence when the TF-IDF reference beats the champion on the same test
+    reviews (higher test accuracy), with the paired bootstrap interval of the
+    difference; empty otherwise. The registered version's description and the
+    report carry it, so a user pulling the champion knows."""
+    from embedlab.stats import paired_bootstrap
+
+    champ, ref = (np.asarray(c, dtype=np.float64) for c in (champion_correct, reference_correct))
+    if ref.mean() <= champ.mean():
+        return ""
+    diff, lo, hi, _ = paired_bootstrap(ref - champ, n_boot=n_boot)
+    noise = ("within noise: this test set cannot tell them apart" if lo <= 0 else
+             "the interval excludes 0: on this data the linear model is the better classifier")
+    return (f"The TF-IDF + logistic regression reference beats this model on the same {len(ref)} "
+            f"test reviews: accuracy {ref.mean():.4f} vs {champ.mean():.4f}, difference "
+            f"{diff:+.4f} (95% paired bootstrap CI [{lo:+.4f}, {hi:+.4f}]; {noise}).")
+
+
 def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
     parts = ["## Champion and registry", "",
              f"Best cell on validation: **{champion['name']}** (test accuracy {champion['test_accuracy']:.3f}, "
              f"ROC AUC {champion['test_roc_auc']:.3f}).", "", decision.get("message", ""), ""]
+    if decision.get("reference_note"):
+        parts += [f"**Not the best classifier here:** {decision['reference_note']}", ""]
     if decision.get("behaviour_markdown"):
         parts += ["Behaviour checks on the challenger (minimum functionality, negation direction, "
                   "invariance to the product name; `src/embedlab/behaviour.py`):", "",
@@ -414,6 +435,19 @@ def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: di
                   "registry_decision": decision["message"][:5000]})
 
 
+def champion_reference_note(champ: pd.Series, baselines: list[dict], layout: Layout = Layout()) -> str:
+    """:func:`reference_note` for the champion cell against the TF-IDF reference at its
+    train size (on its seed's subset below the whole split); empty without one."""
+    refs = [b for b in baselines if b["train_size"] == champ["train_size"]
+            and b["seed"] in (None, int(champ["seed"]))]
+    if not refs:
+        return ""
+    with np.load(layout.cell_dir(str(champ["slug"])) / CELL.predictions) as npz:
+        y, prob = npz["y_test"].astype(int), npz["test_prob"].astype(np.float64).ravel()
+    ref = next(iter(load_reference_outputs(refs[:1], layout.models).values()))
+    return reference_note((prob >= 0.5).astype(int) == y, (ref >= 0.5).astype(int) == y)
+
+
 def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd.Series, dict]:
     """The best cell on validation, registered and put through the gate."""
     table, train, runs = analysis["table"], analysis["train"], analysis["runs"]
@@ -432,5 +466,6 @@ def gate_champion(params, analysis: dict, layout: Layout = Layout()) -> tuple[pd
     decision = registry.publish(
         layout.cell_dir(str(champ["slug"])) / CELL.model, layout.vocab, experiment_id,
         runs["parent_run_id"], params.model_name, params.alias, params.margin,
-        params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags)
+        params.min_behaviour_pass_rate, test["text"].tolist(), test["label"].to_numpy(), tags,
+        champion_reference_note(champ, train.get("baselines") or [], layout))
     return champ, {"cell": str(champ["name"]), **decision.as_dict()}

@@ -206,7 +206,8 @@ def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: Epo
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
                         matrix=matrix, embedding_dim=params.embedding_dim,
                         units=params.units, dropout=params.dropout, seed=cell.seed,
-                        learning_rate=params.learning_rate)
+                        learning_rate=params.learning_rate,
+                        ngrams=params.ngrams, ngram_buckets=params.ngram_buckets)
     initial_tables, counts = embedding_tables(model), parameter_counts(model)
     predict = compiled_predict(model, params.batch_size)
     trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),

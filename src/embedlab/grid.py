@@ -1,11 +1,12 @@
 """The grid: cells, their structured keys and their fingerprints.
 
 A cell is one (strategy, vectors variant, architecture, seed, labeled train
-size). Its fingerprint covers everything that changes its numbers: the cell, the ``train`` params, the
-data and matrix digests, and the code that builds and fits it — the strategy's
-tables and schedule, the architecture's builder, the model assembly, the fitting
-loop and the metrics. Editing a log line, a plot or a docstring elsewhere does
-not retrain anything; editing ``cnn`` retrains only the cnn cells.
+size). Its fingerprint covers everything that changes its numbers: the cell, the
+``train`` params, the data and matrix digests, and the code that builds and fits
+it — the strategy's tables and schedule, the architecture's builder, the model
+assembly (with the n-gram hash of ``embedlab_serving.ngrams``), the fitting loop
+and the metrics. Editing a log line, a plot or a docstring elsewhere does not
+retrain anything; editing ``cnn`` retrains only the cnn cells.
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ def code_digest(cell: Cell) -> str:
              inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset)]
     here = Path(__file__).parent
     parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
+    # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs.
+    parts.append((here.parent / "embedlab_serving" / "ngrams.py").read_text(encoding="utf-8"))
     return digest(parts)[:16]
 
 

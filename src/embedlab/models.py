@@ -21,6 +21,8 @@ import numpy as np
 
 from embedlab import architectures, fileio, strategies
 
+NGRAM_SEED_OFFSET = 10_007
+
 
 def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, vocab_size: int) -> None:
     if not strategy.needs_vectors:
@@ -34,8 +36,14 @@ def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, voca
 
 def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 matrix: np.ndarray | None, embedding_dim: int, units: int,
-                dropout: float, seed: int, learning_rate: float):
-    """A compiled binary classifier over post-padded id sequences of any length."""
+                dropout: float, seed: int, learning_rate: float,
+                ngrams: int = 1, ngram_buckets: int = 0):
+    """A compiled binary classifier over post-padded id sequences of any length.
+
+    ``ngrams`` > 1 adds, at each word, the embeddings of the hashed word n-grams
+    (n = 2 .. ``ngrams``) that start there (``embedlab_serving.ngrams``): a table of
+    ``ngram_buckets`` random, trainable rows beside the strategy's word table(s).
+    ``ngrams == 1`` builds exactly the words-only model."""
     import keras
     import tensorflow as tf
     from keras import layers, ops
@@ -57,6 +65,9 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
         embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed))(ids)
         for t in strat.tables]
     x = embedded[0] if len(embedded) == 1 else layers.Concatenate(name="channels")(embedded)
+    if ngrams > 1:
+        x = layers.Add(name="words_and_ngrams")([x, _ngram_layer(ngrams, ngram_buckets, x.shape[-1],
+                                                                  arch.masked, seed)(ids)])
     # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
     x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
     words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)   # 1 = word, 0 = padding
@@ -67,6 +78,16 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
             model.get_layer(t.name).set_weights([matrix.astype("float32")])
     compile_model(model, learning_rate)
     return model
+
+
+def _ngram_layer(ngrams: int, buckets: int, width: int, masked: bool, seed: int):
+    from embedlab_serving.ngrams import HashedNgrams
+
+    if buckets < 1:
+        raise ValueError(f"ngrams={ngrams} needs ngram_buckets >= 1, got {buckets}")
+    # Its own seed: the n-gram rows must not repeat the word table's first rows.
+    return HashedNgrams(ngrams, buckets, width, seed=seed + NGRAM_SEED_OFFSET, mask_zero=masked,
+                        name="ngrams")
 
 
 def compile_model(model, learning_rate: float) -> None:

@@ -124,6 +124,7 @@ class Decision:
     min_behaviour_pass_rate: float = 0.0
     reason: str = ""
     behaviour_markdown: str = ""
+    reference_note: str = ""     # when the TF-IDF reference beats this model on test: says so
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -156,13 +157,15 @@ def decide(challenger_acc: float, champion_acc: float | None, margin: float,
 
 def register_and_gate(model_uri: str, name: str, alias: str, margin: float, texts: list[str],
                       labels: np.ndarray, tags: dict[str, str],
-                      min_behaviour_pass_rate: float = 0.0) -> Decision:
+                      min_behaviour_pass_rate: float = 0.0, reference_note: str = "") -> Decision:
     """Register ``model_uri`` as a new version of ``name`` and apply the gate.
 
     Challenger and current champion are both loaded from the registry and scored
     on the same ``texts``; the challenger also runs the behaviour checks. The
     decision and its reason go into the version's tags and description; the old
-    champion keeps the alias ``previous``.
+    champion keeps the alias ``previous``. ``reference_note`` (the TF-IDF reference
+    beats this model on test: ``embedlab.evaluate.reference_note``) is added to the
+    description and tagged, so a user pulling the alias learns it.
     """
     import mlflow
     from mlflow import MlflowClient
@@ -193,20 +196,23 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
                f"{against} on the same {len(labels)} test reviews; behaviour pass rate "
                f"{challenger_beh.pass_rate:.3f} (min {min_behaviour_pass_rate:.3f}); {why}.")
     beh_tags = {f"behaviour_{k}": f"{v:.3f}" for k, v in challenger_beh.metrics().items()}
+    if reference_note:
+        beh_tags["reference_beats_model"] = reference_note[:5000]
     for k, v in {**tags, **beh_tags, CONTRACT_TAG: str(CONTRACT), "promoted": str(promoted),
                  "gate": why, "test_accuracy_on_gate": f"{challenger_acc:.5f}"}.items():
         client.set_model_version_tag(name, version, k, v)
-    client.update_model_version(name, version, description=message)
+    client.update_model_version(name, version, description=" ".join(filter(None, (message, reference_note))))
     return Decision(promoted, str(version), challenger_acc,
                     str(current.version) if current is not None else None, champion_acc, margin,
                     message, challenger_beh.metrics(),
                     champion_beh.metrics() if champion_beh is not None else None,
-                    min_behaviour_pass_rate, why, challenger_beh.markdown())
+                    min_behaviour_pass_rate, why, challenger_beh.markdown(), reference_note)
 
 
 def publish(keras_path: Path, vocab_path: Path, experiment_id: str, parent_run_id: str,
             model_name: str, alias: str, margin: float, min_behaviour_pass_rate: float,
-            texts: list[str], labels: np.ndarray, tags: dict[str, str]) -> Decision:
+            texts: list[str], labels: np.ndarray, tags: dict[str, str],
+            reference_note: str = "") -> Decision:
     """The evaluate run: log the champion cell as a pyfunc, register it, gate it."""
     import mlflow
 
@@ -215,7 +221,7 @@ def publish(keras_path: Path, vocab_path: Path, experiment_id: str, parent_run_i
                                 WORKER_TAG: worker()}):
         info = log_pyfunc(keras_path, vocab_path)
         decision = register_and_gate(info.model_uri, model_name, alias, margin, texts, labels,
-                                     tags, min_behaviour_pass_rate)
+                                     tags, min_behaviour_pass_rate, reference_note)
         mlflow.log_dict(decision.as_dict(), "gate.json")
         mlflow.log_metrics({f"behaviour_{k}": v for k, v in decision.challenger_behaviour.items()})
     return decision

@@ -18,7 +18,8 @@ that defines that answer.
 
 It tokenizes with the very function used in training and encodes with the
 vocabulary and ``max_len`` stored beside the Keras model, so callers never
-tokenize themselves.
+tokenize themselves. A model trained with word n-grams hashes them itself, inside
+the Keras model (``embedlab_serving.ngrams``), from the same word ids.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class ReviewSentimentModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context) -> None:
         import keras
 
+        import embedlab_serving.ngrams  # noqa: F401  registers HashedNgrams, which n-gram models hold
         self.model = keras.saving.load_model(context.artifacts["keras_model"], compile=False)
         meta = json.loads(open(context.artifacts["vocab"], encoding="utf-8").read())
         self.index = {w: i for i, w in enumerate(meta["tokens"])}

@@ -39,12 +39,12 @@ def _log(path_pair):
         return log_pyfunc(keras_path, vocab_path).model_uri
 
 
-def _gate(uri, margin=0.0, min_beh=0.0, cell=None):
+def _gate(uri, margin=0.0, min_beh=0.0, cell=None, reference_note=""):
     source = {"cell": cell} if cell else {}
     return register_and_gate(uri, NAME, "champion", margin, TEST_TEXTS, TEST_LABELS,
                              tags={"strategy": "learned", "architecture": "meanpool", "seed": "1",
                                    "git_commit": "abc123", "data_digest": "d1", **source},
-                             min_behaviour_pass_rate=min_beh)
+                             min_behaviour_pass_rate=min_beh, reference_note=reference_note)
 
 
 @pytest.fixture()
@@ -148,3 +148,87 @@ def test_the_champions_own_cell_with_newer_serving_code_replaces_it(logged):
     assert str(client.get_model_version_by_alias(NAME, "previous").version) == old.version
     again = _gate(logged["good"], cell="learned/meanpool/seed1")  # now current: a tie is kept
     assert not again.promoted
+
+
+def _tfidf_correct():
+    """A real TF-IDF + logistic regression reference on the tiny review language."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from embedlab_serving.text import tokenize
+    from tests.tiny_models import corpus
+
+    texts, y = corpus(400, seed=1)
+    vec = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=(1, 2))
+    clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(texts), y)
+    return clf.predict(vec.transform(TEST_TEXTS)) == np.asarray(TEST_LABELS)
+
+
+def test_reference_note_only_when_the_reference_is_better_with_its_interval():
+    import numpy as np
+
+    from embedlab.evaluate import reference_note
+
+    rng = np.random.default_rng(0)
+    ref = rng.random(500) < 0.80
+    champ = ref.copy()
+    champ[np.flatnonzero(ref)[:3]] = False            # 3 reviews fewer: better, but within noise
+    close = reference_note(champ, ref)
+    assert "beats this model on the same 500 test reviews" in close and "within noise" in close
+    assert "difference +0.0060" in close and "95% paired bootstrap CI [" in close
+    assert reference_note(ref, champ) == "" and reference_note(ref, ref) == ""
+    far = reference_note(rng.random(500) < 0.6, ref)
+    assert "excludes 0" in far
+
+
+def test_version_description_and_report_say_the_reference_beats_the_champion(logged):
+    import mlflow.pyfunc
+    import numpy as np
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    from embedlab.evaluate import _champion_section, reference_note
+
+    prob = mlflow.pyfunc.load_model(logged["bad"]).predict(TEST_TEXTS)["probability"].to_numpy()
+    note = reference_note((prob >= 0.5) == np.asarray(TEST_LABELS), _tfidf_correct())
+    assert "TF-IDF + logistic regression reference beats this model" in note and "excludes 0" in note
+    decision = _gate(logged["bad"], reference_note=note)
+    assert decision.promoted and decision.reference_note == note   # the gate itself is unchanged
+    version = MlflowClient().get_model_version(NAME, decision.version)
+    assert version.description.startswith(decision.message) and note in version.description
+    assert version.tags["reference_beats_model"] == note
+    section = "\n".join(_champion_section(pd.Series({"name": "learned/meanpool/seed1",
+                                                      "test_accuracy": 0.1, "test_roc_auc": 0.1}),
+                                           decision.as_dict()))
+    assert note in section and "Not the best classifier here" in section
+    # A model the reference does not beat gets no such line anywhere.
+    good = _gate(logged["good"])
+    assert good.reference_note == "" and "TF-IDF" not in MlflowClient().get_model_version(
+        NAME, good.version).description
+
+
+def test_champion_note_reads_the_cells_and_the_references_test_predictions(tmp_path):
+    """The evaluate stage's inputs: the champion's predictions.npz and the TF-IDF
+    reference of its train size (its seed's subset below the whole split)."""
+    import numpy as np
+    import pandas as pd
+
+    from embedlab.evaluate import champion_reference_note
+    from embedlab.layout import Layout
+
+    layout = Layout(tmp_path)
+    y = np.arange(200) % 2
+    champ_prob = np.where(np.arange(200) < 150, y, 1 - y).astype(float)        # 0.75 correct
+    (layout.models / "learned__meanpool__seed1").mkdir(parents=True)
+    np.savez(layout.models / "learned__meanpool__seed1" / "predictions.npz", y_test=y, test_prob=champ_prob)
+    np.savez(layout.models / "all.npz", test_prob=y.astype(float))              # all correct
+    np.savez(layout.models / "n50_seed1.npz", test_prob=1.0 - y)                # all wrong
+    baselines = [{"train_size": "all", "seed": None, "predictions": "all.npz", "name": "all"},
+                 {"train_size": 50, "seed": 1, "predictions": "n50_seed1.npz", "name": "n50"}]
+    champ = pd.Series({"slug": "learned__meanpool__seed1", "seed": 1, "train_size": "all"})
+    note = champion_reference_note(champ, baselines, layout)
+    assert "accuracy 1.0000 vs 0.7500" in note and "excludes 0" in note
+    assert champion_reference_note(champ.replace({"all": 50}),
+                                   baselines, layout) == ""                    # the reference is worse
+    assert champion_reference_note(champ, [], layout) == ""                    # no reference in the grid

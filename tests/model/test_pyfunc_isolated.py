@@ -65,20 +65,24 @@ ISOLATED = textwrap.dedent(r'''
         "series": as_series.to_dict("list"),
         "no_words": no_words.to_dict("list"),
         "serving_file": embedlab_serving.__file__,
+        "layers": [layer.name for layer in model.unwrap_python_model().model.layers],
         "embedlab_loaded": any(m == "embedlab" or m.startswith("embedlab.") for m in sys.modules),
     }))
 ''')
 
 
-@pytest.fixture()
-def registered(mlflow_store, tiny_models):
+# "bigrams": a model with hashed word bigrams (train.ngrams: 2), which the served
+# model must compute from raw text with embedlab_serving's code alone.
+@pytest.fixture(params=["good", "bigrams"])
+def registered(request, mlflow_store):
     import mlflow
 
     from embedlab.registry import log_pyfunc
 
     from embedlab import tracking
 
-    keras_path, vocab_path = tiny_models["good"]
+    keras_path, vocab_path = (request.getfixturevalue("tiny_ngram_model") if request.param == "bigrams"
+                              else request.getfixturevalue("tiny_models")["good"])
     # Artifacts under the temporary store's folder, not the working directory.
     _, experiment_id = tracking.setup(Path(mlflow_store.removeprefix("sqlite:///")).parents[1], "isolated")
     with mlflow.start_run(experiment_id=experiment_id):
@@ -87,7 +91,7 @@ def registered(mlflow_store, tiny_models):
     return f"models:/review-sentiment/{version}"
 
 
-def test_pyfunc_predicts_without_embedlab_importable(registered, mlflow_store, tmp_path):
+def test_pyfunc_predicts_without_embedlab_importable(registered, mlflow_store, tmp_path, request):
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
     env.update(MODEL_URI=registered, MLFLOW_TRACKING_URI=mlflow_store)
     script = tmp_path / "isolated.py"
@@ -106,6 +110,9 @@ def test_pyfunc_predicts_without_embedlab_importable(registered, mlflow_store, t
     assert out["no_words"] == {"probability": [0.5, 0.5], "label": ["unknown", "unknown"],
                                "known_tokens": [0, 0]}
     assert not out["embedlab_loaded"]
+    # The bigram model hashes its n-grams inside the loaded model; the words-only one has none.
+    bigrams = request.node.callspec.params["registered"] == "bigrams"
+    assert ("ngrams" in out["layers"]) == bigrams, out["layers"]
     serving = Path(os.path.realpath(out["serving_file"]))
     # Loaded from the model's own code/ folder in the store, not from any source tree.
     assert serving.parts[-3:] == ("code", "embedlab_serving", "__init__.py"), serving
