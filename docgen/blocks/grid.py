@@ -26,6 +26,10 @@ def params_grid(params: str) -> str:
 def grid_cost(clean: dict) -> str:
     run = clean["figures"]["latest"]
     fit = run["fit_seconds"]
+    if not fit:   # a run recorded before the benchmark kept fit times
+        return para(f"The README's first command, venv and every stage included, took "
+                    f"{run['first_command_minutes']:.1f} min on a {run['cores']}-core machine ({run['cpu']}; "
+                    f"`{clean['command']}`); that run recorded no per-cell fit times.")
     archs = sorted(fit)
     cells = [f"{fit[a]['mean']:.0f} s ({fit[a]['min']:.0f}–{fit[a]['max']:.0f} s)" for a in archs]
     trained = sum(fit[a]["cells"] for a in archs)
