@@ -145,7 +145,8 @@ def instrument(clock: Clock, timers: list) -> None:
     import keras
     from mlflow import MlflowClient
 
-    from embedlab import fit, models, plots, tracking
+    from embedlab import plots, tracking
+    from embedlab.train import fit, models
 
     keras_fit = keras.Model.fit
 
@@ -195,7 +196,7 @@ def padding_figures(x: np.ndarray, batch_size: int, window_batches: int = 20) ->
 
 
 def profile_cell(cell, params, probes, inputs, uri, exp, parent, out_dir, clock, timers, traces) -> dict:
-    from embedlab.cells import train_cell
+    from embedlab.train.cells import train_cell
 
     timers.clear()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -250,7 +251,7 @@ def worker(args) -> dict:
 
     from embedlab import tracking
     from embedlab.config import load_train
-    from embedlab.grid import Cell, train_inputs
+    from embedlab.train.grid import Cell, train_inputs
 
     stage = load_train(args.params)
     params = stage.train.model_copy(update=overrides(args.set).get("train", {}))

@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.common import ROOT, save, train_results
-from embedlab import curve
 from embedlab.config import size_order
+from embedlab.evaluate import curve
 
 CACHE = ROOT / "benchmarks" / ".cache"
 ALL = "all"

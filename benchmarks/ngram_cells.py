@@ -1,6 +1,6 @@
 """Word n-grams (train.ngrams) on a real split: one cell per (architecture, ngrams, buckets).
 
-Fits `learned` cells with the project's fitting loop (``embedlab.fit.fit_cell``,
+Fits `learned` cells with the project's fitting loop (``embedlab.train.fit.fit_cell``,
 the default train params but ``ngrams`` and ``ngram_buckets``) on the same
 prepared split as ``benchmarks.peers`` (its scratch project, or the curves'), and
 writes benchmarks/results/ngram_cells.json (rows of other datasets are kept):
@@ -30,9 +30,9 @@ def main() -> None:
 
     from benchmarks.peers import prepared_split
     from embedlab.config import TrainParams
-    from embedlab.fit import fit_cell
-    from embedlab.grid import Cell, train_inputs
     from embedlab.layout import Layout
+    from embedlab.train.fit import fit_cell
+    from embedlab.train.grid import Cell, train_inputs
 
     folder = prepared_split(args.dataset)
     inputs = train_inputs([], Layout(folder.parents[1]))

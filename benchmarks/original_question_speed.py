@@ -52,9 +52,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from embedlab.config import load_train
-    from embedlab.models import build_model
     from embedlab.layout import Layout
     from embedlab.splits import read_split, read_vocab
+    from embedlab.train.models import build_model
 
     layout = Layout()
     x, y = read_split(layout.split("train"))

@@ -3,11 +3,11 @@
 fastText supervised (word unigrams, and word bigrams) and TF-IDF 1-2-gram
 logistic regression, fitted on the project's prepared train split and scored on
 its test split (the very test reviews the grid's cells are scored on), beside
-embedlab's own TF-IDF reference (``embedlab.baseline``). Writes one row per run to
+embedlab's own TF-IDF reference (``embedlab.train.baseline``). Writes one row per run to
 benchmarks/results/peers.json (rows of other datasets are kept; ``fit_seconds``
 is the wall time of fitting and scoring the test split, one core) and the test
 probabilities to benchmarks/results/peers_<dataset>.npz, for paired intervals
-against the networks (``embedlab.stats``).
+against the networks (``embedlab.evaluate.stats``).
 
     python -m benchmarks.peers --dataset amazon
     python -m benchmarks.peers --dataset imdb
@@ -88,8 +88,8 @@ def tfidf_default(frames: dict) -> np.ndarray:
 
 def embedlab_reference(folder: Path) -> np.ndarray:
     """embedlab's own TF-IDF reference row, the very function the train stage runs."""
-    from embedlab.baseline import fit_predict
-    from embedlab.grid import TrainInputs
+    from embedlab.train.baseline import fit_predict
+    from embedlab.train.grid import TrainInputs
 
     inputs = TrainInputs(*(str(folder / f"{s}.parquet") for s in ("train", "val", "test")),
                          vocab=str(folder / "vocab.json"), matrices={}, data_digest="",

@@ -71,7 +71,7 @@ def child(source: Path, workdir: Path) -> None:
     """Run prepare once in this process; print one JSON line with the figures."""
     from embedlab.config import DataParams, PrepareParams
     from embedlab.layout import Layout
-    from embedlab.prepare import prepare
+    from embedlab.prepare.stage import prepare
 
     params = PrepareParams(data=DataParams(
         source=str(source), text_columns=["summary", "reviewText"], label_column="overall",

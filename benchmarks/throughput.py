@@ -84,7 +84,7 @@ def _model_and_batches(architecture: str, x: np.ndarray, y: np.ndarray, vocab_si
     """What this process's embedlab (baseline or tree) builds and feeds to fit."""
     import tensorflow as tf
 
-    from embedlab import models
+    from embedlab.train import models
 
     kwargs = dict(vocab_size=vocab_size, matrix=None, embedding_dim=100, units=64, dropout=0.2,
                   seed=1, learning_rate=1e-3)
@@ -92,7 +92,7 @@ def _model_and_batches(architecture: str, x: np.ndarray, y: np.ndarray, vocab_si
         kwargs["max_len"] = x.shape[1]
     model = models.build_model("learned", architecture, **kwargs)
     try:
-        from embedlab.fit import _dataset
+        from embedlab.train.fit import _dataset
 
         bucketing = "bucketing" in inspect.signature(_dataset).parameters
     except ImportError:

@@ -1,7 +1,7 @@
 """Word2Vec throughput of the embeddings stage vs bare gensim, same run.
 
 Same corpus file, same variant params, same number of workers. "Stage" is
-``embedlab.vectors.train_word2vec`` (the corpus guard, then gensim in
+``embedlab.embeddings.vectors.train_word2vec`` (the corpus guard, then gensim in
 corpus_file mode); "bare" is ``gensim.models.Word2Vec(corpus_file=...)`` called
 directly. Words/s = raw corpus words x epochs / wall seconds of the whole call
 (vocabulary scan + training), for both. Rounds alternate which one goes first,
@@ -42,7 +42,7 @@ def corpus_file(copies: int, tmp: Path) -> tuple[Path, str]:
         src, origin = prepared, str(prepared.relative_to(ROOT))
     else:
         from embedlab.config import DataParams, PrepareParams
-        from embedlab.prepare import prepare
+        from embedlab.prepare.stage import prepare
 
         prepare(PrepareParams(data=DataParams()), Layout(tmp), root=tmp, progress=False)
         src = Layout(tmp).corpus
@@ -56,7 +56,7 @@ def corpus_file(copies: int, tmp: Path) -> tuple[Path, str]:
 
 
 def run_stage(path: Path, variant, workers: int) -> float:
-    from embedlab.vectors import train_word2vec
+    from embedlab.embeddings.vectors import train_word2vec
 
     t0 = time.perf_counter()
     train_word2vec(path, variant, workers)
@@ -107,7 +107,7 @@ def main() -> int:
     import gensim
 
     from embedlab.config import load_embeddings
-    from embedlab.vectors import resolve_workers
+    from embedlab.embeddings.vectors import resolve_workers
 
     params = load_embeddings(args.params)
     trained = {k: v for k, v in params.variants.items() if not v.external}

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from embedlab import embeddings, fileio, tracking
+from embedlab import fileio, tracking
 from embedlab.config import EmbeddingsParams, Word2VecVariant
-from embedlab.embeddings import load_embeddings
+from embedlab.embeddings import stage as embeddings
+from embedlab.embeddings.stage import load_embeddings
+from embedlab.embeddings.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
-from embedlab.vectors import DETERMINISTIC_HASH_SEED, hash_seed_fixed
 from flows._entry import parse_args
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from embedlab import evaluate
 from embedlab.config import EvaluateParams, load_evaluate
+from embedlab.evaluate import stage as evaluate
 from embedlab.runtime import run_entry
 from flows._entry import stage_main
 

@@ -6,7 +6,7 @@ from prefect import flow, task
 
 from embedlab.config import PrepareParams
 from embedlab.layout import Layout
-from embedlab.prepare import load_prepare, preflight, prepare
+from embedlab.prepare.stage import load_prepare, preflight, prepare
 from embedlab.runtime import run_entry
 from flows._entry import stage_main
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from prefect import flow, task, unmapped
 from prefect.futures import as_completed
 
-from embedlab import fileio, train
-from embedlab.baseline import Reference, references, train_baseline
-from embedlab.cells import train_cell
-from embedlab.grid import Cell, TrainInputs, expand_grid, load_train, train_inputs
+from embedlab import fileio
 from embedlab.layout import Layout
 from embedlab.runtime import run_entry
+from embedlab.train import stage as train
+from embedlab.train.baseline import Reference, references, train_baseline
+from embedlab.train.cells import train_cell
+from embedlab.train.grid import Cell, TrainInputs, expand_grid, load_train, train_inputs
 from flows.runners import api_for_workers, make_task_runner
 
 

@@ -54,7 +54,7 @@ def make_model(dest: Path, *, flip: bool = False, epochs: int = 25, seed: int = 
     """Train and save ``model.keras`` and ``vocab.json`` under ``dest``."""
     import keras
 
-    from embedlab.models import build_model
+    from embedlab.train.models import build_model
     from embedlab_serving.text import encode_texts
 
     dest.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ import pandas as pd
 
 from embedlab.config import (DataParams, EmbeddingsParams, LabelRule, PrepareParams, SplitParams,
                              VocabParams, Word2VecVariant)
-from embedlab.embeddings import run_variant
+from embedlab.embeddings.stage import run_variant
 from embedlab.layout import SPLITS, Layout
-from embedlab.prepare import prepare
+from embedlab.prepare.stage import prepare
 from embedlab.splits import read_split, read_vocab
 
 POSITIVE = ["good", "great", "love", "delicious", "best", "tasty"]

@@ -2,7 +2,7 @@
 
 Pure functions (a results file in, Markdown out); `readme` is the README's answer
 section (registered in docgen/blocks/readme.py). The curve's own tables and
-statements come from `embedlab.curve`, the functions the evaluate stage's report
+statements come from `embedlab.evaluate.curve`, the functions the evaluate stage's report
 uses, so the report and the answer agree.
 """
 
@@ -13,8 +13,8 @@ import pandas as pd
 from benchmarks.curves import image
 from docgen.registry import block
 from docgen.text import para as _para
-from embedlab import curve
-from embedlab.stats import Crossover
+from embedlab.evaluate import curve
+from embedlab.evaluate.stats import Crossover
 
 DOCUMENT = "docs/answer.md"
 

@@ -95,10 +95,10 @@ def strategy_table(_source: str) -> str:
     return "\n".join(rows)
 
 
-@block("architecture-table", "src/embedlab/architectures.py")
+@block("architecture-table", "src/embedlab/train/architectures.py")
 def architecture_table(_source: str) -> str:
     """docs/grid.md's architecture table, read from the architecture registry."""
-    from embedlab.architectures import ARCHITECTURES
+    from embedlab.train.architectures import ARCHITECTURES
 
     rows = ["| architecture | layers after the embedding (+ dropout on its output) → sigmoid | "
             "uses the padding mask |", "|---|---|---|"]

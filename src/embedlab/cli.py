@@ -58,7 +58,7 @@ def predict(
     configure_env()
     import pandas as pd
 
-    from embedlab import registry
+    from embedlab.evaluate import registry
     from embedlab.formats import read_column
 
     if not texts and file is None:

@@ -7,7 +7,7 @@ never a silently ignored setting.
 The schema checks types and values only: a name that a registry resolves (a
 strategy, an architecture, a format, an embedded data set or vectors) is a plain
 string here, checked by the stage that uses it before work starts (``load_*`` in
-``embedlab.prepare``, ``embedlab.embeddings`` and ``embedlab.grid``), with the
+``embedlab.prepare.stage``, ``embedlab.embeddings.stage`` and ``embedlab.train.grid``), with the
 same one-line error (:func:`key_error`). So this module imports no registry, and
 editing one re-runs only the stages that use it.
 """
@@ -78,7 +78,7 @@ class LabelRule(Strict):
 
 class DataParams(Strict):
     # A file, a glob, or an embedded data set (embedlab.sources: embedded:amazon-fine-foods,
-    # embedded:imdb-50k). Resolved, and its column defaults filled in, by embedlab.data.
+    # embedded:imdb-50k). Resolved, and its column defaults filled in, by embedlab.prepare.data.
     source: str = "embedded:amazon-fine-foods"
     format: str = "auto"  # auto: from the extension; else a name in embedlab.formats; files only
     # null: the embedded data set's own (embedlab.sources); a file source must set them.
@@ -130,7 +130,7 @@ class Word2VecVariant(Strict):
     """One named set of vectors, of exactly one kind: trained here (the Word2Vec
     keys), read from ``path`` (a word2vec text or binary file), or the pretrained
     vectors of an embedded ``source`` (``embedded:glove-6b-50d``, shipped by a
-    package pinned in requirements.lock; ``embedlab.vectors.EMBEDDED_VECTORS``)."""
+    package pinned in requirements.lock; ``embedlab.embeddings.vectors.EMBEDDED_VECTORS``)."""
 
     sg: Literal[0, 1] = 0  # 0 = CBOW, 1 = skip-gram
     vector_size: int = Field(100, gt=0)
@@ -278,8 +278,8 @@ TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]
 
 class GridParams(Strict):
     # Word2Vec trained here vs GloVe pretrained on 6B tokens (docs/grid.md: why these cells).
-    # Names of embedlab.strategies (strategy@variant) and embedlab.architectures, checked
-    # by embedlab.grid.load_train.
+    # Names of embedlab.strategies (strategy@variant) and embedlab.train.architectures, checked
+    # by embedlab.train.grid.load_train.
     strategies: list[str] = Field(default_factory=lambda: [
         "learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b",
         "w2v_finetuned@glove6b"], min_length=1)
@@ -330,7 +330,7 @@ class EvaluateParams(Strict):
     alias: str = "champion"
     margin: float = Field(0.0, ge=0, description="accuracy a challenger must gain to be promoted")
     select_metric: Literal["val_accuracy", "val_auc"] = "val_accuracy"
-    # Mean pass rate of the behaviour checks (embedlab.behaviour) a challenger needs;
+    # Mean pass rate of the behaviour checks (embedlab.evaluate.behaviour) a challenger needs;
     # a constant model scores 0.5, so 0.6 asks for better than constant.
     min_behaviour_pass_rate: float = Field(0.6, ge=0, le=1)
 

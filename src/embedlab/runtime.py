@@ -32,7 +32,7 @@ OFFLINE_ENV = {
 # - the instruction set oneDNN picks at run time (AVX-512 vs AVX2 kernels differ),
 #   so oneDNN is capped at AVX2, which every such host has.
 # An explicit setting in the environment still wins, and changes the numbers. Op
-# determinism (embedlab.models) covers the kernels that would otherwise race.
+# determinism (embedlab.train.models) covers the kernels that would otherwise race.
 TF_THREADS = 1
 DETERMINISM_ENV = {"TF_NUM_INTRAOP_THREADS": str(TF_THREADS),
                    "TF_NUM_INTEROP_THREADS": str(TF_THREADS),

@@ -3,7 +3,7 @@
 Each entry brings its loader and the column and label defaults that fit it, so
 ``dvc exp run -S data.source=embedded:imdb-50k`` needs no other change: a
 ``data.text_columns`` / ``data.label_column`` / ``data.label`` left null in
-params.yaml takes the source's value (``embedlab.data.with_source_defaults``).
+params.yaml takes the source's value (``embedlab.prepare.data.with_source_defaults``).
 
 The data come from registry packages pinned by version (and, for a wheel that
 must not be installed, by sha256), present on disk after set-up

@@ -22,7 +22,7 @@ class Table:
 
 
 class Trainer(Protocol):
-    """What a schedule may ask of the fitting loop (``embedlab.fit``)."""
+    """What a schedule may ask of the fitting loop (``embedlab.train.fit``)."""
 
     def fit(self, epochs: int, initial_epoch: int = 0, early_stopping: bool = True) -> None: ...
 

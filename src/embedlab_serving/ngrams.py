@@ -9,7 +9,7 @@ ids give the same buckets in every process, on every machine. Bucket 0 means
 
 :class:`HashedNgrams` is the Keras layer that does it inside the model, so the
 saved ``model.keras`` turns word ids into n-grams itself: training (any batch
-length, ``embedlab.fit``'s bucketed batches) and the served pyfunc (raw text ->
+length, ``embedlab.train.fit``'s bucketed batches) and the served pyfunc (raw text ->
 word ids -> this layer) run the very same code. It adds, at each word, the
 embeddings of the n-grams that start there (n = 2 .. ``max_n``) from one table
 of ``buckets + 1`` rows (row 0 is never read: its output is zeroed, so it gets no

@@ -123,7 +123,7 @@ def test_params_yaml_holds_exactly_the_code_defaults():
 
 
 def test_mlflow_is_imported_only_by_tracking_and_registry():
-    allowed = {"src/embedlab/tracking.py", "src/embedlab/registry.py", "src/embedlab_serving/model.py"}
+    allowed = {"src/embedlab/tracking.py", "src/embedlab/evaluate/registry.py", "src/embedlab_serving/model.py"}
     users = {path.relative_to(ROOT).as_posix() for path in _project_files()
              if any(m == "mlflow" or m.startswith("mlflow.") for m in _all_imports(path))}
     assert users <= allowed, f"MLflow imported outside tracking/registry: {sorted(users - allowed)}"
@@ -156,6 +156,25 @@ def test_no_import_cycle_among_project_modules():
     for start in sorted(graph):
         if start not in state and (cycle := visit(start, [start])):
             raise AssertionError("import cycle: " + " -> ".join(p.relative_to(ROOT).as_posix() for p in cycle))
+
+
+def test_a_stage_folder_holds_the_code_only_that_stage_runs():
+    """src/embedlab/<stage>/ is code of that stage alone; code of two stages or of none
+    sits at the top (docs/architecture.md draws the folder as the pipeline)."""
+    top = ROOT / "src" / "embedlab"
+    runs = {}  # module file -> the stages whose imports reach it
+    for name, stage in _stages().items():
+        for path in import_closure(stage["cmd"].split("-m ", 1)[1].split()[0]):
+            if path.is_relative_to(top) and path.name != "__init__.py":
+                runs.setdefault(path.relative_to(top), set()).add(name)
+    wrong = {}
+    for path in (p.relative_to(top) for p in top.rglob("*.py") if p.name != "__init__.py"):
+        folder, stages = path.parts[0] if len(path.parts) > 1 else None, runs.get(path, set())
+        if folder in _stages() and stages != {folder}:
+            wrong[path.as_posix()] = f"run by {sorted(stages)}, not by {folder} alone"
+        elif folder is None and len(stages) == 1:
+            wrong[path.as_posix()] = f"run by {next(iter(stages))} alone: move it into that stage's folder"
+    assert not wrong, wrong
 
 
 def test_the_pipeline_never_imports_teach():

@@ -7,7 +7,7 @@ import pytest
 
 from embedlab.config import DataParams, PrepareParams, VocabParams
 from embedlab.layout import Layout
-from embedlab.prepare import prepare
+from embedlab.prepare.stage import prepare
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ import json
 import pytest
 from tests.data.datafiles import MCAULEY, mcauley_rows, reviews, write_jsonl
 
-from embedlab.prepare import load_prepare
 from embedlab.errors import ConfigError, DataError
+from embedlab.prepare.stage import load_prepare
 
 CSV = dict(text_columns=["text"], label_column="label",
            label={"positive_values": ["pos"], "negative_values": ["neg"]})

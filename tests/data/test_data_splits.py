@@ -9,7 +9,7 @@ from tests.data.datafiles import MCAULEY, mcauley_rows, write_jsonl
 
 from embedlab import fileio
 from embedlab.errors import DataError
-from embedlab.prepare import SPLITS, assign_splits, encode_batch
+from embedlab.prepare.stage import SPLITS, assign_splits, encode_batch
 from embedlab_serving.text import encode, tokenize
 
 

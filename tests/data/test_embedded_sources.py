@@ -15,9 +15,9 @@ import yaml
 
 from embedlab import sources
 from embedlab.config import DataParams
-from embedlab.data import with_source_defaults
-from embedlab.prepare import load_prepare
 from embedlab.errors import ConfigError, DataError
+from embedlab.prepare.data import with_source_defaults
+from embedlab.prepare.stage import load_prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 IMDB = "embedded:imdb-50k"

@@ -20,7 +20,7 @@ def test_mlflow_run_holds_metrics_and_probe_tables(tmp_path, mlflow_store, monke
     from mlflow import MlflowClient
 
     from embedlab import tracking
-    from embedlab.embeddings import run_record
+    from embedlab.embeddings.stage import run_record
 
     monkeypatch.chdir(tmp_path)
     params = EmbeddingsParams(variants={"cbow": Word2VecVariant(), "mine": Word2VecVariant(path="v.txt")},

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.registry import decide, register_and_gate
+from embedlab.evaluate.registry import decide, register_and_gate
 from tests.tiny_models import TEST_LABELS, TEST_TEXTS
 
 NAME = "review-sentiment"
@@ -32,7 +32,7 @@ def test_decide_is_a_pure_rule():
 def _log(path_pair):
     import mlflow
 
-    from embedlab.registry import log_pyfunc
+    from embedlab.evaluate.registry import log_pyfunc
 
     keras_path, vocab_path = path_pair
     with mlflow.start_run():
@@ -132,7 +132,7 @@ def test_the_champions_own_cell_with_newer_serving_code_replaces_it(logged):
     (same data) packaged with the current code, though their accuracy ties."""
     from mlflow import MlflowClient
 
-    from embedlab.registry import CONTRACT_TAG
+    from embedlab.evaluate.registry import CONTRACT_TAG
     from embedlab_serving.model import CONTRACT
 
     client = MlflowClient()
@@ -168,7 +168,7 @@ def _tfidf_correct():
 def test_reference_note_only_when_the_reference_is_better_with_its_interval():
     import numpy as np
 
-    from embedlab.evaluate import reference_note
+    from embedlab.evaluate.stage import reference_note
 
     rng = np.random.default_rng(0)
     ref = rng.random(500) < 0.80
@@ -188,7 +188,7 @@ def test_version_description_and_report_say_the_reference_beats_the_champion(log
     import pandas as pd
     from mlflow import MlflowClient
 
-    from embedlab.evaluate import _champion_section, reference_note
+    from embedlab.evaluate.stage import _champion_section, reference_note
 
     prob = mlflow.pyfunc.load_model(logged["bad"]).predict(TEST_TEXTS)["probability"].to_numpy()
     note = reference_note((prob >= 0.5) == np.asarray(TEST_LABELS), _tfidf_correct())
@@ -214,7 +214,7 @@ def test_champion_note_reads_the_cells_and_the_references_test_predictions(tmp_p
     import numpy as np
     import pandas as pd
 
-    from embedlab.evaluate import champion_reference_note
+    from embedlab.evaluate.stage import champion_reference_note
     from embedlab.layout import Layout
 
     layout = Layout(tmp_path)

@@ -133,7 +133,7 @@ def test_parent_child_layout_artifacts_and_metric_names(project):
     assert [b.info.run_name for b in baselines] == ["baseline/tfidf_logreg"]
     assert baselines[0].data.tags["mlflow.parentRunId"] == parent.info.run_id
     # A cell's folder holds what a reuse downloads, no more: DVC hashes the same files either way.
-    from embedlab.cells import REUSED_FILES
+    from embedlab.train.cells import REUSED_FILES
 
     folder = project / "models" / "w2v_finetuned__meanpool__seed1"
     assert sorted(p.name for p in folder.iterdir()) == sorted(REUSED_FILES)

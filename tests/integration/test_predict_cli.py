@@ -44,7 +44,7 @@ def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_sto
     from mlflow import MlflowClient
 
     from embedlab import tracking
-    from embedlab.registry import log_pyfunc
+    from embedlab.evaluate.registry import log_pyfunc
 
     _, exp = tracking.setup(tmp_path, "cli")
     with mlflow.start_run(experiment_id=exp):

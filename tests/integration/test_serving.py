@@ -72,7 +72,7 @@ def test_served_champion_answers_every_text(mlflow_store, tiny_models, tmp_path)
     from mlflow import MlflowClient
 
     from embedlab import tracking
-    from embedlab.registry import log_pyfunc
+    from embedlab.evaluate.registry import log_pyfunc
 
     _, exp = tracking.setup(tmp_path, "serving")
     with mlflow.start_run(experiment_id=exp):

@@ -45,7 +45,7 @@ def project_store(tmp_path, mlflow_store, tiny_models):
     from mlflow import MlflowClient
 
     from embedlab import tracking
-    from embedlab.registry import log_pyfunc, register_and_gate
+    from embedlab.evaluate.registry import log_pyfunc, register_and_gate
     from tests.tiny_models import TEST_LABELS, TEST_TEXTS
 
     _, exp = tracking.setup(tmp_path)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.architectures import ARCHITECTURES
-from embedlab.fit import (BUCKET_WINDOW, _dataset, compiled_predict, length_batches,
-                          sequence_lengths, validation_logs)
-from embedlab.models import build_model
+from embedlab.train.architectures import ARCHITECTURES
+from embedlab.train.fit import (BUCKET_WINDOW, _dataset, compiled_predict, length_batches, sequence_lengths,
+                                validation_logs)
+from embedlab.train.models import build_model
 
 pytest.importorskip("tensorflow")
 

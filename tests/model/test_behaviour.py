@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedlab.behaviour import NEGATION_PAIRS, run_checks
+from embedlab.evaluate.behaviour import NEGATION_PAIRS, run_checks
 from embedlab_serving.text import tokenize
 
 GOOD = {"delicious", "love", "loves", "great", "excellent", "best", "wonderful", "perfect", "good",

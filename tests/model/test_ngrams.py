@@ -15,9 +15,9 @@ import pytest
 
 from embedlab.config import TrainParams
 from embedlab.errors import ConfigError
-from embedlab.fit import fit_cell
-from embedlab.grid import Cell, fingerprint, train_inputs
-from embedlab.models import build_model
+from embedlab.train.fit import fit_cell
+from embedlab.train.grid import Cell, fingerprint, train_inputs
+from embedlab.train.models import build_model
 from tests.conftest import ROOT
 from tests.tinydata import write_tiny_project
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedlab.architectures import ARCHITECTURES
+from embedlab.train.architectures import ARCHITECTURES
 from embedlab_serving.model import LABELS, NO_EVIDENCE_PROBABILITY, OUTPUT_COLUMNS, UNKNOWN
 
 # No token of the tiny vocabulary (tests/tiny_models.py) in any of these.
@@ -34,7 +34,7 @@ def pyfuncs(tmp_path_factory):
     import mlflow
 
     from embedlab import tracking
-    from embedlab.registry import log_pyfunc
+    from embedlab.evaluate.registry import log_pyfunc
     from tests.tiny_models import make_model
 
     root = tmp_path_factory.mktemp("any-text")

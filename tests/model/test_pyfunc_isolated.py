@@ -77,7 +77,7 @@ ISOLATED = textwrap.dedent(r'''
 def registered(request, mlflow_store):
     import mlflow
 
-    from embedlab.registry import log_pyfunc
+    from embedlab.evaluate.registry import log_pyfunc
 
     from embedlab import tracking
 

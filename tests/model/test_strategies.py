@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.architectures import ARCHITECTURES
 from embedlab.config import TrainParams
-from embedlab.fit import fit_cell
-from embedlab.grid import Cell, train_inputs
-from embedlab.models import build_model, embedding_tables
 from embedlab.splits import read_split, read_vocab
 from embedlab.strategies import STRATEGIES
+from embedlab.train.architectures import ARCHITECTURES
+from embedlab.train.fit import fit_cell
+from embedlab.train.grid import Cell, train_inputs
+from embedlab.train.models import build_model, embedding_tables
 from tests.tinydata import write_tiny_project
 
 pytest.importorskip("tensorflow")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from docgen.blocks import answer
-from embedlab import curve
-from embedlab.stats import Comparison
+from embedlab.evaluate import curve
+from embedlab.evaluate.stats import Comparison
 
 
 def _point(n: int, verdict: str, diff: float) -> dict:

@@ -5,7 +5,7 @@ import pytest
 from embedlab.config import (load_embeddings, load_evaluate, load_params, load_prepare,
                              load_train)
 from embedlab.errors import ConfigError
-from embedlab.grid import load_train as load_train_stage
+from embedlab.train.grid import load_train as load_train_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 

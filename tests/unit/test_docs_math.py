@@ -37,9 +37,9 @@ def _fake_project(root: Path) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from embedlab.grid import Cell
-    from embedlab.prepare import encode_batch
+    from embedlab.prepare.stage import encode_batch
     from embedlab.splits import split_schema
+    from embedlab.train.grid import Cell
 
     tokens = ["<pad>", "<oov>", "good", "bad", "great", "terrible", "love", "hate", "late"]
     index = {w: i for i, w in enumerate(tokens)}

@@ -7,10 +7,10 @@ import os
 import numpy as np
 import pytest
 
-from embedlab.cells import InjectedFailure, check_injected_failure
 from embedlab.config import ProbeParams
-from embedlab.drift import drift_summary, probe_report
-from embedlab.grid import Cell
+from embedlab.train.cells import InjectedFailure, check_injected_failure
+from embedlab.train.drift import drift_summary, probe_report
+from embedlab.train.grid import Cell
 
 TOKENS = ["<pad>", "<oov>", "good", "bad", "great", "terrible", "tea", "coffee", "box"]
 

@@ -16,12 +16,12 @@ import pytest
 import yaml
 
 from embedlab.config import EmbeddingsParams, ExtraCorpus, ProbeParams, Word2VecVariant
-from embedlab.embeddings import (build_corpus, build_matrix, build_matrix_info, check_corpus_file,
-                                 coverage, load_embeddings, lookup, preflight, probes, run_variant,
-                                 token_lists, write_corpus)
+from embedlab.embeddings.stage import (build_corpus, build_matrix, build_matrix_info, check_corpus_file,
+                                       coverage, load_embeddings, lookup, preflight, probes, run_variant,
+                                       token_lists, write_corpus)
+from embedlab.embeddings.vectors import load_external, sniff_word2vec, train_word2vec
 from embedlab.errors import ConfigError, DataError
 from embedlab.layout import Layout
-from embedlab.vectors import load_external, sniff_word2vec, train_word2vec
 from embedlab_serving.text import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -253,7 +253,7 @@ def fake_glove(tmp_path: Path, matrix=None, words=GLOVE_WORDS, version: str = "1
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from embedlab.vectors import EMBEDDED_VECTORS
+    from embedlab.embeddings.vectors import EMBEDDED_VECTORS
 
     spec = EMBEDDED_VECTORS["glove-6b-50d"]
     site = tmp_path / "site"
@@ -302,7 +302,7 @@ def test_embedded_glove_aligns_to_the_vocabulary_like_external_vectors(tmp_path,
 def test_embedded_vectors_refuse_pickles_and_never_run_them(tmp_path, monkeypatch):
     import pickle
 
-    from embedlab.vectors import read_matrix
+    from embedlab.embeddings.vectors import read_matrix
 
     sentinel = tmp_path / "pickle-ran"
     data = fake_glove(tmp_path, matrix=np.array([_Evil(sentinel)] * 7, dtype=object))
@@ -324,7 +324,7 @@ def test_embedded_vectors_refuse_pickles_and_never_run_them(tmp_path, monkeypatc
 def test_embedded_vectors_missing_or_wrong_package_names_the_lock(tmp_path, monkeypatch):
     from dataclasses import replace
 
-    from embedlab.vectors import EMBEDDED_VECTORS, package_dir
+    from embedlab.embeddings.vectors import EMBEDDED_VECTORS, package_dir
 
     absent = replace(EMBEDDED_VECTORS["glove-6b-50d"], distribution="embedlab-absent-vectors",
                      package="embedlab_absent_vectors")
@@ -340,14 +340,14 @@ def test_embedded_vectors_missing_or_wrong_package_names_the_lock(tmp_path, monk
 def test_embedded_vectors_index_must_match_the_matrix(tmp_path, monkeypatch):
     fake_glove(tmp_path, words=GLOVE_WORDS[:-1] + ["the"])      # a repeated word
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    from embedlab.vectors import load_embedded
+    from embedlab.embeddings.vectors import load_embedded
     with pytest.raises(DataError, match="repeated words"):
         load_embedded(Word2VecVariant(source=GLOVE))
 
 
 def test_real_glove_package_is_pinned_and_loads():
     """The package the lock pins: 400k x 50 float32 vectors, GloVe's own neighbours."""
-    from embedlab.vectors import load_embedded
+    from embedlab.embeddings.vectors import load_embedded
 
     kv, info = load_embedded(Word2VecVariant(source=GLOVE, limit=50_000))
     assert info["package"] in (ROOT / "requirements.lock").read_text().splitlines()
@@ -423,7 +423,7 @@ _TRAIN_SCRIPT = textwrap.dedent("""
     import numpy as np
     from pathlib import Path
     from embedlab.config import Word2VecVariant
-    from embedlab.vectors import train_word2vec
+    from embedlab.embeddings.vectors import train_word2vec
     kv, _ = train_word2vec(Path(sys.argv[1]), Word2VecVariant(sg=int(sys.argv[3]), vector_size=16,
                            epochs=3, seed=7), workers=4, deterministic=True)
     np.save(sys.argv[2], kv.vectors)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embedlab.train import Progress
+from embedlab.train.stage import Progress
 
 
 def test_progress_counts_cells_and_estimates_the_rest_from_the_mean_so_far():

@@ -12,11 +12,11 @@ import pytest
 
 from embedlab import plots
 from embedlab.errors import EmbedlabError
-from embedlab.evaluate import (grid_table, load_cell_outputs, metrics_json, reference_at, select_champion,
-                               write_report)
-from embedlab.grid import Cell
+from embedlab.evaluate.stage import (grid_table, load_cell_outputs, metrics_json, reference_at,
+                                     select_champion, write_report)
+from embedlab.evaluate.stats import key_comparisons
 from embedlab.tracking import flatten_metrics
-from embedlab.stats import key_comparisons
+from embedlab.train.grid import Cell
 
 N_TEST = 80
 Y = np.array([0, 1] * (N_TEST // 2))
@@ -178,7 +178,7 @@ def test_history_gaps_are_reported_for_a_fallback(grid):
 def test_probes_markdown_summarises_every_variant():
     res = {v: {"neighbours": {"good": [["great", 0.9], ["nice", 0.8]], "zzz": None},
                "antonyms": [{"a": "good", "b": "bad", "cosine": c}]} for v, c in (("cbow", 0.71), ("sg", None))}
-    from embedlab.evaluate import probes_markdown
+    from embedlab.evaluate.stage import probes_markdown
 
     md = probes_markdown(res)
     assert "| good / bad | 0.710 | – |" in md
@@ -214,8 +214,8 @@ def _curve_grid(tmp_path):
 
 
 def test_curve_states_the_crossover_and_the_reference_at_each_size(tmp_path):
-    from embedlab import curve
-    from embedlab.evaluate import load_reference_outputs
+    from embedlab.evaluate import curve
+    from embedlab.evaluate.stage import load_reference_outputs
 
     train, models = _curve_grid(tmp_path)
     table = grid_table(train)
@@ -247,7 +247,7 @@ def test_curve_states_the_crossover_and_the_reference_at_each_size(tmp_path):
 
 
 def test_a_single_size_grid_has_no_curve_section(grid, tmp_path):
-    from embedlab import curve
+    from embedlab.evaluate import curve
 
     train, models = grid
     table = grid_table(train)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.baseline import Reference, references
 from embedlab.config import GridParams
-from embedlab.grid import Cell, expand_grid
 from embedlab.splits import labeled_subset
+from embedlab.train.baseline import Reference, references
+from embedlab.train.grid import Cell, expand_grid
 
 # 1,000 reviews, 30 % positive, in a shuffled order.
 LABELS = np.random.default_rng(0).permutation(np.r_[np.ones(300, int), np.zeros(700, int)])
@@ -86,7 +86,7 @@ def test_bad_train_sizes_are_refused(sizes, message):
 
 
 def test_a_small_train_size_cycles_through_its_reviews_to_fill_an_epoch():
-    from embedlab.fit import epoch_rows
+    from embedlab.train.fit import epoch_rows
 
     rows = labeled_subset(LABELS, 100, 1)
     epoch = epoch_rows(rows, batch_size=64, min_steps=20)

@@ -4,11 +4,11 @@ import pytest
 from gensim.models import KeyedVectors
 
 from embedlab.config import VocabParams
-from embedlab.embeddings import build_matrix, check_corpus_file, token_lists
+from embedlab.embeddings.stage import build_matrix, check_corpus_file, token_lists
 from embedlab.errors import DataError
 from collections import Counter
 
-from embedlab.prepare import choose_max_len, vocab_from_counts
+from embedlab.prepare.stage import choose_max_len, vocab_from_counts
 
 
 def test_vocab_reserves_padding_and_oov_and_orders_by_frequency():

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.models import parameter_counts
+from embedlab.train.models import parameter_counts
 
 VOCAB = ("<pad>", "<oov>", "good", "bad", "great", "awful", "not", "coffee", "tea", "taste")
 BATCH_A = np.array([[2, 7, 2, 9], [6, 2, 7, 0], [5, 7, 0, 0]], dtype=np.int32)

@@ -18,9 +18,9 @@ import numpy as np
 
 from embedlab import fileio, tracking
 from embedlab.config import ALL_TRAIN, GridParams, size_order
-from embedlab.grid import TrainInputs, digest, size_suffix
-from embedlab.metrics import classification_metrics
 from embedlab.splits import labeled_subset
+from embedlab.train.grid import TrainInputs, digest, size_suffix
+from embedlab.train.metrics import classification_metrics
 from embedlab_serving.text import tokenize
 
 NAME = "tfidf_logreg"
@@ -57,7 +57,7 @@ def references(grid: GridParams) -> list[Reference]:
 
 def fingerprint(inputs: TrainInputs, train_size: int | str = ALL_TRAIN, seed: int | None = None) -> str:
     """A reference's identity: its data, its subset and this module's code (any edit
-    here refits it), like a cell's fingerprint (``embedlab.grid``)."""
+    here refits it), like a cell's fingerprint (``embedlab.train.grid``)."""
     return digest({"baseline": NAME, "data": inputs.data_digest,
                    "subset": None if train_size == ALL_TRAIN else [train_size, seed],
                    "code": [inspect.getsource(sys.modules[__name__]),

@@ -15,14 +15,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from embedlab import drift, fileio, plots, tracking
+from embedlab import fileio, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
-from embedlab.fit import fit_cell
-from embedlab.grid import Cell, TrainInputs, fingerprint
 from embedlab.layout import CELL, Layout
-from embedlab.metrics import cell_summary
-from embedlab.models import save_model
 from embedlab.splits import read_split, read_vocab
+from embedlab.train import drift
+from embedlab.train.fit import fit_cell
+from embedlab.train.grid import Cell, TrainInputs, fingerprint
+from embedlab.train.metrics import cell_summary
+from embedlab.train.models import save_model
 
 # Test hook (documented in docs/grid.md): comma-separated cell-name patterns
 # (fnmatch, e.g. "learned/*/seed2") that fail on purpose after their MLflow run is

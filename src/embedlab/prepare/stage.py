@@ -28,9 +28,9 @@ import pyarrow.parquet as pq
 
 from embedlab import config, dvcdeps, fileio, plots
 from embedlab.config import DataParams, PrepareParams, VocabParams
-from embedlab.data import Ingest, check_params
 from embedlab.errors import DataError
 from embedlab.layout import SPLITS, Layout
+from embedlab.prepare.data import Ingest, check_params
 from embedlab.splits import split_schema
 from embedlab_serving.text import OOV_ID, PAD_ID, TOKENIZER_VERSION, tokenize
 

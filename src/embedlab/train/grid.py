@@ -17,13 +17,14 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from embedlab import architectures, config, models, splits, strategies
+from embedlab import config, splits, strategies
 from embedlab.config import ALL_TRAIN as ALL
 from embedlab.config import (GridParams, ProbeParams, TrainParams, TrainStageParams, key_error,
                              size_order)
 from embedlab.errors import EmbedlabError
 from embedlab.fileio import file_digest
 from embedlab.layout import SPLITS, Layout
+from embedlab.train import architectures, models
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def code_digest(cell: Cell) -> str:
     here = Path(__file__).parent
     parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
     # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs.
-    parts.append((here.parent / "embedlab_serving" / "ngrams.py").read_text(encoding="utf-8"))
+    parts.append((here.parents[1] / "embedlab_serving" / "ngrams.py").read_text(encoding="utf-8"))
     return digest(parts)[:16]
 
 

@@ -3,7 +3,7 @@
 The champion is chosen on the validation split (choosing on test would make the
 test score optimistic) and reported on the test split. A grid over several labeled
 train sizes (``grid.train_sizes``) is reported at its largest size, plus the curve
-over sizes (``embedlab.curve``).
+over sizes (``embedlab.evaluate.curve``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from embedlab import curve, fileio, plots, registry, tracking
+from embedlab import fileio, plots, tracking
 from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
+from embedlab.evaluate import curve, registry
+from embedlab.evaluate.stats import key_comparisons
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
 from embedlab.layout import CELL, Layout
-from embedlab.stats import key_comparisons
 
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
@@ -137,7 +138,7 @@ METHOD = (
     "the test reviews), so both seed/architecture noise and test-set noise are in it. A "
     "difference whose interval contains 0 is reported as within noise. McNemar's exact test on "
     "each strategy's averaged-probability predictions is given as a second opinion "
-    "(see `src/embedlab/stats.py`).")
+    "(see `src/embedlab/evaluate/stats.py`).")
 
 
 def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown: int = 5) -> str:
@@ -204,7 +205,7 @@ def reference_note(champion_correct: np.ndarray, reference_correct: np.ndarray,
     reviews (higher test accuracy), with the paired bootstrap interval of the
     difference; empty otherwise. The registered version's description and the
     report carry it, so a user pulling the champion knows."""
-    from embedlab.stats import paired_bootstrap
+    from embedlab.evaluate.stats import paired_bootstrap
 
     champ, ref = (np.asarray(c, dtype=np.float64) for c in (champion_correct, reference_correct))
     if ref.mean() <= champ.mean():
@@ -225,7 +226,7 @@ def _champion_section(champion: pd.Series, decision: dict) -> list[str]:
         parts += [f"**Not the best classifier here:** {decision['reference_note']}", ""]
     if decision.get("behaviour_markdown"):
         parts += ["Behaviour checks on the challenger (minimum functionality, negation direction, "
-                  "invariance to the product name; `src/embedlab/behaviour.py`):", "",
+                  "invariance to the product name; `src/embedlab/evaluate/behaviour.py`):", "",
                   decision["behaviour_markdown"], ""]
     return parts
 
@@ -293,7 +294,7 @@ def load_train_report(path: Path) -> dict:
 
 
 def load_train_runs(path: Path) -> dict:
-    """The last train stage's MLflow runs (``embedlab.train.write_report``)."""
+    """The last train stage's MLflow runs (``embedlab.train.stage.write_report``)."""
     if not Path(path).exists():
         raise EmbedlabError(f"{path}: not found: the train stage writes it with the MLflow runs "
                             "of its cells. Run that stage again: dvc repro --force train")

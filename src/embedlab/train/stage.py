@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from embedlab import fileio, tracking
 from embedlab.config import TrainStageParams
 from embedlab.errors import EmbedlabError
-from embedlab.grid import Cell, TrainInputs, grid_fingerprint
 from embedlab.layout import Layout
+from embedlab.train.grid import Cell, TrainInputs, grid_fingerprint
 
 PARENT_SECTIONS = ("train", "grid", "runner")
 

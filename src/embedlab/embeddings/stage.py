@@ -24,13 +24,13 @@ import numpy as np
 from embedlab import config, dvcdeps
 from embedlab.config import (W2V_TRAINING_KEYS, EmbeddingsParams, ProbeParams, Word2VecVariant,
                              key_error)
+from embedlab.embeddings.vectors import (_head, _single_char_share, check_corpus_file, embedded_spec,
+                                         load_variant, package_dir, refuse_unsafe, resolve_workers,
+                                         unknown_embedded)
 from embedlab.errors import DataError
 from embedlab.formats import read_texts, unknown_format
 from embedlab.layout import SPLITS, Layout
 from embedlab.splits import read_split, read_vocab
-from embedlab.vectors import (_head, _single_char_share, check_corpus_file, embedded_spec,
-                              load_variant, package_dir, refuse_unsafe, resolve_workers,
-                              unknown_embedded)
 from embedlab_serving.text import OOV_ID, PAD_ID, tokenize
 
 # ------------------------------------------------------------------ the corpus

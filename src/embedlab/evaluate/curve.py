@@ -19,7 +19,7 @@ import pandas as pd
 
 from embedlab import strategies
 from embedlab.config import ALL_TRAIN, size_order
-from embedlab.stats import Crossover, CurvePoint, compare
+from embedlab.evaluate.stats import Crossover, CurvePoint, compare
 
 LEARNED = "learned"
 REFERENCE = "tfidf_logreg"

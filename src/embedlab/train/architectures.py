@@ -11,7 +11,7 @@ Adding an architecture is one function and one entry here, plus its test in
 
 LSTMs keep the cuDNN-compatible configuration: no ``recurrent_dropout`` (> 0
 silently falls back to the generic kernel on a GPU); dropout goes on the
-embedding output instead (``embedlab.models``), and padding is at the end,
+embedding output instead (``embedlab.train.models``), and padding is at the end,
 which cuDNN's masked path requires.
 """
 

@@ -1,7 +1,7 @@
 """Keras models: a strategy's embedding table(s) + an architecture's layers.
 
 Both come from their registries (``embedlab.strategies``,
-``embedlab.architectures``); this module only assembles and compiles. Weights
+``embedlab.train.architectures``); this module only assembles and compiles. Weights
 enter through ``set_weights`` after the layer is built: Keras 3 rejects
 ``Embedding(weights=[...])``. The table width is the matrix's width, so it
 cannot disagree with the vectors' ``vector_size``.
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab import architectures, fileio, strategies
+from embedlab import fileio, strategies
+from embedlab.train import architectures
 
 NGRAM_SEED_OFFSET = 10_007
 
@@ -96,7 +97,7 @@ def compile_model(model, learning_rate: float) -> None:
     # steps_per_execution: Keras runs 16 training steps per call of its compiled
     # function, fewer Python round trips (callbacks here run per epoch only).
     # Training batches track accuracy only: the AUC that counts is the validation
-    # one (embedlab.fit), and a running AUC in the train step costs tracing time.
+    # one (embedlab.train.fit), and a running AUC in the train step costs tracing time.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="binary_crossentropy", metrics=["accuracy"],
                   steps_per_execution=16)

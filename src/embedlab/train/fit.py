@@ -21,7 +21,7 @@ import numpy as np
 
 from embedlab import strategies
 from embedlab.config import TrainParams
-from embedlab.grid import Cell, TrainInputs
+from embedlab.train.grid import Cell, TrainInputs
 
 EpochHook = Callable[[int, dict], None]
 
@@ -110,7 +110,7 @@ def compiled_predict(model, batch_size: int) -> Callable[[np.ndarray], np.ndarra
 def validation_logs(y: np.ndarray, prob: np.ndarray) -> dict[str, float]:
     """An epoch's validation figures under the names Keras gives them (the loss is
     the same binary cross-entropy; the AUC exact, not Keras' 200-threshold estimate)."""
-    from embedlab.metrics import classification_metrics
+    from embedlab.train.metrics import classification_metrics
 
     m = classification_metrics(y, prob, "")
     return {"val_loss": m["log_loss"], "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"]}
@@ -166,7 +166,7 @@ class Trainer:
             self.history.setdefault(key, []).extend(values)
 
     def unfreeze(self, tables: list[str], learning_rate: float) -> None:
-        from embedlab.models import compile_model
+        from embedlab.train.models import compile_model
 
         for name in tables:
             self.model.get_layer(name).trainable = True
@@ -194,8 +194,8 @@ class Fitted:
 
 def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
     """Build and train one model on the cell's labeled subset of the prepared train split."""
-    from embedlab.models import build_model, embedding_tables, parameter_counts
     from embedlab.splits import labeled_subset, read_split, read_vocab
+    from embedlab.train.models import build_model, embedding_tables, parameter_counts
 
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
     # The cell's labeled reviews: validation and test stay whole, so every size is scored alike.

@@ -3,7 +3,7 @@
 The artefact is an MLflow pyfunc (``embedlab_serving.model``) that carries the
 Keras model, the vocabulary, ``max_len`` and the tokenizer code itself, so it
 loads where ``embedlab`` is not installed. A challenger becomes ``champion`` only
-if it passes the behaviour checks (``embedlab.behaviour``) and, scored on the
+if it passes the behaviour checks (``embedlab.evaluate.behaviour``) and, scored on the
 same current test set, beats the current champion by ``margin``; the old
 champion keeps the alias ``previous``.
 """
@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from embedlab import tracking
-from embedlab.behaviour import run_checks
 from embedlab.errors import EmbedlabError
+from embedlab.evaluate.behaviour import run_checks
 from embedlab.tracking import KIND_TAG, WORKER_TAG, worker
 
 CONTRACT_TAG = "serving_contract"  # on each version: embedlab_serving.model.CONTRACT
@@ -164,7 +164,7 @@ def register_and_gate(model_uri: str, name: str, alias: str, margin: float, text
     on the same ``texts``; the challenger also runs the behaviour checks. The
     decision and its reason go into the version's tags and description; the old
     champion keeps the alias ``previous``. ``reference_note`` (the TF-IDF reference
-    beats this model on test: ``embedlab.evaluate.reference_note``) is added to the
+    beats this model on test: ``embedlab.evaluate.stage.reference_note``) is added to the
     description and tagged, so a user pulling the alias learns it.
     """
     import mlflow
