@@ -233,6 +233,19 @@ class Run:
         self.finish("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
 
 
+def note(text: str, full: str) -> str:
+    """``text`` as a run's description (the tag ``mlflow.note.content``): whole when it
+    fits MLflow's tag limit, else cut at a line, ending with where the whole text is
+    (``full``, an artifact path). MLflow would cut it mid-line and only warn."""
+    from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
+
+    if len(text) <= MAX_TAG_VAL_LENGTH:
+        return text
+    tail = f"\n\n… cut to fit MLflow's tag limit: the whole text is the artifact `{full}`."
+    head = text[:MAX_TAG_VAL_LENGTH - len(tail)]
+    return head[:head.rfind("\n") + 1 or len(head)].rstrip() + tail
+
+
 def find_runs(experiment_id: str, fingerprint: str, statuses: tuple[str, ...],
               uri: str | None = None) -> list:
     runs = client(uri).search_runs(

@@ -50,3 +50,18 @@ def test_setup_writes_nothing_when_the_tags_are_current(tmp_path, mlflow_store):
     tracking.setup(tmp_path, "steady")
     assert tracking.ui_tags(_tags("steady")) == {}
 
+
+
+def test_a_note_longer_than_mlflows_tag_limit_is_cut_at_a_line_and_says_where_the_rest_is():
+    from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
+
+    from embedlab.tracking import note
+
+    short = "# report\n\nall of it"
+    assert note(short, "report/report.md") == short
+    long = "\n".join(f"line {i:05d} " + "x" * 60 for i in range(400))   # ~28,000 characters
+    cut = note(long, "report/report.md")
+    assert len(cut) <= MAX_TAG_VAL_LENGTH
+    head, tail = cut.split("\n\n… cut")
+    assert long.startswith(head + "\n") and head.endswith("x" * 60)   # whole lines only
+    assert tail.endswith("the artifact `report/report.md`.")

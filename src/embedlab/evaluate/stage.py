@@ -431,9 +431,9 @@ def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: di
     run.log_files([layout.report_md, layout.metrics, layout.grid_csv], "report")
     run.log_files([layout.plots], "report/plots")
     run.log_metrics(tracking.flatten_metrics(metrics))
-    # The run's description in the UI: the report itself.
-    run.set_tags({"mlflow.note.content": report, "champion_cell": decision["cell"],
-                  "registry_decision": decision["message"][:5000]})
+    # The run's description in the UI: the report itself (or its start, and where the rest is).
+    run.set_tags({"mlflow.note.content": tracking.note(report, "report/report.md"),
+                  "champion_cell": decision["cell"], "registry_decision": decision["message"][:5000]})
 
 
 def champion_reference_note(champ: pd.Series, baselines: list[dict], layout: Layout = Layout()) -> str:

@@ -1,5 +1,6 @@
-"""The train stage around its cells: the grid's parent run, the outcome of the
-cells, and ``reports/train.json`` (one entry per cell with its structured key)."""
+"""The train stage around its cells: the grid's parent run, the cells' outcome as
+they finish (``[k/N]`` progress), ``reports/train.json`` (one entry per cell with its
+structured key and numbers) and ``reports/train_runs.json`` (their MLflow runs)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,6 @@ def write_report(grid: GridRun, inputs: TrainInputs, results: list[dict], baseli
     fileio.write_json(layout.train_report, {
         "data_digest": inputs.data_digest, "cells": numbers(results), "baselines": numbers(baselines)})
     tracking.Run(grid.parent_run_id, grid.uri).finish()
-
 
 
 def collect(cells: list[Cell], futures, as_completed, say: Callable[[str], None]
