@@ -162,7 +162,9 @@ class Run:
 
     @property
     def metrics(self) -> dict[str, float]:
-        return dict(self.client.get_run(self.id).data.metrics)
+        """The run's metrics (each one's latest value), sorted by name: the same dict
+        whichever store or server holds them."""
+        return dict(sorted(self.client.get_run(self.id).data.metrics.items()))
 
     @property
     def tags(self) -> dict[str, str]:

@@ -101,7 +101,7 @@ def train_baseline(ref: Reference, inputs: TrainInputs, tracking_uri: str, exper
         fileio.write_npz(path, test_prob=test_prob)
         run.log_metrics(metrics)
         run.log_files([path])
-        return {**ref.key(), "status": "trained", "run_id": run.id, **metrics}
+        return {**ref.key(), "status": "trained", "run_id": run.id, **run.metrics}   # as a reuse reads them
 
     tags = {"mlflow.parentRunId": parent_run_id, tracking.KIND_TAG: "baseline",
             "train_size": str(ref.train_size)}

@@ -100,7 +100,9 @@ def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbePa
     run.log_files(write_outputs(cell, fitted, drift_rows, _fresh(folder)))
     with tempfile.TemporaryDirectory() as extras:
         run.log_files(write_extras(cell, fitted, summary, drift_rows, probe_report, Path(extras)))
-    return {**cell.key(), "run_id": run.id, "status": "trained", **summary}
+    # The numbers as the run holds them, so a trained cell reports exactly what a
+    # reused one will (MLflow keeps every metric as a float, each epoch's last value too).
+    return {**cell.key(), "run_id": run.id, "status": "trained", **run.metrics}
 
 
 def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
