@@ -95,6 +95,17 @@ def test_no_stage_depends_on_a_module_it_does_not_run():
     assert not extra, f"dvc.yaml: these deps are code the stage never imports: {extra}"
 
 
+def test_a_strategy_or_architecture_edit_leaves_prepare_and_embeddings_up_to_date():
+    """The registries the grid reads are no code of the stages before it (the schema
+    holds plain names), so `dvc status` after editing one lists train and evaluate only."""
+    registries = {"src/embedlab/strategies.py", "src/embedlab/train/architectures.py"}
+    for name in ("prepare", "embeddings"):
+        stage = _stages()[name]
+        module = stage["cmd"].split("-m ", 1)[1].split()[0]
+        ran = {p.relative_to(ROOT).as_posix() for p in import_closure(module)}
+        assert not registries & (ran | set(stage["deps"])), f"{name} runs or depends on {registries & ran}"
+
+
 def _outputs(stage: dict) -> set[str]:
     out = set()
     for key in ("outs", "metrics", "plots"):
