@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+CACHE = ROOT / "benchmarks" / ".cache"   # scratch projects (git-ignored)
 
 
 def machine() -> dict:
@@ -70,3 +71,30 @@ def train_results(project: Path = ROOT) -> dict:
         record = {r["name"]: r for r in runs[key]}
         numbers[key] = [{**row, **record.get(row["name"], {})} for row in numbers[key]]
     return {**runs, **numbers}
+
+
+def staged_project(project: Path, overrides: dict, target: str = "prepare") -> Path:
+    """A scratch project at ``project`` (this project's pipeline with ``overrides``,
+    created when missing) after `dvc repro <target>`: the real stages up to
+    ``target`` have run on its params; a second call reuses what DVC finds done."""
+    from harness.scaffold import new_project, stage_env
+
+    if not (project / "dvc.yaml").exists():
+        new_project(project, overrides)
+    proc = subprocess.run([sys.executable, "-m", "dvc", "repro", target], cwd=project,
+                          env=stage_env(project), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"dvc repro {target} failed in {project}:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return project
+
+
+def estimate_seconds(done: dict[str, list[float]], todo: list[str], cost: dict[str, float]) -> float:
+    """Seconds the ``todo`` jobs (each named by its kind) will take: a kind already
+    seen at the mean of its finished jobs; a kind not yet seen at the seen kinds'
+    seconds per unit of relative ``cost`` times its own (kinds missing from ``cost``
+    count 1). Nothing seen yet: 0, no estimate."""
+    seen = {kind: sum(s) / len(s) for kind, s in done.items() if s}
+    if not seen:
+        return 0.0
+    per_unit = sum(seen[k] / cost.get(k, 1.0) for k in seen) / len(seen)
+    return sum(seen.get(k, per_unit * cost.get(k, 1.0)) for k in todo)

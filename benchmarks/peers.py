@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,9 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RESULTS, ROOT, save
+from benchmarks.common import CACHE, RESULTS, ROOT, save, staged_project
 
-CACHE = ROOT / "benchmarks" / ".cache"
 FASTTEXT = {"epoch": 10, "lr": 0.5, "dim": 100, "thread": 1, "seed": 1, "verbose": 0}
 FASTTEXT_MISSING = ("fastText skipped: the `fasttext` module is not importable; install the "
                     "benchmark extra (pip install -e '.[bench]', package fasttext-wheel)")
@@ -55,14 +53,8 @@ def prepared_split(dataset: str) -> Path:
         folder = Layout(CACHE / name / "proj").split("train").parent
         if (folder / "test.parquet").exists():
             return folder
-    from harness.scaffold import new_project, stage_env
-
-    project = new_project(CACHE / f"peers-{dataset}" / "proj",
-                          {"data": PRESETS[dataset]["overrides"].get("data", {})})
-    proc = subprocess.run([sys.executable, "-m", "dvc", "repro", "prepare"], cwd=project,
-                          env=stage_env(project), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"prepare failed in {project}:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    project = staged_project(CACHE / f"peers-{dataset}" / "proj",
+                             {"data": PRESETS[dataset]["overrides"].get("data", {})})
     return Layout(project).split("train").parent
 
 
