@@ -140,12 +140,12 @@ def data_facts(project: Path) -> dict:
 def fit(job: Job, project: Path, dataset: str) -> dict:
     """Fit one cell on the setting's prepared split; its row."""
     from embedlab import config
-    from embedlab.fit import fit_cell
-    from embedlab.grid import expand_grid, train_inputs
     from embedlab.layout import Layout
-    from embedlab.metrics import cell_summary
+    from embedlab.train.fit import fit_cell
+    from embedlab.train.grid import expand_grid, load_train, train_inputs
+    from embedlab.train.metrics import cell_summary
 
-    stage = config.load_train(project / "params.yaml")
+    stage = load_train(project / "params.yaml")
     grid = stage.grid.model_copy(update={"strategies": [job.strategy], "architectures": [job.architecture],
                                          "seeds": [job.seed], "train_sizes": [config.ALL_TRAIN]})
     [cell] = expand_grid(grid)

@@ -58,15 +58,21 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--grid", default=GRID, help="the grid section (YAML)")
     ap.add_argument("--busy", type=int, default=0, help="busy-looping processes beside the stage")
+    ap.add_argument("--runners", default=",".join(RUNNERS), help="which runners, comma-separated "
+                    "(sequential, the reference, always runs)")
     args = ap.parse_args()
+    chosen = {"sequential", *args.runners.split(",")}
+    unknown = chosen - set(RUNNERS)
+    if unknown:
+        raise SystemExit(f"--runners: unknown {sorted(unknown)}; choose from {', '.join(RUNNERS)}")
     tmp = Path(tempfile.mkdtemp(prefix="embedlab-runners-"))
-    runs: dict[str, list[dict]] = {name: [] for name in RUNNERS}
+    runs: dict[str, list[dict]] = {name: [] for name in RUNNERS if name in chosen}
     spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.busy)]
     for sp in spinners:
         sp.start()
     try:
         for rep in range(args.repeats):
-            for name, (runner, env) in RUNNERS.items():
+            for name, (runner, env) in ((n, RUNNERS[n]) for n in runs):
                 project = scratch_project(tmp / f"{name}-{rep}", ROOT, f"{{grid: {args.grid}, runner: {runner}}}")
                 r = run_stage(project, env)
                 runs[name].append({"seconds": round(r["seconds"], 1), "load_before": round(r["load_before"][0], 2),
