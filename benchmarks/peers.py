@@ -11,6 +11,13 @@ against the networks (``embedlab.evaluate.stats``).
 
     python -m benchmarks.peers --dataset amazon
     python -m benchmarks.peers --dataset imdb
+    python -m benchmarks.peers --dataset amazon --versus .   # the project's champion against them
+
+``--versus PROJECT`` scores a finished project's best network chosen on validation
+(its evaluate stage's choice over the cells at N = all) against the stored peers,
+paired over the same test reviews (``versus``, also called by ``benchmarks.curves``),
+and writes the rows under ``versus`` in peers.json. It refuses a project whose test
+split is not the peers' (other labels or order).
 
 The split: the curves' scratch project's (benchmarks/.cache/curves-<dataset>) when
 it has one, else a scratch project of its own (benchmarks/.cache/peers-<dataset>)
@@ -127,10 +134,60 @@ def digest(prob: np.ndarray) -> str:
     return hashlib.sha256(np.asarray(prob, np.float32).tobytes()).hexdigest()[:16]
 
 
+def versus(dataset: str, y_test: np.ndarray, prob: np.ndarray, network: dict) -> dict:
+    """The network minus each stored peer, in test accuracy: 95 % paired bootstrap over
+    the same test reviews (``embedlab.evaluate.stats.paired_bootstrap``)."""
+    from embedlab.evaluate.stats import paired_bootstrap
+
+    stored = np.load(RESULTS / f"peers_{dataset}.npz")
+    if not np.array_equal(stored["y_test"], np.asarray(y_test)):
+        raise SystemExit(f"peers_{dataset}.npz holds another test split than the network's: "
+                         f"rerun python -m benchmarks.peers --dataset {dataset} on the network's split")
+    ok = ((np.asarray(prob) >= 0.5) == y_test).astype(np.float64)
+    rows = []
+    for peer in (f for f in stored.files if f != "y_test"):
+        diff, lo, hi, p = paired_bootstrap(ok - ((stored[peer] >= 0.5) == y_test))
+        rows.append({"peer": peer, "peer_accuracy": round(float(ok.mean() - diff), 4),
+                     "diff": round(diff, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4),
+                     "p_bootstrap": round(p, 4)})
+    return {"dataset": dataset, "network": network, "network_accuracy": round(float(ok.mean()), 4),
+            "test_size": len(y_test), "rows": rows}
+
+
+def champion(project: Path) -> tuple[dict, np.ndarray, np.ndarray]:
+    """A finished project's best network on validation at N = all (the evaluate stage's
+    rule), and its test labels and probabilities."""
+    from benchmarks.common import train_results
+    from embedlab.config import ALL_TRAIN
+    from embedlab.evaluate.stage import grid_table, select_champion
+    from embedlab.layout import Layout
+
+    layout = Layout(project)
+    table = grid_table(train_results(project))
+    best = select_champion(table[table["train_size"] == ALL_TRAIN])
+    pred = np.load(layout.cell_dir(best["slug"]) / "predictions.npz")
+    keys = ("name", "strategy", "architecture", "seed", "best_val_accuracy", "train_seconds")
+    pick = {k: best.get(k) for k in keys}
+    return {k: v.item() if hasattr(v, "item") else v for k, v in pick.items()}, \
+        pred["y_test"], pred["test_prob"]
+
+
+def save_versus(dataset: str, result: dict, command: str) -> None:
+    old = json.loads((RESULTS / "peers.json").read_text())
+    old["figures"].setdefault("versus", {})[dataset] = {**result, "command": command}
+    save("peers", old["figures"], old["command"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", choices=["amazon", "imdb"], required=True)
+    ap.add_argument("--versus", type=Path, help="a finished project: score its champion against the "
+                    "stored peers instead of fitting them")
     args = ap.parse_args()
+    if args.versus:
+        network, y_test, prob = champion(args.versus.resolve())
+        command = "python -m benchmarks.peers " + " ".join(sys.argv[1:])
+        return save_versus(args.dataset, versus(args.dataset, y_test, prob, network), command)
 
     folder = prepared_split(args.dataset)
     frames = _frames(folder)
@@ -157,10 +214,11 @@ def main() -> None:
 
     with atomic_path(RESULTS / f"peers_{args.dataset}.npz") as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, y_test=y_test, **probs)
-    old = RESULTS / "peers.json"
-    kept = [r for r in json.loads(old.read_text())["figures"]["rows"]
-            if r["dataset"] != args.dataset] if old.exists() else []
-    save("peers", {"rows": kept + rows}, command)
+    old = json.loads((RESULTS / "peers.json").read_text())["figures"] if (RESULTS / "peers.json").exists() else {}
+    kept = [r for r in old.get("rows", []) if r["dataset"] != args.dataset]
+    # A refit changes the peers: scores against them from before no longer hold.
+    stale = {k: v for k, v in old.get("versus", {}).items() if k != args.dataset}
+    save("peers", {"rows": kept + rows, "versus": stale}, command)
 
 
 if __name__ == "__main__":
