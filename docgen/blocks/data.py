@@ -28,3 +28,34 @@ def max_len(data: dict) -> str:
 
 
 block("params-data", "params.yaml")(lambda params: params_section(params, "data", "vocab"))
+
+
+def _capacity_table(res: dict) -> list[str]:
+    """Rows: capacity settings; columns: the cells run in every setting; a cell: test accuracy
+    (fit seconds relative to the default setting, the same cell)."""
+    f = res["figures"]
+    rows = f["rows"]
+    cells = sorted({(r["strategy"], r["architecture"], r["seed"]) for r in rows})
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    by = {(r["setting"], r["strategy"], r["architecture"], r["seed"]): r for r in rows}
+    base = settings[0]
+    head = " | ".join(f"{s} / {a} / seed {d}" for s, a, d in cells)
+    out = [f"| vocabulary, `max_len` | {head} |", "|---|" + "---:|" * len(cells)]
+    for st in settings:
+        any_row = next(r for r in rows if r["setting"] == st)
+        vals = []
+        for key in cells:
+            r, b = by.get((st, *key)), by.get((base, *key))
+            vals.append("—" if r is None else f"{100 * r['test_accuracy']:.1f}" +
+                        (f" ({r['fit_seconds'] / b['fit_seconds']:.1f}× time)" if b and st != base else ""))
+        out.append(f"| {any_row['vocab_max_size']:,}, {any_row['max_len']} | " + " | ".join(vals) + " |")
+    return out + ["", para(f"`{res['command']}`, {f['dataset']}; one run per cell, {len(f['not_run'])} "
+                           f"cells of the plan not run ({f['wall_seconds_this_run'] / 60:.0f} min in the last run).")]
+
+
+@block("capacity", "benchmarks/results/capacity_imdb.json", "benchmarks/results/capacity_amazon.json")
+def capacity(imdb: dict, amazon: dict) -> str:
+    """Test accuracy per vocabulary size and length cap, each cell against itself."""
+    return "\n".join(["**IMDB** (test: 4,958 reviews, one standard error ≈ 0.4 points)", "",
+                      *_capacity_table(imdb), "", "**Amazon** (test: 497 reviews, one standard error ≈ 1.8 points)",
+                      "", *_capacity_table(amazon)])

@@ -92,7 +92,8 @@ class DataParams(Strict):
     max_bad_fraction: float = Field(0.0, ge=0, le=1)
     split: SplitParams = SplitParams()
     max_len: int | Literal["auto"] = "auto"
-    max_len_percentile: float = Field(90, gt=0, le=100)
+    # null = the embedded data set's measured best (sources.py), a file's 90
+    max_len_percentile: float | None = Field(None, gt=0, le=100)
     truncate: Literal["pre", "post"] = "post"
     sample: int | None = Field(None, ge=10, description="use only this many reviews (quick trials)")
 

@@ -18,6 +18,7 @@ from embedlab.config import DataParams
 from embedlab.errors import ConfigError, DataError
 from embedlab.prepare.data import with_source_defaults
 from embedlab.prepare.stage import load_prepare
+from embedlab.sources import EMBEDDED_SOURCES, FILE_MAX_LEN_PERCENTILE
 
 ROOT = Path(__file__).resolve().parents[2]
 IMDB = "embedded:imdb-50k"
@@ -83,7 +84,16 @@ def test_source_defaults_fill_only_the_keys_left_null():
     assert mine.text_columns == ["review", "title"] and mine.label_column == "sentiment"
     files = DataParams(source="r.csv", text_columns=["t"], label_column="y",
                        label={"positive_values": ["1"], "negative_values": ["0"]})
-    assert with_source_defaults(files) is files
+    assert with_source_defaults(files).max_len_percentile == FILE_MAX_LEN_PERCENTILE
+
+
+def test_each_source_brings_its_measured_length_percentile():
+    """IMDB's long reviews: its own percentile (docs/data.md, Length and vocabulary);
+    one given in params.yaml wins over it."""
+    assert with_source_defaults(DataParams(source=IMDB)).max_len_percentile == \
+        EMBEDDED_SOURCES["imdb-50k"].max_len_percentile
+    assert EMBEDDED_SOURCES["imdb-50k"].max_len_percentile > with_source_defaults(DataParams()).max_len_percentile
+    assert with_source_defaults(DataParams(source=IMDB, max_len_percentile=80)).max_len_percentile == 80
 
 
 def test_switching_the_project_to_imdb_needs_only_the_source(tmp_path):

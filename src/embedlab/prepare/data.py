@@ -23,16 +23,19 @@ from embedlab.input_files import MAX_EXAMPLES, FileReport, ProgressFn, resolve_s
 
 
 # Keys an embedded data set fills in when params.yaml leaves them null.
-SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label")
+SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label", "max_len_percentile")
 
 
 def with_source_defaults(data: DataParams) -> DataParams:
-    """``data`` with an embedded data set's own columns and label rule in the keys left null."""
+    """``data`` with an embedded data set's own columns, label rule and length
+    percentile in the keys left null (a file source: the file's length percentile)."""
     if not sources.is_embedded(data.source):
+        if data.max_len_percentile is None:
+            return data.model_copy(update={"max_len_percentile": sources.FILE_MAX_LEN_PERCENTILE})
         return data
     entry = sources.embedded_source(data.source)
     own = {"text_columns": list(entry.text_columns), "label_column": entry.label_column,
-           "label": LabelRule(**entry.label)}
+           "label": LabelRule(**entry.label), "max_len_percentile": entry.max_len_percentile}
     return data.model_copy(update={k: own[k] for k in SOURCE_DEFAULT_KEYS if getattr(data, k) is None})
 
 

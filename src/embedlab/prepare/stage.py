@@ -363,7 +363,7 @@ def prepare(params: PrepareParams, layout: Layout = Layout(), root: Path | None 
         split_of = _split_codes(sp, _dedupe(sp, counts), data, ingest.source, counts)
         vocab = _train_vocab(spool, split_of, params.vocab)
         split_lengths = {name: sp.lengths[split_of == i] for i, name in enumerate(SPLITS)}
-        max_len = choose_max_len(split_lengths["train"], data.max_len, data.max_len_percentile)
+        max_len = choose_max_len(split_lengths["train"], data.max_len, ingest.params.max_len_percentile)
         with fileio.atomic_dir(layout.prepared) as tmp:
             stats = _write_splits(spool, split_of, {w: i for i, w in enumerate(vocab)}, max_len,
                                   data.truncate, tmp)
