@@ -19,6 +19,7 @@ import yaml
 from embedlab.config import TrainParams
 from embedlab.errors import ConfigError
 from embedlab.splits import labeled_subset, read_split, read_vocab
+from embedlab.strategies import STRATEGIES
 from embedlab.train import tuning
 from embedlab.train.fit import fit_cell, selection_data, train_model, with_test
 from embedlab.train.grid import Cell, load_train, train_inputs
@@ -54,6 +55,7 @@ def test_below_all_a_cell_uses_n_labels_in_all_and_never_the_val_split(tiny):
     assert set(data.y_sel) == {0, 1}                                   # stratified
     # Fit and selection rows are the cell's own labeled reviews, each used once.
     rows = {r.tobytes(): i for i, r in enumerate(x_tr)}
+    assert len(rows) == len(x_tr)                                      # each review told apart by its ids
     fit = {rows[r.tobytes()] for r in data.x_fit}
     sel = {rows[r.tobytes()] for r in data.x_sel}
     assert not fit & sel and fit | sel == set(labeled)
@@ -143,6 +145,8 @@ def test_every_strategy_gets_the_same_trials_over_one_space(searches):
         best = max(seen, key=lambda s: (s[2]["best_val_accuracy"], -s[2]["val_loss"]))
         assert seen[tuned.chosen] == best
     # table_lr_scale is searched only where a vectors table trains.
+    assert {s.name for s in STRATEGIES.values() if s.fine_tunes_vectors} == {
+        "w2v_finetuned", "w2v_multichannel", "w2v_unfreeze"}
     assert all(hp["table_lr_scale"] == 1.0 for _, hp, _ in searches["learned"][1])
     assert all(0.01 <= hp["table_lr_scale"] < 1.0 for _, hp, _ in searches["w2v_finetuned"][1])
 

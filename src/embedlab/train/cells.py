@@ -1,9 +1,11 @@
 """One grid cell end to end: reuse its finished MLflow run, or train it.
 
-Training writes the cell's folder (model, predictions, history) under the
-stage's scratch ``models`` folder and logs the same files, its plots and drift
-report and every number to the cell's run. A reused cell's folder is downloaded
-from its run, so ``models/`` holds the same bytes either way.
+Training (once, or the chosen of ``train.tune_trials`` trials, each a child run
+of the cell's: ``embedlab.train.tuning``) writes the cell's folder (model,
+predictions, history) under the stage's scratch ``models`` folder and logs the
+same files, its plots and drift report and every number to the cell's run. A
+reused cell's folder is downloaded from its run, so ``models/`` holds the same
+bytes either way.
 """
 
 from __future__ import annotations

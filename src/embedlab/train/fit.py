@@ -5,6 +5,11 @@ module does it with Keras: ``Trainer.fit`` runs epochs with early stopping on
 validation loss (best weights restored), ``Trainer.unfreeze`` makes tables
 trainable and recompiles at a new learning rate.
 
+"Validation" is the cell's selection rows (:func:`selection_data`): the val
+split at train size ``all``, a held-out share of the cell's own N labels below
+it. :func:`train_model` never reads the test split, so a search can compare
+models with it (``embedlab.train.tuning``); :func:`with_test` scores the one kept.
+
 Batches (``train.bucketing``) hold reviews of similar length, cut to their
 longest, so recurrent and convolutional steps run over real words rather than
 padding. One compiled function per model predicts: each epoch's validation
@@ -20,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embedlab import strategies
-from embedlab.config import TrainParams
+from embedlab.config import ALL_TRAIN, TrainParams
 from embedlab.train.grid import Cell, TrainInputs
 
 EpochHook = Callable[[int, dict], None]
@@ -216,7 +221,6 @@ def selection_data(cell: Cell, params: TrainParams, inputs: TrainInputs) -> Cell
     the cell's N labeled reviews are all it gets: a stratified ``train.holdout`` share
     of them selects (early stopping, validation figures, tuning), the rest fit, and the
     val split is not read (its labels would be labels beyond the N)."""
-    from embedlab.config import ALL_TRAIN
     from embedlab.splits import holdout_split, labeled_subset, read_split
 
     x_tr, y_tr = read_split(inputs.train)
