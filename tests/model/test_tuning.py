@@ -173,3 +173,17 @@ def test_the_search_never_reads_test_labels(tiny, searches, tmp_path):
     original, shuffled = with_test(tuned.fitted, tiny), with_test(again.fitted, permuted)
     np.testing.assert_array_equal(original.test_prob, shuffled.test_prob)
     assert not np.array_equal(original.y_test, shuffled.y_test)
+
+
+def test_a_retired_cell_run_takes_its_trial_runs_with_it(mlflow_store):
+    from embedlab import tracking
+
+    uri, exp = tracking.setup()
+    c = tracking.client(uri)
+    cell = tracking.Run(c.create_run(exp, run_name="cell", tags={tracking.FINGERPRINT_TAG: "fp"}).info.run_id, uri)
+    trial = cell.log_child("cell/trial0", {"dropout": 0.1}, {"best_val_accuracy": 0.5}, {tracking.KIND_TAG: "trial"})
+    assert c.get_run(trial).data.tags["mlflow.parentRunId"] == cell.id
+    assert c.get_run(trial).info.status == "FINISHED"
+    cell.finish("FAILED")
+    tracking.retire(exp, "fp", uri)
+    assert {c.get_run(r).info.lifecycle_stage for r in (cell.id, trial)} == {"deleted"}
