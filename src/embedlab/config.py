@@ -272,6 +272,16 @@ class TrainParams(Strict):
     # always-trainable table of ngram_buckets hash buckets (embedlab_serving.ngrams).
     ngrams: int = Field(1, ge=1, le=3, description="1 = words only; 2 = + word bigrams; 3 = + trigrams")
     ngram_buckets: int = Field(100_000, ge=1, description="hash buckets of the n-gram table")
+    # A cell below the whole split (grid.train_sizes) uses its N labeled reviews in all: this
+    # stratified share of them early-stops, validates and tunes it, the rest fit. At `all`
+    # the val split does that (docs/grid.md, "Tuning and label budgets").
+    holdout: float = Field(0.2, gt=0, lt=1, description="share of a cell's N labels that selects")
+    # Discriminative fine-tuning (Howard & Ruder 2018): vector-initialised tables train at
+    # this multiple of the learning rate (0 keeps them where they are); 1 = plain Adam.
+    table_lr_scale: float = Field(1.0, ge=0, description="learning-rate multiplier of vectors tables")
+    # Optuna trials per cell, the same for every strategy (embedlab.train.tuning); 0 trains
+    # once at these params.
+    tune_trials: int = Field(0, ge=0, description="hyperparameter trials per cell; 0 = none")
 
 
 TrainSize = typing.Annotated[int, Field(ge=MIN_TRAIN_SIZE)] | Literal[ALL_TRAIN]

@@ -62,3 +62,17 @@ def labeled_subset(labels: np.ndarray, size: int | str, seed: int) -> np.ndarray
     rng = np.random.default_rng([seed, 0x5EED])
     chosen = [rng.permutation(np.flatnonzero(labels == cls))[:k] for cls, k in zip(classes, take)]
     return np.sort(np.concatenate(chosen))
+
+
+def holdout_split(labels: np.ndarray, rows: np.ndarray, holdout: float, seed: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` (a cell's labeled reviews) split into (fit rows, selection rows), each
+    ascending: a stratified ``holdout`` share selects, the same rows for the same
+    seed. The selection rows are what a cell below the whole split early-stops and is
+    tuned on, so that it uses no label beyond its ``rows``."""
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    fit, selection = train_test_split(rows, test_size=holdout, random_state=seed,
+                                      stratify=labels[rows])
+    return np.sort(fit), np.sort(selection)

@@ -57,6 +57,18 @@ class Strategy:
     def needs_vectors(self) -> bool:
         return any(t.init == "vectors" for t in self.tables)
 
+    @property
+    def vector_tables(self) -> tuple[str, ...]:
+        """The tables initialised from vectors (``train.table_lr_scale`` scales their steps)."""
+        return tuple(t.name for t in self.tables if t.init == "vectors")
+
+    @property
+    def fine_tunes_vectors(self) -> bool:
+        """Whether a vectors table trains at some point: trainable from the start, or
+        unfrozen by the schedule (which makes every vectors table trainable)."""
+        return any(t.init == "vectors" and (t.trainable or self.schedule is unfreeze_after)
+                   for t in self.tables)
+
 
 _STRATEGIES = (
     Strategy("learned", (Table("embedding", "random", True),),

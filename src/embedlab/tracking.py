@@ -158,7 +158,7 @@ class Run:
     """One MLflow run, by id: everything the pipeline logs goes through here."""
 
     def __init__(self, run_id: str, uri: str | None = None):
-        self.id, self.client = run_id, client(uri)
+        self.id, self.uri, self.client = run_id, uri, client(uri)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -169,6 +169,27 @@ class Run:
     @property
     def tags(self) -> dict[str, str]:
         return dict(self.client.get_run(self.id).data.tags)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.client.get_run(self.id).data.params)
+
+    def log_child(self, name: str, params: dict[str, Any], metrics: dict[str, Any],
+                  tags: dict[str, str]) -> str:
+        """A finished one-shot run under this one (a tuning trial): same experiment,
+        ``mlflow.parentRunId`` = this run. Returns its id."""
+        experiment_id = self.client.get_run(self.id).info.experiment_id
+        created = self.client.create_run(experiment_id, run_name=name, tags={
+            "mlflow.parentRunId": self.id, WORKER_TAG: worker(), **tags})
+        child = Run(created.info.run_id, self.uri)
+        try:
+            child.log_params(params)
+            child.log_metrics(metrics)
+        except BaseException as exc:
+            child.fail(exc)
+            raise
+        child.finish()
+        return child.id
 
     def log_params(self, values: dict[str, Any]) -> None:
         from mlflow.entities import Param
@@ -282,10 +303,14 @@ def reuse_or_run(uri: str, experiment_id: str, fingerprint: str, run_name: str, 
 
 
 def retire(experiment_id: str, fingerprint: str, uri: str | None = None, keep: str | None = None) -> None:
-    """Delete the unfinished runs of a fingerprint (crashed, failed or lost attempts), but ``keep``."""
+    """Delete the unfinished runs of a fingerprint (crashed, failed or lost attempts), but
+    ``keep``, with their child runs (a cell's tuning trials)."""
     c = client(uri)
     for stale in find_runs(experiment_id, fingerprint, UNFINISHED, uri):
         if stale.info.run_id != keep:
+            for child in c.search_runs([experiment_id], f"tags.`mlflow.parentRunId` = '{stale.info.run_id}'",
+                                       max_results=1000):
+                c.delete_run(child.info.run_id)
             c.delete_run(stale.info.run_id)
 
 

@@ -92,6 +92,7 @@ class ReviewSentimentModel(mlflow.pyfunc.PythonModel):
         import keras
 
         import embedlab_serving.ngrams  # noqa: F401  registers HashedNgrams, which n-gram models hold
+        import embedlab_serving.optimizers  # noqa: F401  registers TableScaledAdam (train.table_lr_scale)
         self.model = keras.saving.load_model(context.artifacts["keras_model"], compile=False)
         meta = json.loads(open(context.artifacts["vocab"], encoding="utf-8").read())
         self.index = {w: i for i, w in enumerate(meta["tokens"])}

@@ -138,6 +138,47 @@ def test_parent_child_layout_artifacts_and_metric_names(project):
     folder = project / "models" / "w2v_finetuned__meanpool__seed1"
     assert sorted(p.name for p in folder.iterdir()) == sorted(REUSED_FILES)
     assert (folder / "model.keras").stat().st_size > 1000
+    # Untuned (train.tune_trials: 0): the values it trained with are the params', no trial runs.
+    for entry in report["cells"]:
+        assert entry["hparams"] == {"learning_rate": 0.01, "dropout": 0.2, "epochs": 2, "table_lr_scale": 1.0}
+        assert (entry["tuning_trials"], entry["tuning_seconds"]) == (0, 0.0)
+    assert runs_of_kind(client, exp, "trial") == []
+
+
+def test_tuned_cells_log_trials_as_child_runs_and_report_what_they_chose(project):
+    from embedlab.train.tuning import HPARAMS
+    from flows.train import run_grid
+
+    params = write_params(project, {"strategies": ["learned", "w2v_finetuned"], "architectures": ["meanpool"],
+                                    "seeds": [1], "train_sizes": [60]}, tune_trials=2, patience=0)
+    run_grid(params)
+    client, exp = client_and_experiment()
+    cells = {r.info.run_id: r for r in runs_of_kind(client, exp, "cell")}
+    trials = runs_of_kind(client, exp, "trial")
+    assert len(trials) == 2 * len(cells) == 4                        # the same budget per strategy
+    for trial in trials:
+        cell = cells[trial.data.tags["mlflow.parentRunId"]]
+        assert trial.info.status == "FINISHED"
+        assert re.fullmatch(re.escape(cell.info.run_name) + r"/trial[01]", trial.info.run_name)
+        assert set(trial.data.params) == set(HPARAMS)
+        assert set(trial.data.metrics) == {"best_val_accuracy", "val_loss", "epochs_run"}
+
+    report = json.loads((project / "reports" / "train.json").read_text())
+    by_name = {r.info.run_name: r for r in trials}
+    for entry in report["cells"]:
+        # N = 60 labels in all: 48 fit, 12 select (train.holdout 0.2), none from the val split.
+        assert (entry["train_examples"], entry["fit_examples"], entry["selection_examples"]) == (60, 48, 12)
+        assert entry["tuning_trials"] == 2 and isinstance(entry["tuning_trials"], int)
+        assert entry["tuning_seconds"] > 0
+        chosen = by_name[next(r for r in cells.values() if r.info.run_name == entry["name"])
+                         .data.tags["tuning_chosen_trial"]]
+        assert entry["hparams"] == {k: float(v) for k, v in chosen.data.params.items()}
+        assert entry["best_val_accuracy"] == chosen.data.metrics["best_val_accuracy"]
+
+    # Reused cells report the same, hparams included, and add no trial.
+    run_grid(params)
+    assert json.loads((project / "reports" / "train.json").read_text()) == report
+    assert len(runs_of_kind(client, exp, "trial")) == 4
 
 
 def test_resume_after_injected_failure_trains_only_missing_and_failed(project, monkeypatch):

@@ -1,9 +1,11 @@
 """One grid cell end to end: reuse its finished MLflow run, or train it.
 
-Training writes the cell's folder (model, predictions, history) under the
-stage's scratch ``models`` folder and logs the same files, its plots and drift
-report and every number to the cell's run. A reused cell's folder is downloaded
-from its run, so ``models/`` holds the same bytes either way.
+Training (once, or the chosen of ``train.tune_trials`` trials, each a child run
+of the cell's: ``embedlab.train.tuning``) writes the cell's folder (model,
+predictions, history) under the stage's scratch ``models`` folder and logs the
+same files, its plots and drift report and every number to the cell's run. A
+reused cell's folder is downloaded from its run, so ``models/`` holds the same
+bytes either way.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from embedlab import fileio, plots, tracking
 from embedlab.config import ProbeParams, TrainParams
 from embedlab.layout import CELL, Layout
 from embedlab.splits import read_split, read_vocab
-from embedlab.train import drift
-from embedlab.train.fit import fit_cell
+from embedlab.train import drift, tuning
+from embedlab.train.fit import with_test
 from embedlab.train.grid import Cell, TrainInputs, fingerprint
 from embedlab.train.metrics import cell_summary
 from embedlab.train.models import save_model
@@ -74,6 +76,30 @@ def write_extras(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: di
     return files
 
 
+# The cell's counts that reports/train.json gives as integers (MLflow keeps every metric as a float).
+COUNTS = ("tuning_trials", "fit_examples", "selection_examples")
+# Run params holding the values the cell trained with (tuning.HPARAMS), read back on reuse.
+HPARAM_PREFIX = "hparams."
+
+
+def _result(cell: Cell, run: tracking.Run, status: str) -> dict:
+    """The cell's entry as its run holds it, so a trained cell reports exactly what a
+    reused one will."""
+    metrics = run.metrics
+    hparams = {k.removeprefix(HPARAM_PREFIX): json.loads(v) for k, v in sorted(run.params.items())
+               if k.startswith(HPARAM_PREFIX)}
+    return {**cell.key(), "run_id": run.id, "status": status, **metrics,
+            **{k: int(metrics[k]) for k in COUNTS if k in metrics}, "hparams": hparams}
+
+
+def _trial_logger(cell: Cell, run: tracking.Run):
+    """Each tuning trial as a finished child run of the cell's run."""
+    def log(number: int, hparams: dict, metrics: dict) -> None:
+        run.log_child(f"{cell.name}/trial{number}", hparams, metrics,
+                      {tracking.KIND_TAG: "trial", "trial": str(number)})
+    return log
+
+
 def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
            folder: Path, run: tracking.Run) -> dict:
     run.log_params({"strategy": cell.strategy, "variant": cell.variant or "",
@@ -92,17 +118,20 @@ def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbePa
                          "val_loss": logs.get("val_loss"), "val_accuracy": logs.get("val_accuracy"),
                          "val_auc": logs.get("val_auc")}, step=epoch)
 
-    fitted = fit_cell(cell, params, inputs, on_epoch)
+    tuned = tuning.tune(cell, params, inputs, on_epoch, _trial_logger(cell, run))
+    fitted = with_test(tuned.fitted, inputs)
+    run.log_params({f"{HPARAM_PREFIX}{k}": json.dumps(v) for k, v in tuned.hparams.items()})
+    if tuned.chosen is not None:
+        run.set_tags({"tuning_chosen_trial": f"{cell.name}/trial{tuned.chosen}"})
     moved, drift_rows, probe_report = drift.analyse(cell.strategy, fitted,
                                                     read_vocab(inputs.vocab)["tokens"], probes)
-    summary = {**cell_summary(fitted), **moved}
+    summary = {**cell_summary(fitted), **moved,
+               "tuning_trials": tuned.trials, "tuning_seconds": tuned.seconds}
     run.log_metrics(summary)
     run.log_files(write_outputs(cell, fitted, drift_rows, _fresh(folder)))
     with tempfile.TemporaryDirectory() as extras:
         run.log_files(write_extras(cell, fitted, summary, drift_rows, probe_report, Path(extras)))
-    # The numbers as the run holds them, so a trained cell reports exactly what a
-    # reused one will (MLflow keeps every metric as a float, each epoch's last value too).
-    return {**cell.key(), "run_id": run.id, "status": "trained", **run.metrics}
+    return _result(cell, run, "trained")
 
 
 def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbeParams,
@@ -112,7 +141,7 @@ def train_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: Pro
 
     def reuse(run: tracking.Run) -> dict:
         run.download(list(REUSED_FILES), _fresh(folder))
-        return {**cell.key(), "run_id": run.id, "status": "reused", **run.metrics}
+        return _result(cell, run, "reused")
 
     tags = {"mlflow.parentRunId": parent_run_id, tracking.CELL_TAG: cell.name,
             tracking.KIND_TAG: "cell", "strategy": cell.label, "architecture": cell.architecture,

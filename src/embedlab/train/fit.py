@@ -5,6 +5,11 @@ module does it with Keras: ``Trainer.fit`` runs epochs with early stopping on
 validation loss (best weights restored), ``Trainer.unfreeze`` makes tables
 trainable and recompiles at a new learning rate.
 
+"Validation" is the cell's selection rows (:func:`selection_data`): the val
+split at train size ``all``, a held-out share of the cell's own N labels below
+it. :func:`train_model` never reads the test split, so a search can compare
+models with it (``embedlab.train.tuning``); :func:`with_test` scores the one kept.
+
 Batches (``train.bucketing``) hold reviews of similar length, cut to their
 longest, so recurrent and convolutional steps run over real words rather than
 padding. One compiled function per model predicts: each epoch's validation
@@ -15,12 +20,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from embedlab import strategies
-from embedlab.config import TrainParams
+from embedlab.config import ALL_TRAIN, TrainParams
 from embedlab.train.grid import Cell, TrainInputs
 
 EpochHook = Callable[[int, dict], None]
@@ -133,9 +138,10 @@ class Trainer:
     """Runs a strategy's schedule on one compiled model; collects the history."""
 
     def __init__(self, model, train_ds, validate: Callable[[], dict], params: TrainParams,
-                 class_weight, on_epoch):
+                 class_weight, on_epoch, vector_tables: tuple[str, ...] = ()):
         self.model, self.train_ds, self.validate = model, train_ds, validate
         self.params, self.class_weight, self.on_epoch = params, class_weight, on_epoch
+        self.vector_tables = vector_tables   # train.table_lr_scale applies to them after a recompile too
         self.history: dict[str, list[float]] = {}
 
     def _callbacks(self, early_stopping: bool) -> list:
@@ -170,54 +176,103 @@ class Trainer:
 
         for name in tables:
             self.model.get_layer(name).trainable = True
-        compile_model(self.model, learning_rate)
+        compile_model(self.model, learning_rate, self.params.table_lr_scale, self.vector_tables)
 
 
 @dataclass
 class Fitted:
-    """A trained cell: the model, its history, its predictions and its tables."""
+    """A trained cell: the model, its history, its predictions and its tables.
+
+    ``val_prob``/``y_val`` are the selection rows' (the val split at train size
+    ``all``, the cell's held-out labeled reviews below it: :func:`selection_data`).
+    The test fields stay empty until :func:`with_test`, the one read of the test split."""
 
     model: object
     history: dict[str, list[float]]
     val_prob: np.ndarray
-    test_prob: np.ndarray
     y_val: np.ndarray
-    y_test: np.ndarray
+    predict: Callable[[np.ndarray], np.ndarray]
     seconds: float
-    train_examples: int            # labeled reviews fitted on (the cell's train size)
+    train_examples: int            # labeled reviews the cell uses in all (its train size)
+    fit_examples: int              # of them, the ones it is fitted on
+    selection_examples: int        # the reviews early stopping and selection read
     epochs_run: int
     examples_per_second: float
     counts: dict[str, int]
     initial_tables: dict[str, np.ndarray]
     final_tables: dict[str, np.ndarray]
+    test_prob: np.ndarray | None = None
+    y_test: np.ndarray | None = None
 
 
-def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
-    """Build and train one model on the cell's labeled subset of the prepared train split."""
-    from embedlab.splits import labeled_subset, read_split, read_vocab
+@dataclass(frozen=True)
+class CellData:
+    """The reviews a cell fits on and the ones it is selected on."""
+
+    x_fit: np.ndarray
+    y_fit: np.ndarray
+    x_sel: np.ndarray
+    y_sel: np.ndarray
+    labeled: int                   # labeled train reviews used in all (fit + selection below `all`)
+
+
+def selection_data(cell: Cell, params: TrainParams, inputs: TrainInputs) -> CellData:
+    """At train size ``all``: fit on the train split, select on the val split. Below it,
+    the cell's N labeled reviews are all it gets: a stratified ``train.holdout`` share
+    of them selects (early stopping, validation figures, tuning), the rest fit, and the
+    val split is not read (its labels would be labels beyond the N)."""
+    from embedlab.splits import holdout_split, labeled_subset, read_split
+
+    x_tr, y_tr = read_split(inputs.train)
+    if cell.train_size == ALL_TRAIN:
+        return CellData(x_tr, y_tr, *read_split(inputs.val), labeled=len(y_tr))
+    subset = labeled_subset(y_tr, cell.train_size, cell.seed)
+    fit, sel = holdout_split(y_tr, subset, params.holdout, cell.seed)
+    return CellData(x_tr[fit], y_tr[fit], x_tr[sel], y_tr[sel], labeled=len(subset))
+
+
+def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
+                on_epoch: EpochHook | None = None) -> Fitted:
+    """Build and train one model on the cell's fit rows, early stopping on its selection
+    rows. Never reads the test split (tuning compares trials with this)."""
+    from embedlab.splits import read_vocab
     from embedlab.train.models import build_model, embedding_tables, parameter_counts
 
-    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (read_split(p) for p in (inputs.train, inputs.val, inputs.test))
-    # The cell's labeled reviews: validation and test stay whole, so every size is scored alike.
-    subset = labeled_subset(y_tr, cell.train_size, cell.seed)
-    rows = epoch_rows(subset, params.batch_size, params.min_steps_per_epoch)
-    x_tr, y_tr = x_tr[rows], y_tr[rows]
+    data = selection_data(cell, params, inputs)
+    rows = epoch_rows(np.arange(len(data.y_fit)), params.batch_size, params.min_steps_per_epoch)
+    x_tr, y_tr = data.x_fit[rows], data.y_fit[rows]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
     model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
                         matrix=matrix, embedding_dim=params.embedding_dim,
                         units=params.units, dropout=params.dropout, seed=cell.seed,
                         learning_rate=params.learning_rate,
-                        ngrams=params.ngrams, ngram_buckets=params.ngram_buckets)
+                        ngrams=params.ngrams, ngram_buckets=params.ngram_buckets,
+                        table_lr_scale=params.table_lr_scale)
     initial_tables, counts = embedding_tables(model), parameter_counts(model)
     predict = compiled_predict(model, params.batch_size)
-    trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
-                      lambda: validation_logs(y_va, predict(x_va)), params,
-                      _class_weight(y_tr) if params.class_weight else None, on_epoch)
     strategy = strategies.get(cell.strategy)
+    trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
+                      lambda: validation_logs(data.y_sel, predict(data.x_sel)), params,
+                      _class_weight(y_tr) if params.class_weight else None, on_epoch,
+                      strategy.vector_tables)
     t0 = time.perf_counter()
     strategy.schedule(trainer, strategy.tables, params)
     seconds = time.perf_counter() - t0
     epochs_run = len(trainer.history.get("loss", []))
-    return Fitted(model, trainer.history, predict(x_va), predict(x_te),
-                  y_va, y_te, seconds, len(subset), epochs_run, len(x_tr) * epochs_run / max(seconds, 1e-9),
-                  counts, initial_tables, embedding_tables(model))
+    return Fitted(model, trainer.history, predict(data.x_sel), data.y_sel, predict, seconds,
+                  data.labeled, len(data.y_fit), len(data.y_sel), epochs_run,
+                  len(x_tr) * epochs_run / max(seconds, 1e-9), counts, initial_tables,
+                  embedding_tables(model))
+
+
+def with_test(fitted: Fitted, inputs: TrainInputs) -> Fitted:
+    """The chosen model's test probabilities and labels: the only read of the test split."""
+    from embedlab.splits import read_split
+
+    x_te, y_te = read_split(inputs.test)
+    return replace(fitted, test_prob=fitted.predict(x_te), y_test=y_te)
+
+
+def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
+    """One model trained at ``params`` (:func:`train_model`), scored on the test split."""
+    return with_test(train_model(cell, params, inputs, on_epoch), inputs)

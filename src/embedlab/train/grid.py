@@ -4,9 +4,11 @@ A cell is one (strategy, vectors variant, architecture, seed, labeled train
 size). Its fingerprint covers everything that changes its numbers: the cell, the
 ``train`` params, the data and matrix digests, and the code that builds and fits
 it — the strategy's tables and schedule, the architecture's builder, the model
-assembly (with the n-gram hash of ``embedlab_serving.ngrams``), the fitting loop
-and the metrics. Editing a log line, a plot or a docstring elsewhere does not
-retrain anything; editing ``cnn`` retrains only the cnn cells.
+assembly (with the n-gram hash of ``embedlab_serving.ngrams`` and the optimizer of
+``embedlab_serving.optimizers``), the labeled subset and its holdout split, the
+fitting loop, the hyperparameter search (``tuning``) and the metrics. Editing a
+log line, a plot or a docstring elsewhere does not retrain anything; editing
+``cnn`` retrains only the cnn cells.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -76,7 +79,20 @@ def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
     if unknown:
         raise key_error(path, "grid.architectures", f"unknown architecture(s) {unknown}; choose from "
                         f"{', '.join(architectures.ARCHITECTURES)}", stage.grid.architectures)
+    _check_holdout(path, stage)
     return stage
+
+
+def _check_holdout(path: Path | str, stage: TrainStageParams) -> None:
+    """Each size below the whole split must leave both classes room on both sides of
+    its holdout split (sklearn's stratified split takes ceil(holdout × N) to select)."""
+    holdout = stage.train.holdout
+    tight = [n for n in stage.grid.train_sizes if n != ALL
+             and not 2 <= math.ceil(holdout * n) <= n - 2]
+    if tight:
+        raise key_error(path, "train.holdout", f"at grid.train_sizes {tight} it leaves fewer than two "
+                        "reviews to fit or to select on; use a holdout between "
+                        f"{2 / min(tight):.2g} and {1 - 2 / min(tight):.2g}, or larger sizes", holdout)
 
 
 def expand_grid(grid: GridParams) -> list[Cell]:
@@ -145,11 +161,14 @@ def code_digest(cell: Cell) -> str:
     strategy, arch = strategies.get(cell.strategy), architectures.get(cell.architecture)
     parts = [repr(strategy.tables), inspect.getsource(strategy.schedule),
              inspect.getsource(arch.build), inspect.getsource(models.build_model),
-             inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset)]
+             inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset),
+             inspect.getsource(splits.holdout_split)]
     here = Path(__file__).parent
-    parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py")]
-    # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs.
-    parts.append((here.parents[1] / "embedlab_serving" / "ngrams.py").read_text(encoding="utf-8"))
+    parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py", "tuning.py")]
+    # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs; the
+    # optimizer of train.table_lr_scale.
+    parts += [(here.parents[1] / "embedlab_serving" / name).read_text(encoding="utf-8")
+              for name in ("ngrams.py", "optimizers.py")]
     return digest(parts)[:16]
 
 

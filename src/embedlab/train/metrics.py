@@ -27,7 +27,9 @@ def cell_summary(fitted, val_key: str = "best_val_", test_key: str = "test_") ->
     val_loss = fitted.history.get("val_loss", [])
     return {**classification_metrics(fitted.y_val, fitted.val_prob, val_key),
             **classification_metrics(fitted.y_test, fitted.test_prob, test_key),
-            **fitted.counts, "train_examples": fitted.train_examples, "epochs_run": fitted.epochs_run,
+            **fitted.counts, "train_examples": fitted.train_examples,
+            "fit_examples": fitted.fit_examples, "selection_examples": fitted.selection_examples,
+            "epochs_run": fitted.epochs_run,
             "best_epoch": int(np.argmin(val_loss)) if val_loss else 0,
             "train_seconds": fitted.seconds,
             "examples_per_second": fitted.examples_per_second}

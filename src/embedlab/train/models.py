@@ -38,13 +38,14 @@ def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, voca
 def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 matrix: np.ndarray | None, embedding_dim: int, units: int,
                 dropout: float, seed: int, learning_rate: float,
-                ngrams: int = 1, ngram_buckets: int = 0):
+                ngrams: int = 1, ngram_buckets: int = 0, table_lr_scale: float = 1.0):
     """A compiled binary classifier over post-padded id sequences of any length.
 
     ``ngrams`` > 1 adds, at each word, the embeddings of the hashed word n-grams
     (n = 2 .. ``ngrams``) that start there (``embedlab_serving.ngrams``): a table of
     ``ngram_buckets`` random, trainable rows beside the strategy's word table(s).
-    ``ngrams == 1`` builds exactly the words-only model."""
+    ``ngrams == 1`` builds exactly the words-only model. ``table_lr_scale`` scales the
+    learning rate of the strategy's vector-initialised tables (:func:`compile_model`)."""
     import keras
     import tensorflow as tf
     from keras import layers, ops
@@ -77,7 +78,7 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
     for t in strat.tables:
         if t.init == "vectors":
             model.get_layer(t.name).set_weights([matrix.astype("float32")])
-    compile_model(model, learning_rate)
+    compile_model(model, learning_rate, table_lr_scale, strat.vector_tables)
     return model
 
 
@@ -91,14 +92,22 @@ def _ngram_layer(ngrams: int, buckets: int, width: int, masked: bool, seed: int)
                         name="ngrams")
 
 
-def compile_model(model, learning_rate: float) -> None:
+def compile_model(model, learning_rate: float, table_lr_scale: float = 1.0,
+                  tables: tuple[str, ...] = ()) -> None:
+    """Adam at ``learning_rate``; the ``tables`` at ``table_lr_scale`` × it (the same
+    plain Adam as ever when the scale is 1 or there is no such table, so those
+    models keep their bytes)."""
     import keras
 
+    from embedlab_serving.optimizers import TableScaledAdam
+
+    optimizer = (TableScaledAdam(tables, table_lr_scale, learning_rate=learning_rate)
+                 if table_lr_scale != 1 and tables else keras.optimizers.Adam(learning_rate))
     # steps_per_execution: Keras runs 16 training steps per call of its compiled
     # function, fewer Python round trips (callbacks here run per epoch only).
     # Training batches track accuracy only: the AUC that counts is the validation
     # one (embedlab.train.fit), and a running AUC in the train step costs tracing time.
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+    model.compile(optimizer=optimizer,
                   loss="binary_crossentropy", metrics=["accuracy"],
                   steps_per_execution=16)
 
