@@ -19,7 +19,7 @@ PARENT_SECTIONS = ("train", "grid", "runner")
 # What a run of the stage did rather than what it computed: they differ from store to
 # store and machine to machine, so they go to reports/train_runs.json and MLflow, and
 # reports/train.json keeps only what the same commit, params and data reproduce.
-RUN_FIELDS = ("run_id", "status", "train_seconds", "examples_per_second")
+RUN_FIELDS = ("run_id", "status", "train_seconds", "examples_per_second", "tuning_seconds")
 
 
 @dataclass(frozen=True)
