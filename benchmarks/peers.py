@@ -7,7 +7,7 @@ embedlab's own TF-IDF reference (``embedlab.train.baseline``). Writes one row pe
 benchmarks/results/peers.json (rows of other datasets are kept; ``fit_seconds``
 is the wall time of fitting and scoring the test split, one core) and the test
 probabilities to benchmarks/results/peers_<dataset>.npz, for paired intervals
-against the networks (``embedlab.evaluate.stats``).
+against the networks (``embedlab.stats``).
 
     python -m benchmarks.peers --dataset amazon
     python -m benchmarks.peers --dataset imdb

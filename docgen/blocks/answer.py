@@ -14,7 +14,7 @@ from benchmarks.curves import image
 from docgen.registry import block
 from docgen.text import para as _para
 from embedlab.evaluate import curve
-from embedlab.evaluate.stats import Crossover
+from embedlab.stats import Crossover
 
 DOCUMENT = "docs/answer.md"
 

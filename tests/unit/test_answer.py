@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from docgen.blocks import answer
 from embedlab.evaluate import curve
-from embedlab.evaluate.stats import Comparison
+from embedlab.stats import Comparison
 
 
 def _point(n: int, verdict: str, diff: float) -> dict:
