@@ -320,7 +320,7 @@ def answer_curve(answer: dict, path: Path) -> None:
     ax.set_xlabel("labeled reviews (log scale)")
     ax.set_ylabel("test accuracy")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="best")
     ax.set_title("Test accuracy vs labeled reviews (each strategy at its architecture chosen on validation;\n"
                  "line: mean over seeds, band: lowest to highest seed)", fontsize=10)
     _save(fig, path)
