@@ -305,8 +305,9 @@ def answer_curve(answer: dict, path: Path) -> None:
         color = colormaps["tab10"](i % 10)
         ax.plot(x, [p["test_accuracy"] for p in pts], marker="o", ms=4, lw=1.8, color=color,
                 label=line["strategy"])
-        ax.fill_between(x, [p["test_accuracy_min"] for p in pts], [p["test_accuracy_max"] for p in pts],
-                        color=color, alpha=0.15, lw=0)
+        lows, highs = [p["test_accuracy_min"] for p in pts], [p["test_accuracy_max"] for p in pts]
+        ax.fill_between(x, lows, highs, color=color, alpha=0.15, lw=0)
+        ax.vlines(x, lows, highs, color=color, alpha=0.6, lw=1.2)   # the spread, visible at one size too
     ref = sorted(answer.get("reference") or [], key=lambda r: r["train_examples"])
     if ref:
         x = [r["train_examples"] for r in ref]
@@ -322,5 +323,5 @@ def answer_curve(answer: dict, path: Path) -> None:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="best")
     ax.set_title("Test accuracy vs labeled reviews (each strategy at its architecture chosen on validation;\n"
-                 "line: mean over seeds, band: lowest to highest seed)", fontsize=10)
+                 "point: mean over seeds, bar and band: lowest to highest seed)", fontsize=10)
     _save(fig, path)

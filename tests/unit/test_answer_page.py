@@ -176,3 +176,16 @@ def test_any_grid_one_size_one_seed_no_learned_no_reference():
     assert out["family"]["size"] == 0 and out["selection"][0]["vs_learned"] is None
     text = page.markdown(out, "x.png")
     assert "`w2v_frozen` / cnn" in text and "None of the 0 comparisons" in text and "±" not in text
+
+
+def test_the_command_turns_its_options_into_dvc_experiment_params():
+    from embedlab.cli import experiment_overrides, parse_sizes
+    from embedlab.errors import EmbedlabError
+
+    assert parse_sizes("100, 300,all") == [100, 300, "all"]
+    assert experiment_overrides([100, "all"], "my reviews.csv", 6) == [
+        "-S", 'data.source="my reviews.csv"', "-S", "grid.train_sizes=[100,all]", "-S", "train.tune_trials=6"]
+    assert experiment_overrides(None, None, None) == []
+    for bad, says in (("100,0", "'0' is neither"), ("100,x", "'x' is neither"), ("all,all", "twice")):
+        with pytest.raises(EmbedlabError, match=says):
+            parse_sizes(bad)

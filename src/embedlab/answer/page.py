@@ -241,8 +241,8 @@ def markdown(answer: dict, figure: str) -> str:
     return "\n".join([
         title, "", "## Decision", "", *decision_table(answer), "", _method(answer), "",
         "## Accuracy vs labeled reviews", "", f"![test accuracy vs labeled reviews]({figure})", "",
-        "Each strategy at its architecture chosen on validation, mean over seeds (band: lowest to highest "
-        f"seed); {REFERENCE_NAME} dashed.", "",
+        "Each strategy at its architecture chosen on validation, mean over seeds (bar and band: lowest to "
+        f"highest seed); {REFERENCE_NAME} dashed.", "",
         "## Detail", "", _spread(answer), "", *accuracy_table(answer), "",
         *comparison_table(answer), "", _family(answer), "",
         "## Every result that survives Holm", "", *significant(answer), "",
