@@ -82,6 +82,17 @@ def test_selection_picks_the_best_on_validation_not_on_test(answer):
     assert answer["selection"][0]["learned"] == {"strategy": "learned", "architecture": "meanpool"}
 
 
+def test_a_tie_on_validation_goes_to_auc_then_to_the_first_name():
+    def config(strategy, arch, val, auc):
+        return {"strategy": strategy, "architecture": arch, "best_val_accuracy": val, "best_val_roc_auc": auc}
+
+    tied = [config("w2v_frozen", "cnn", 0.8, 0.9), config("learned", "meanpool", 0.8, 0.9),
+            config("learned", "cnn", 0.8, 0.9)]
+    assert decide.select(tied)["architecture"] == "cnn" and decide.select(tied)["strategy"] == "learned"
+    assert decide.select([*tied, config("random_frozen", "cnn", 0.8, 0.95)])["strategy"] == "random_frozen"
+    assert decide.select(tied, "nothing") is None
+
+
 def test_regimes_are_runs_of_the_same_selected_config(answer):
     assert [(r["strategy"], r["sizes"]) for r in answer["regimes"]] == [
         ("w2v_frozen", [100, 300]), ("learned", ["all"])]

@@ -78,12 +78,12 @@ def configs_at(cells: pd.DataFrame, size) -> list[dict]:
 def select(configs: list[dict], strategy: str | None = None) -> dict | None:
     """The selection rule: best mean validation accuracy (ties: higher validation ROC AUC,
     then the name order), among all configs or those of one ``strategy``."""
-    pool = [c for c in configs if strategy is None or c["strategy"] == strategy]
+    pool = sorted((c for c in configs if strategy is None or c["strategy"] == strategy),
+                  key=lambda c: (c["strategy"], c["architecture"]))
     if not pool:
         return None
-    return max(pool, key=lambda c: (c["best_val_accuracy"], c["best_val_roc_auc"] or 0.0,
-                                    # a deterministic last tie-break: the first name wins
-                                    tuple(-ord(ch) for ch in f"{c['strategy']}/{c['architecture']}")))
+    # max keeps the first of equals: a full tie goes to the first name, the same on every run.
+    return max(pool, key=lambda c: (c["best_val_accuracy"], np.nan_to_num(c["best_val_roc_auc"] or 0.0)))
 
 
 def regimes(selection: list[dict]) -> list[dict]:
