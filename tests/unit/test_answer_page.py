@@ -200,3 +200,15 @@ def test_the_command_turns_its_options_into_dvc_experiment_params():
     for bad, says in (("100,0", "'0' is neither"), ("100,x", "'x' is neither"), ("all,all", "twice")):
         with pytest.raises(EmbedlabError, match=says):
             parse_sizes(bad)
+
+
+def test_a_tuned_config_shows_what_it_trained_with(answer):
+    tuned = copy.deepcopy(answer)
+    first = tuned["selection"][0]
+    first["hparams"] = [{"learning_rate": 0.0031, "dropout": 0.25, "epochs": 20},
+                        {"learning_rate": 0.0007, "dropout": 0.1, "epochs": 40}]
+    first["tuning_trials"] = [6, 6]
+    text = page.markdown(tuned, "x.png")
+    row = next(line for line in text.splitlines() if "0.0031" in line)
+    assert "seed 1: learning_rate 0.0031, dropout 0.25, epochs 20<br>seed 2: learning_rate 0.0007" in row
+    assert row.endswith("| 6 |")

@@ -199,7 +199,8 @@ def significant(answer: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------- beside the tables
-def _hparams(values: list | None) -> str:
+def _hparams(values: list | None, seeds: list[int]) -> str:
+    """The values a config trained with: once when every seed's cell used the same, else per seed."""
     if not values:
         return "–"
 
@@ -209,7 +210,7 @@ def _hparams(values: list | None) -> str:
         return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in h.items())
 
     distinct = list(dict.fromkeys(one(h) for h in values))
-    return distinct[0] if len(distinct) == 1 else "<br>".join(f"seed {k + 1}: {t}" for k, t in enumerate(map(one, values)))
+    return distinct[0] if len(distinct) == 1 else "<br>".join(f"seed {k}: {one(h)}" for k, h in zip(seeds, values))
 
 
 def _trials(values: list | None) -> str:
@@ -226,7 +227,7 @@ def beside(answer: dict) -> list[str]:
              "|---|---|---:|---|---|"]
     for s in answer["selection"]:
         lines.append(f"| {_n(s['train_size'], s['train_examples'])} | {_config(s)} | {s['test_roc_auc']:.3f} | "
-                     f"{_hparams(s['hparams'])} | {_trials(s['tuning_trials'])} |")
+                     f"{_hparams(s['hparams'], s['seeds'])} | {_trials(s['tuning_trials'])} |")
     if d["variants"]:
         lines += ["", "| vectors variant | width | corpus |", "|---|---:|---|"]
         lines += [f"| {name} | {v['vector_size']} | {v.get('text_seen') or v.get('source') or '–'} |"
