@@ -1,12 +1,14 @@
 """The answer: test accuracy vs labeled train size, per strategy, on a real dataset.
 
-Runs the real pipeline (`dvc repro`: prepare, embeddings, train, evaluate) in a
-scratch project with a learning-curve grid (`grid.train_sizes`), one *pass* at a
-time: each pass is one grid, and cells a pass shares with an earlier one are
-reused from MLflow, not retrained. Writes benchmarks/results/curves_<dataset>.json
-(one row per cell and per TF-IDF reference, each pass's reports/curve.json, wall
-times); `python -m docgen` writes docs/answer.md and the README's answer
-from it.
+A thin driver of the pipeline a user runs: `dvc repro` (prepare, embeddings,
+train, evaluate, answer) in a scratch project with a learning-curve grid
+(`grid.train_sizes`), one *pass* at a time: each pass is one grid, and cells a pass
+shares with an earlier one are reused from MLflow, not retrained. Writes
+benchmarks/results/curves_<dataset>.json: the answer stage's reports/answer.json of
+the preset's answer pass (`figures.answer`, the decision page), one row per cell and
+per TF-IDF reference, each pass's reports/curve.json and params, the commit and wall
+times; `python -m docgen` writes docs/answer.md and the README's answer from it with
+the stage's own page code (`embedlab.answer.page`).
 
     python -m benchmarks.curves --dataset amazon      # the embedded Amazon reviews
     python -m benchmarks.curves --dataset imdb        # embedded:imdb-50k
@@ -38,6 +40,7 @@ from pathlib import Path
 from benchmarks.common import ROOT, save, train_results
 from embedlab.config import size_order
 from embedlab.evaluate import curve
+from embedlab.layout import Layout
 
 CACHE = ROOT / "benchmarks" / ".cache"
 ALL = "all"
@@ -58,10 +61,15 @@ STRATEGIES = ["learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_fr
               "w2v_finetuned@glove6b", "w2v_multichannel@glove6b", "w2v_unfreeze@glove6b"]
 GLOVE = {"source": "embedded:glove-6b-50d"}
 
+# Each strategy at its best, on an equal budget: every cell picks its hyperparameters
+# (learning rate, dropout, epoch cap, and the table's learning-rate scale where a
+# pretrained table is fine-tuned) from TUNE_TRIALS trials chosen on its own held-out
+# labels (train.tune_trials; docs/grid.md, Tuning and label budgets).
+TUNE_TRIALS = 6
 # Early stopping decides when a cell is done: a generous epoch cap, and epochs of at
 # least 20 batches (100 labeled reviews cycle 13 times), so a small size gets updates
 # between validation checks.
-TRAIN = {"epochs": 40, "patience": 3, "min_steps_per_epoch": 20}
+TRAIN = {"epochs": 40, "patience": 3, "min_steps_per_epoch": 20, "tune_trials": TUNE_TRIALS}
 
 PRESETS = {
     "amazon": {
@@ -73,6 +81,7 @@ PRESETS = {
             Pass("curve", STRATEGIES, ["cnn", "meanpool"], [100, 300, 1000, 3000, ALL]),
             Pass("all-architectures", STRATEGIES, ["lstm", "bilstm", "cnn", "meanpool"], [ALL]),
         ],
+        "answer_pass": "curve",   # the pass whose reports/answer.json is the page
     },
     "imdb": {
         "overrides": {
@@ -82,27 +91,37 @@ PRESETS = {
                          "sample": 0.001, "epochs": 5, "seed": 1}, "glove6b": GLOVE}},
             "train": {**TRAIN, "patience": 2}},   # an IMDB epoch is long; its validation set is large
         "passes": [
-            # One seed: on 2 cores a cnn cell at N = all (some 40k reviews of up to 400 tokens)
-            # takes minutes, and the paired intervals still resample the test reviews.
+            # Three seeds, as on Amazon: the seed spread belongs in every interval.
             # N = all before 10,000: the anchors need it, the curve has 3,000 already.
             Pass("curve", ["learned", "w2v_finetuned", "w2v_frozen@glove6b", "w2v_finetuned@glove6b"],
-                 ["meanpool", "cnn"], [100, 300, 1000, 3000, ALL, 10000], seeds=[1], incremental=True),
+                 ["meanpool", "cnn"], [100, 300, 1000, 3000, ALL, 10000], incremental=True),
+            # The lstm at every size for the strategies the page recommends comes after the
+            # curve, once its decision table names them: a pass of those strategies plus
+            # `learned` × ["meanpool", "cnn", "lstm"] at the curve's sizes, made the preset's
+            # `answer_pass`. The grid is a cross product and the answer stage selects among the
+            # cells of its own grid, so that pass repeats the curve's cells (reused from MLflow,
+            # not retrained) and adds the lstm ones.
             Pass("lstm", ["learned", "w2v_finetuned@glove6b"], ["lstm"], [100, 1000, 10000, ALL],
-                 seeds=[1], incremental=True, budget_minutes=25),
+                 incremental=True, budget_minutes=25),
         ],
+        "answer_pass": "curve",
     },
 }
 QUICK = {
-    "overrides": {"data": {"sample": 600}, "train": {"epochs": 3, "patience": 1, "units": 16},
+    "overrides": {"data": {"sample": 600}, "train": {"epochs": 3, "patience": 1, "units": 16, "tune_trials": 2},
                   "embeddings": {"variants": {"cbow": {"sg": 0, "vector_size": 32, "epochs": 3,
                                                        "min_count": 1, "seed": 1}, "glove6b": GLOVE}},
                   "evaluate": {"min_behaviour_pass_rate": 0.0}},
     "passes": [Pass("curve", ["learned", "w2v_finetuned@glove6b"], ["meanpool"], [50, ALL], [1, 2]),
                Pass("grow", ["learned"], ["cnn"], [50, 100, ALL], [1], incremental=True, budget_minutes=0.01)],
+    "answer_pass": "curve",
 }
 
 ROW_KEYS = ("strategy", "variant", "architecture", "seed", "train_size", "train_examples", "test_accuracy",
             "test_roc_auc", "best_val_accuracy", "epochs_run", "best_epoch", "train_seconds")
+# What a tuned cell adds (the values it trained with, the trials and time spent choosing
+# them), kept in a row when the cell carries it.
+TUNED_KEYS = ("hparams", "tuning_trials", "tuning_seconds")
 
 
 def run_pass(project: Path, p: Pass, sizes: list, log: Path) -> float:
@@ -147,7 +166,8 @@ def timings(work: Path) -> list[dict]:
 def rows(project: Path, dataset: str) -> tuple[list[dict], list[dict]]:
     """One row per cell and one per TF-IDF reference of the pass just run."""
     train = train_results(project)
-    cells = [{"dataset": dataset, "name": c["name"], **{k: c.get(k) for k in ROW_KEYS}}
+    cells = [{"dataset": dataset, "name": c["name"], **{k: c.get(k) for k in ROW_KEYS},
+              **{k: c[k] for k in TUNED_KEYS if c.get(k) is not None}}
              for c in train["cells"]]
     refs = [{"dataset": dataset, "name": b["name"], "strategy": "tfidf_logreg",
              **{k: b.get(k) for k in ("seed", "train_size", "train_examples", "test_accuracy",
@@ -199,12 +219,14 @@ def main() -> None:
     if args.plot:
         res = json.loads((ROOT / "benchmarks" / "results" / f"curves_{args.dataset}.json").read_text())
         return draw(res, ROOT / "docs" / image(args.dataset))
+    import yaml
+
     from harness.scaffold import merge_params, new_project
 
     preset = PRESETS[args.dataset]
     if args.quick:
-        preset = {"overrides": merge_params(json.loads(json.dumps(preset["overrides"])), QUICK["overrides"]),
-                  "passes": QUICK["passes"]}
+        preset = {**QUICK, "overrides": merge_params(json.loads(json.dumps(preset["overrides"])),
+                                                     QUICK["overrides"])}
     work = CACHE / f"curves-{args.dataset}{'-quick' if args.quick else ''}"
     project, log = work / "proj", work / "repro.log"
     if args.fresh and work.exists():
@@ -215,14 +237,17 @@ def main() -> None:
         (work / "commit.txt").write_text(commit())   # the code the scratch project copied
     command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
     results: dict = {"dataset": args.dataset, "passes": [], "cells": {}, "references": {},
-                     "train": preset["overrides"].get("train", {})}
+                     "train": preset["overrides"].get("train", {}), "answer_pass": preset["answer_pass"]}
 
     def record(p: Pass, sizes: list, seconds: float, extra: dict | None = None) -> None:
         cells, refs = rows(project, args.dataset)
         results["cells"].update({r["name"]: r for r in cells})
         results["references"].update({r["name"]: r for r in refs})
+        lay = Layout(project)
         entry = {**asdict(p), "train_sizes": sorted(sizes, key=size_order), "seconds": round(seconds, 1),
-                 "curve": json.loads((project / "reports" / "curve.json").read_text()), **(extra or {})}
+                 "params": yaml.safe_load((project / "params.yaml").read_text()),
+                 "curve": json.loads(lay.curve_report.read_text()),
+                 "answer": json.loads(lay.answer_json.read_text()), **(extra or {})}
         results["passes"] = [q for q in results["passes"] if q["name"] != p.name] + [entry]
         write(results, project, command, args)
 
@@ -238,9 +263,12 @@ def main() -> None:
 def write(results: dict, project: Path, command: str, args) -> None:
     runs = timings(project.parent)
     copied = project.parent / "commit.txt"
+    answer_pass = next((p for p in results["passes"] if p["name"] == results["answer_pass"]), None)
     figures = {"dataset": results["dataset"], "data": data_facts(project),
                "commit": copied.read_text() if copied.exists() else commit(),
                "train": results["train"],
+               # The decision page (the answer stage's reports/answer.json) and the params it ran at.
+               **({"answer": answer_pass["answer"], "params": answer_pass["params"]} if answer_pass else {}),
                "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
                "passes": results["passes"],
                "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}
@@ -273,7 +301,9 @@ def draw(res: dict, path: Path) -> None:
     """The curve figure, from the results alone (`--plot` redraws it from the file)."""
     from embedlab import plots
 
-    if any(p["name"] == "curve" for p in res["figures"]["passes"]):
+    if "answer" in res["figures"]:
+        plots.answer_curve(res["figures"]["answer"], path)
+    elif any(p["name"] == "curve" for p in res["figures"]["passes"]):
         plots.labeled_size_curve(plot_data(res), path)
 
 

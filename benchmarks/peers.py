@@ -7,7 +7,7 @@ embedlab's own TF-IDF reference (``embedlab.train.baseline``). Writes one row pe
 benchmarks/results/peers.json (rows of other datasets are kept; ``fit_seconds``
 is the wall time of fitting and scoring the test split, one core) and the test
 probabilities to benchmarks/results/peers_<dataset>.npz, for paired intervals
-against the networks (``embedlab.evaluate.stats``).
+against the networks (``embedlab.stats``).
 
     python -m benchmarks.peers --dataset amazon
     python -m benchmarks.peers --dataset imdb
@@ -136,8 +136,8 @@ def digest(prob: np.ndarray) -> str:
 
 def versus(dataset: str, y_test: np.ndarray, prob: np.ndarray, network: dict) -> dict:
     """The network minus each stored peer, in test accuracy: 95 % paired bootstrap over
-    the same test reviews (``embedlab.evaluate.stats.paired_bootstrap``)."""
-    from embedlab.evaluate.stats import paired_bootstrap
+    the same test reviews (``embedlab.stats.paired_bootstrap``)."""
+    from embedlab.stats import paired_bootstrap
 
     stored = np.load(RESULTS / f"peers_{dataset}.npz")
     if not np.array_equal(stored["y_test"], np.asarray(y_test)):

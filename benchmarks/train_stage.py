@@ -9,7 +9,7 @@ archive`` (the "current settings"); the new version is this working tree.
 Figures: stage wall time and their ratio, cells per minute per architecture
 (from each cell's fit time, times the cells the runner trains side by side),
 epochs run per strategy (what early stopping does), and per strategy the test accuracy of both versions with the project's paired
-bootstrap (``embedlab.evaluate.stats.compare``: cells paired by architecture and seed,
+bootstrap (``embedlab.stats.compare``: cells paired by architecture and seed,
 resampling pairs and test reviews): a speed-up counts where that difference is
 within noise. The machine's load average is recorded before and after each run.
 
@@ -100,7 +100,7 @@ def per_strategy_epochs(cells: list[dict]) -> dict:
 
 def accuracy_comparisons(runs: dict[str, dict]) -> dict:
     """Per strategy: new vs baseline test accuracy, paired by (architecture, seed)."""
-    from embedlab.evaluate.stats import compare
+    from embedlab.stats import compare
 
     correct, probs, y = {}, {}, None
     for version, run in runs.items():

@@ -1,9 +1,11 @@
 """docs/answer.md's blocks, written from benchmarks/results/curves_<dataset>.json.
 
 Pure functions (a results file in, Markdown out); `readme` is the README's answer
-section (registered in docgen/blocks/readme.py). The curve's own tables and
-statements come from `embedlab.evaluate.curve`, the functions the evaluate stage's report
-uses, so the report and the answer agree.
+section (registered in docgen/blocks/readme.py). A results file that carries the
+answer stage's numbers (``figures["answer"]``: the scratch project's
+reports/answer.json) gets the decision page, written by the stage's own
+``embedlab.answer.page.markdown``, so `embedlab answer` and this page agree; an older
+one keeps the curve's tables and statements from `embedlab.evaluate.curve`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import pandas as pd
 from benchmarks.curves import image
 from docgen.registry import block
 from docgen.text import para as _para
+from embedlab.answer import page
 from embedlab.evaluate import curve
-from embedlab.evaluate.stats import Crossover
+from embedlab.stats import Crossover
 
 DOCUMENT = "docs/answer.md"
 
@@ -36,6 +39,29 @@ def passes(res: dict) -> dict[str, dict]:
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def decided(res: dict) -> dict | None:
+    """The answer stage's numbers, when the curve was run with it."""
+    return figures(res).get("answer")
+
+
+def decision(res: dict) -> str:
+    """The decision page for this dataset, under its heading in docs/answer.md (one level down)."""
+    answer = decided(res)
+    if answer is None:
+        return para(f"The decision table for this dataset comes with its next curve run "
+                    f"(`python -m benchmarks.curves --dataset {figures(res)['dataset']}`): this results "
+                    f"file predates the answer stage. The curve as it was measured follows.")
+    body = page.markdown(answer, image(figures(res)["dataset"])).split("\n", 2)[2]   # its title: the heading above
+    return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines()).strip()
+
+
+def _superseded(res: dict) -> str | None:
+    """An older block's stand-in once the decision page above holds its numbers."""
+    if decided(res) is None:
+        return None
+    return "The decision page above holds these numbers (its detail tables)."
 
 
 def setup(res: dict) -> str:
@@ -71,6 +97,8 @@ def para(text: str) -> str:
 
 def curve_section(res: dict) -> str:
     """The curve: figure, accuracy table, crossover statements, TF-IDF per size."""
+    if (note := _superseded(res)) is not None:
+        return note
     data = passes(res)["curve"]["curve"]
     archs = sorted({c["scope"] for c in data["crossovers"]} - {""})
     lines = [f"![accuracy vs labeled size, {figures(res)['dataset']}]({image(figures(res)['dataset'])})", "",
@@ -89,6 +117,8 @@ def curve_section(res: dict) -> str:
 
 def architectures_at_all(res: dict) -> str:
     """Every strategy × architecture at N = all (mean ± std over seeds), all passes' cells."""
+    if (note := _superseded(res)) is not None:
+        return note
     rows = pd.DataFrame(figures(res)["rows"])
     rows = rows[rows["train_size"] == "all"]
     agg = rows.groupby(["strategy", "architecture"])["test_accuracy"].agg(["mean", "std", "count"])
@@ -168,25 +198,40 @@ def wins(res: dict) -> list[str]:
     return [c.sentence() for c in found if c.status != "none"]
 
 
+DATASETS = (("Amazon Fine Food reviews", "Amazon"), ("IMDB", "IMDB"))
+
+
+def decision_tables(amazon: dict, imdb: dict) -> list[str]:
+    """Each dataset's decision table, where its curve has one: the README leads with them."""
+    return [line for (name, _), res in zip(DATASETS, (amazon, imdb)) if (answer := decided(res)) is not None
+            for line in (f"**{name}**, the decision table (docs/answer.md has the rest):", "",
+                         *page.decision_table(answer), "")]
+
+
 def readme(amazon: dict, imdb: dict) -> str:
+    """The README's answer: each dataset's decision table where its curve has one (the
+    page lists every significant result); an older results file keeps its statements."""
     b = best_at_all(imdb)
-    found = [f"  - {name}: {s}" for name, res in (("Amazon", amazon), ("IMDB", imdb)) for s in wins(res)]
+    pairs = list(zip(DATASETS, (amazon, imdb)))
+    tables = decision_tables(amazon, imdb)
+    older = [(names, res) for names, res in pairs if decided(res) is None]
+    found = [f"  - {short}: {s}" for (_, short), res in older for s in wins(res)]
     return "\n".join([
-        f"- **Amazon Fine Food reviews** (up to {figures(amazon)['data']['train']:,} labeled): "
-        + main_statement(amazon),
-        f"- **IMDB** (up to {figures(imdb)['data']['train']:,} labeled): " + main_statement(imdb),
+        *tables,
+        *[f"- **{name}** (up to {figures(res)['data']['train']:,} labeled): " + main_statement(res)
+          for (name, _), res in older],
         f"- **IMDB, every training review:** the best network (`{b['a']}` / {b['architecture']}, chosen on "
         f"validation) scores {100 * b['accuracy_a']:.1f} % test accuracy against {100 * b['accuracy_b']:.1f} % "
         f"for TF-IDF + logistic regression ({100 * b['diff']:+.1f} points, 95% CI [{100 * b['ci_low']:+.1f}, "
         f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + ".",
-        "- **Where a vector strategy does win** at small sizes (every strategy and architecture of the "
-        "curves):" + (" none." if not found else ""), *found])
+        *(["- **Where a vector strategy does win** at small sizes (every strategy and architecture of the "
+           "curves):" + (" none." if not found else ""), *found] if older else [])])
 
 
-PARTS = {"setup": setup, "curve": curve_section, "architectures": architectures_at_all, "stopped": stopped,
+PARTS = {"decision": decision, "setup": setup, "curve": curve_section, "architectures": architectures_at_all, "stopped": stopped,
          "anchors": anchors}
-BLOCKS_PER_DATASET = {"amazon": ("setup", "curve", "architectures"),
-                      "imdb": ("setup", "curve", "architectures", "stopped", "anchors")}
+BLOCKS_PER_DATASET = {"amazon": ("decision", "setup", "curve", "architectures"),
+                      "imdb": ("decision", "setup", "curve", "architectures", "stopped", "anchors")}
 for _dataset, _parts in BLOCKS_PER_DATASET.items():
     for _part in _parts:
         block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(PARTS[_part])

@@ -31,7 +31,7 @@ def training_stage(res: dict) -> str:
                      f"({b['epochs_run_mean']:.1f}) | {n['cells_per_minute']:.2f} ({n['epochs_run_mean']:.1f}) "
                      f"| {ratio:.2f}× |")
     lines += ["", para("Test accuracy per strategy: the mean over the strategy's cells, and new − baseline "
-                       "with a 95 % paired bootstrap interval (`embedlab.evaluate.stats.compare`: cells paired by "
+                       "with a 95 % paired bootstrap interval (`embedlab.stats.compare`: cells paired by "
                        "architecture and seed; pairs and test reviews resampled)."), "",
               "| strategy | baseline | new | new − baseline [95% CI] | verdict |", "|---|---:|---:|---|---|"]
     for s, a in f["test_accuracy_by_strategy"].items():

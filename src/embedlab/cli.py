@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,8 @@ from typing import Annotated, Optional
 import typer
 
 from embedlab import fileio, tracking
-from embedlab.dvcdeps import sync
+from embedlab.config import DEFAULT_PARAMS
+from embedlab.dvcdeps import DVC_YAML, sync
 from embedlab.errors import EmbedlabError
 from embedlab.layout import Layout
 from embedlab.runtime import configure_env
@@ -175,6 +177,88 @@ def deps(
         typer.echo(f"{stage}: added {', '.join(files)}")
     typer.echo("dvc.yaml lists every input file already" if not added else
                "dvc.yaml updated: DVC now re-runs these stages when the files change")
+
+
+def parse_sizes(text: str) -> list:
+    """``100,300,all`` -> [100, 300, "all"]: each a positive count or ``all``, none repeated."""
+    from embedlab.config import ALL_TRAIN
+
+    sizes: list = []
+    for part in (p.strip() for p in text.split(",")):
+        if part == ALL_TRAIN:
+            sizes.append(part)
+        elif part.isdigit() and int(part) > 0:
+            sizes.append(int(part))
+        else:
+            raise EmbedlabError(f"--sizes: {part!r} is neither a count of labeled reviews nor "
+                                f"{ALL_TRAIN!r} (e.g. --sizes 100,300,{ALL_TRAIN})")
+    if len(set(sizes)) != len(sizes):
+        raise EmbedlabError(f"--sizes: {text!r} lists a size twice")
+    return sizes
+
+
+def experiment_overrides(sizes: list | None, source: str | None, tune: int | None) -> list[str]:
+    """The `dvc exp run -S` arguments for the answer's options (values in DVC's override syntax)."""
+    out = []
+    if source is not None:
+        out.append("data.source=" + json.dumps(source))   # quoted: a path may hold spaces or colons
+    if sizes is not None:
+        out.append("grid.train_sizes=[" + ",".join(map(str, sizes)) + "]")
+    if tune is not None:
+        out.append(f"train.tune_trials={tune}")
+    return [a for o in out for a in ("-S", o)]
+
+
+def _source_deps(source: str, params: Path) -> None:
+    """A file source is a DVC dep of prepare (`embedlab deps`): add it before the
+    experiment runs, checked as the prepare stage would check it."""
+    import tempfile
+
+    import yaml
+
+    from embedlab.config import read_yaml
+
+    raw = read_yaml(params)
+    raw.setdefault("data", {})["source"] = source
+    with tempfile.TemporaryDirectory() as tmp:
+        trial = Path(tmp) / params.name
+        trial.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        sync(params.resolve().parent, trial)
+
+
+def _dvc(*args: str) -> None:
+    code = subprocess.run([sys.executable, "-m", "dvc", *args]).returncode
+    if code:
+        raise EmbedlabError(f"`dvc {' '.join(args)}` failed (exit {code}); its messages are above.")
+
+
+@app.command()
+@_user_errors
+def answer(
+    sizes: Annotated[Optional[str], typer.Option(help="labeled sizes, e.g. 100,300,all (grid.train_sizes)")] = None,
+    source: Annotated[Optional[str], typer.Option(help="your reviews: a file, glob or embedded:<name> (data.source)")] = None,
+    tune: Annotated[Optional[int], typer.Option(min=0, help="tuning trials per cell (train.tune_trials)")] = None,
+) -> None:
+    """The decision page: which strategy and architecture to use at each labeled size.
+
+    No option: `dvc repro answer` on params.yaml as it is. With options: a DVC
+    experiment at those values (`dvc exp run -S ...`; `dvc exp show` lists it), whose
+    params and page stay in the workspace."""
+    from embedlab.answer import page
+
+    chosen = parse_sizes(sizes) if sizes is not None else None
+    layout = Layout(Path.cwd())
+    if not (layout.root / DVC_YAML).exists():
+        raise EmbedlabError(f"{DVC_YAML} not found here: run `embedlab answer` from the project root.")
+    if source is not None:
+        _source_deps(source, layout.root / DEFAULT_PARAMS)
+    overrides = experiment_overrides(chosen, source, tune)
+    if overrides:
+        _dvc("exp", "run", *overrides, "answer")
+    else:
+        _dvc("repro", "answer")
+    typer.echo("\n".join(page.decision_table(json.loads(layout.answer_json.read_text()))))
+    typer.echo(f"\nThe whole page: {layout.answer_md.relative_to(layout.root)}")
 
 
 def main() -> None:

@@ -346,6 +346,14 @@ class EvaluateParams(Strict):
     min_behaviour_pass_rate: float = Field(0.6, ge=0, le=1)
 
 
+# ------------------------------------------------------------------------- answer
+class AnswerParams(Strict):
+    # The family-wise error level of every "better"/"worse" on the answer page (Holm over
+    # all its comparisons), and the bootstrap draws behind each interval and p-value.
+    alpha: float = Field(0.05, gt=0, lt=1)
+    n_boot: int = Field(4000, ge=200)
+
+
 class ScheduleParams(Strict):
     cron: str = "0 2 * * *"
     timezone: str = "UTC"
@@ -359,6 +367,7 @@ class Params(Strict):
     grid: GridParams = GridParams()
     runner: RunnerParams = RunnerParams()
     evaluate: EvaluateParams = EvaluateParams()
+    answer: AnswerParams = AnswerParams()
     schedule: ScheduleParams = ScheduleParams()
 
 
@@ -470,6 +479,11 @@ def load_train(path: Path | str = DEFAULT_PARAMS) -> TrainStageParams:
 def load_evaluate(path: Path | str = DEFAULT_PARAMS) -> EvaluateParams:
     raw = read_yaml(Path(path)).get("evaluate")
     return _validate(EvaluateParams, raw, Path(path), ("evaluate",))
+
+
+def load_answer(path: Path | str = DEFAULT_PARAMS) -> AnswerParams:
+    raw = read_yaml(Path(path)).get("answer")
+    return _validate(AnswerParams, raw, Path(path), ("answer",))
 
 
 def load_schedule(path: Path | str = DEFAULT_PARAMS) -> ScheduleParams:

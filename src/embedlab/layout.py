@@ -116,6 +116,20 @@ class Layout:
         """Accuracy vs labeled train size: points, crossovers, TF-IDF comparisons."""
         return self.reports / "curve.json"
 
+    # ------------------------------------------------------------- answer
+    @property
+    def answer_json(self) -> Path:
+        """The decision page's numbers: every figure of answer.md comes from here."""
+        return self.reports / "answer.json"
+
+    @property
+    def answer_md(self) -> Path:
+        return self.reports / "answer.md"
+
+    @property
+    def answer_plot(self) -> Path:
+        return self.plots / "answer.png"
+
     # ------------------------------------------------- tracking, scheduler
     @property
     def mlruns(self) -> Path:

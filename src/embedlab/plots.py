@@ -289,3 +289,39 @@ def labeled_size_curve(curve: dict, path: Path) -> None:
     fig.suptitle("Accuracy vs labeled train size\n(line: mean over seeds; band: lowest to highest seed)",
                  fontsize=11)
     _save(fig, path)
+
+
+def answer_curve(answer: dict, path: Path) -> None:
+    """The answer page's figure (``reports/answer.json``): test accuracy vs labeled
+    reviews, one line per strategy at its architecture chosen on validation at each
+    size (mean over seeds, band from the lowest to the highest seed), TF-IDF dashed.
+    One size draws points; the x axis is logarithmic either way."""
+    from matplotlib import colormaps
+
+    fig, ax = _subplots(8, 4.6)
+    for i, line in enumerate(answer["curve"]):
+        pts = sorted(line["points"], key=lambda p: p["train_examples"])
+        x = [p["train_examples"] for p in pts]
+        color = colormaps["tab10"](i % 10)
+        ax.plot(x, [p["test_accuracy"] for p in pts], marker="o", ms=4, lw=1.8, color=color,
+                label=line["strategy"])
+        lows, highs = [p["test_accuracy_min"] for p in pts], [p["test_accuracy_max"] for p in pts]
+        ax.fill_between(x, lows, highs, color=color, alpha=0.15, lw=0)
+        ax.vlines(x, lows, highs, color=color, alpha=0.6, lw=1.2)   # the spread, visible at one size too
+    ref = sorted(answer.get("reference") or [], key=lambda r: r["train_examples"])
+    if ref:
+        x = [r["train_examples"] for r in ref]
+        ax.plot(x, [r["test_accuracy"] for r in ref], "k--", marker="s", ms=3, lw=1.4, label="TF-IDF + LR")
+        ax.fill_between(x, [r["test_accuracy_min"] for r in ref], [r["test_accuracy_max"] for r in ref],
+                        color="k", alpha=0.08, lw=0)
+    ticks = list(zip(answer["train_examples"], answer["sizes"]))
+    ax.set_xscale("log")
+    ax.set_xticks([n for n, _ in ticks], _size_labels(ticks), fontsize=8)
+    ax.minorticks_off()
+    ax.set_xlabel("labeled reviews (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title("Test accuracy vs labeled reviews (each strategy at its architecture chosen on validation;\n"
+                 "point: mean over seeds, bar and band: lowest to highest seed)", fontsize=10)
+    _save(fig, path)

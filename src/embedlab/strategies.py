@@ -88,6 +88,9 @@ _STRATEGIES = (
              "at `learning_rate × unfreeze_lr_factor`", unfreeze_after),
 )
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in _STRATEGIES}
+# The reference every other strategy is compared with (the curve, the answer page):
+# the recipe a practitioner would use without vectors.
+LEARNED = "learned"
 
 
 def get(name: str) -> Strategy:

@@ -122,6 +122,7 @@ def test_dvc_outputs_are_the_layout_paths():
         "train": {lay.models, lay.train_report},
         "evaluate": {lay.metrics, lay.grid_csv, lay.report_md, lay.curve_report,
                      *(lay.plots / f for f, _ in EVALUATE_PLOTS.values())},
+        "answer": {lay.answer_json, lay.answer_md, lay.answer_plot},
     }
     stages = _stages()
     for name, paths in expected.items():

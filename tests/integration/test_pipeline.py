@@ -42,7 +42,7 @@ def repro(tmp_path_factory, prefect_home):
 
 def test_every_stage_ran_and_wrote_its_outputs(repro):
     project, _, first = repro
-    for stage in ("prepare", "embeddings", "train", "evaluate"):
+    for stage in ("prepare", "embeddings", "train", "evaluate", "answer"):
         assert f"Running stage '{stage}'" in first.stdout
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert set(metrics["strategies"]) == STRATEGIES
@@ -172,7 +172,7 @@ def test_second_repro_is_a_no_op(repro):
     again = dvc(project, "repro", env=env)
     assert again.returncode == 0, again.stderr
     assert "Running stage" not in again.stdout
-    for stage in ("prepare", "embeddings", "train", "evaluate"):
+    for stage in ("prepare", "embeddings", "train", "evaluate", "answer"):
         assert f"'{stage}' didn't change, skipping" in again.stdout
     status = dvc(project, "status", env=env)
     assert "Data and pipelines are up to date" in status.stdout

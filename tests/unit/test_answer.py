@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from docgen.blocks import answer
 from embedlab.evaluate import curve
-from embedlab.evaluate.stats import Comparison
+from embedlab.stats import Comparison
 
 
 def _point(n: int, verdict: str, diff: float) -> dict:
@@ -41,3 +41,23 @@ def test_one_seed_shows_no_spread_and_several_seeds_do():
 def test_a_single_run_in_the_curve_table_has_no_spread():
     assert curve._cell({"test_accuracy_mean": 0.8, "test_accuracy_std": 0.0, "seeds": 1}) == "0.800"
     assert curve._cell({"test_accuracy_mean": 0.8, "test_accuracy_std": 0.05, "seeds": 3}) == "0.800 ± 0.050"
+
+
+def test_a_results_file_with_the_answer_stage_gets_its_page_and_the_readme_leads_with_it():
+    import json
+
+    from embedlab.answer import decide, page
+    from tests.unit.test_answer_page import SPEC, _grid
+
+    cells, correct, y, baselines, ref = _grid(SPEC)
+    stage = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    old = _results(["better", "within noise", "within noise"], [1], [0.8])
+    new = {"figures": {**old["figures"], "answer": stage}}
+    assert "predates the answer stage" in answer.decision(old)
+    block = answer.decision(new)
+    assert block.startswith("### Decision") and "\n## " not in block
+    assert block.replace("### ", "## ") in page.markdown(stage, answer.image("imdb"))
+    assert answer.curve_section(new) == answer.architectures_at_all(new) != answer.architectures_at_all(old)
+    table = page.decision_table(stage)
+    lead = answer.decision_tables(new, old)
+    assert lead[0].startswith("**Amazon") and lead[2:2 + len(table)] == table and answer.decision_tables(old, old) == []

@@ -14,7 +14,7 @@ from embedlab import plots
 from embedlab.errors import EmbedlabError
 from embedlab.evaluate.stage import (grid_table, load_cell_outputs, metrics_json, reference_at,
                                      select_champion, write_report)
-from embedlab.evaluate.stats import key_comparisons
+from embedlab.stats import key_comparisons
 from embedlab.tracking import flatten_metrics
 from embedlab.train.grid import Cell
 

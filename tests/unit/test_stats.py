@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from embedlab.evaluate.stats import compare, key_comparisons, mcnemar_exact, paired_bootstrap
+from embedlab.stats import compare, key_comparisons, mcnemar_exact, paired_bootstrap
 
 
 def _cells(pattern: dict[tuple[str, str, int], np.ndarray], y: np.ndarray):
@@ -139,7 +139,7 @@ def _curve(discordant: dict[int, tuple[int, int]]):
     """A Crossover of A = w2v_finetuned@glove6b vs B = learned from (A-only, B-only)
     discordant counts per size; two seeds with the same answers, so the interval
     is the test-review interval of the paired difference."""
-    from embedlab.evaluate.stats import Crossover, CurvePoint
+    from embedlab.stats import Crossover, CurvePoint
 
     pts = []
     for n, (a_only, b_only) in sorted(discordant.items()):
@@ -168,7 +168,7 @@ def test_crossover_states_below_which_size_pretraining_wins():
 
 
 def test_no_crossover_when_one_side_wins_everywhere_or_nowhere():
-    from embedlab.evaluate.stats import Crossover, _gap
+    from embedlab.stats import Crossover, _gap
 
     everywhere = _curve({100: (100, 0), 1000: (40, 0)})
     assert everywhere.status == "everywhere" and everywhere.below is None

@@ -19,9 +19,9 @@ import pandas as pd
 
 from embedlab import strategies
 from embedlab.config import ALL_TRAIN, size_order
-from embedlab.evaluate.stats import Crossover, CurvePoint, compare
+from embedlab.stats import Crossover, CurvePoint, compare
 
-LEARNED = "learned"
+LEARNED = strategies.LEARNED
 REFERENCE = "tfidf_logreg"
 POOLED = "all"  # the ``architecture`` of rows pooled over architectures
 

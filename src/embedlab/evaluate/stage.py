@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +19,10 @@ from embedlab import fileio, plots, tracking
 from embedlab.config import headline_size, size_order
 from embedlab.errors import EmbedlabError
 from embedlab.evaluate import curve, registry
-from embedlab.evaluate.stats import key_comparisons
+from embedlab.stats import key_comparisons
 from embedlab.layout import EVALUATE_PLOTS as PLOTS
 from embedlab.layout import CELL, Layout
+from embedlab.predictions import load_cell_outputs, load_reference_outputs, load_train_report
 
 TEST_METRICS = ("test_accuracy", "test_balanced_accuracy", "test_f1_macro", "test_roc_auc",
                 "test_pr_auc", "test_log_loss")
@@ -138,7 +138,7 @@ METHOD = (
     "the test reviews), so both seed/architecture noise and test-set noise are in it. A "
     "difference whose interval contains 0 is reported as within noise. McNemar's exact test on "
     "each strategy's averaged-probability predictions is given as a second opinion "
-    "(see `src/embedlab/evaluate/stats.py`).")
+    "(see `src/embedlab/stats.py`).")
 
 
 def probes_markdown(probe_results: Mapping[str, dict], max_words: int = 8, shown: int = 5) -> str:
@@ -205,7 +205,7 @@ def reference_note(champion_correct: np.ndarray, reference_correct: np.ndarray,
     reviews (higher test accuracy), with the paired bootstrap interval of the
     difference; empty otherwise. The registered version's description and the
     report carry it, so a user pulling the champion knows."""
-    from embedlab.evaluate.stats import paired_bootstrap
+    from embedlab.stats import paired_bootstrap
 
     champ, ref = (np.asarray(c, dtype=np.float64) for c in (champion_correct, reference_correct))
     if ref.mean() <= champ.mean():
@@ -287,87 +287,12 @@ def write_report(path: Path, table: pd.DataFrame, champion: pd.Series, baseline:
     return text
 
 
-def load_train_report(path: Path) -> dict:
-    if not Path(path).exists():
-        raise EmbedlabError(f"{path}: not found. Run the train stage first: dvc repro")
-    return json.loads(Path(path).read_text())
-
-
 def load_train_runs(path: Path) -> dict:
     """The last train stage's MLflow runs (``embedlab.train.stage.write_report``)."""
     if not Path(path).exists():
         raise EmbedlabError(f"{path}: not found: the train stage writes it with the MLflow runs "
                             "of its cells. Run that stage again: dvc repro --force train")
     return json.loads(Path(path).read_text())
-
-
-@dataclass
-class CellOutputs:
-    """What the train stage left per cell, keyed by (strategy, architecture, seed,
-    train size); ``at(size)`` gives one size's, keyed by (strategy, architecture,
-    seed) as ``stats`` and ``plots`` take them."""
-
-    y_test: np.ndarray
-    probs: dict[tuple, np.ndarray] = field(default_factory=dict)
-    correct: dict[tuple, np.ndarray] = field(default_factory=dict)
-    histories: dict[tuple, dict[str, list[float]]] = field(default_factory=dict)
-    drift: dict[tuple, dict[str, np.ndarray]] = field(default_factory=dict)
-    missing_history: list[tuple] = field(default_factory=list)
-
-    def at(self, size) -> CellOutputs:
-        def one(d: dict) -> dict:
-            return {k[:3]: v for k, v in d.items() if k[3] == size}
-
-        return CellOutputs(self.y_test, one(self.probs), one(self.correct), one(self.histories),
-                           one(self.drift), [k[:3] for k in self.missing_history if k[3] == size])
-
-
-def load_cell_outputs(table: pd.DataFrame, models_dir: Path) -> CellOutputs:
-    """Read every cell's predictions.npz (and history.json where present).
-
-    All cells must have been scored on the same test reviews: a mismatch means
-    the models folder mixes runs of different data and is an error.
-    """
-    out: CellOutputs | None = None
-    for row in table.itertuples(index=False):
-        key = (str(row.strategy), str(row.architecture), int(row.seed), row.train_size)
-        folder = Layout().cell_dir(str(row.slug), Path(models_dir))
-        pred_path = folder / CELL.predictions
-        if not pred_path.exists():
-            raise EmbedlabError(f"{pred_path}: not found for cell {row.name}. "
-                                "Run the train stage again: dvc repro train")
-        with np.load(pred_path) as npz:
-            y, prob = npz["y_test"].astype(int), npz["test_prob"].astype(np.float64).ravel()
-            drift = {k.removeprefix("drift_"): npz[k] for k in npz.files if k.startswith("drift_")}
-        if out is None:
-            out = CellOutputs(y_test=y)
-        elif len(y) != len(out.y_test) or not np.array_equal(y, out.y_test):
-            raise EmbedlabError(f"{pred_path}: its test labels differ from the other cells' "
-                                "(different data?). Re-run the grid on one prepared split: dvc repro")
-        out.probs[key] = prob
-        out.correct[key] = ((prob >= 0.5).astype(int) == y)
-        if drift:
-            out.drift[key] = drift
-        hist_path = folder / CELL.history
-        if hist_path.exists():
-            out.histories[key] = json.loads(hist_path.read_text())
-        else:
-            out.missing_history.append(key)
-    if out is None:
-        raise EmbedlabError("reports/train.json lists no cells. Run the train stage: dvc repro train")
-    return out
-
-
-def load_reference_outputs(baselines: list[dict], models_dir: Path) -> dict:
-    """TF-IDF test probabilities keyed by (train size, seed; None for the whole split)."""
-    out = {}
-    for b in baselines:
-        path = Path(models_dir) / b["predictions"]
-        if not path.exists():
-            raise EmbedlabError(f"{path}: not found for {b['name']}. Run the train stage again: dvc repro train")
-        with np.load(path) as npz:
-            out[(b["train_size"], b["seed"])] = npz["test_prob"].astype(np.float64).ravel()
-    return out
 
 
 def analyse(layout: Layout = Layout()) -> dict:

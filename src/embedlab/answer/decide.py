@@ -1,0 +1,276 @@
+"""The numbers of the decision page (``reports/answer.json``), from the grid's cells.
+
+One selection rule everywhere (:func:`select`): at a train size, the (strategy,
+architecture) with the best mean ``best_val_accuracy`` over its seeds among the
+cells run at that size. Validation only, so the selected config's test score is
+not optimistic. Comparisons are paired on the same test reviews: each side's
+per-review correctness averaged over its seeds, a bootstrap over test reviews
+(``stats.paired_bootstrap``), Holm's step-down adjustment over every comparison the
+page makes (the family), and the smallest difference the design could detect.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from embedlab.config import ALL_TRAIN, size_order
+from embedlab.stats import paired_bootstrap
+from embedlab.strategies import LEARNED
+
+REFERENCE = "tfidf_logreg"
+LEVEL = 0.95   # of every interval
+POWER = 0.8    # of the minimal detectable difference
+_Z = NormalDist().inv_cdf(1 - (1 - LEVEL) / 2)
+# The minimal detectable difference at POWER and a two-sided test at 1 − LEVEL is
+# (z_0.975 + z_0.8) ≈ 2.8 standard errors (the usual power rule); the SE is the bootstrap's.
+MDE_SE = round(_Z + NormalDist().inv_cdf(POWER), 2)
+
+
+# ------------------------------------------------------------------ per config
+def sizes_of(cells: pd.DataFrame) -> list:
+    return sorted(cells["train_size"].unique().tolist(), key=size_order)
+
+
+def labeled_at(cells: pd.DataFrame, size) -> int:
+    """Labeled reviews a cell at ``size`` used in all: the count itself, or the split's at ``all``."""
+    return int(size) if size != ALL_TRAIN else int(cells.loc[cells["train_size"] == size, "train_examples"].max())
+
+
+def _seconds(rows: pd.DataFrame) -> float | None:
+    """Mean measured seconds per cell: training plus tuning where the cells were tuned."""
+    if "train_seconds" not in rows or rows["train_seconds"].isna().all():
+        return None
+    total = rows["train_seconds"].astype(float)
+    if "tuning_seconds" in rows:
+        total = total + rows["tuning_seconds"].astype(float).fillna(0.0)
+    return float(total.mean())
+
+
+def _optional(rows: pd.DataFrame, column: str) -> list | None:
+    """A column the cells carry only when the train stage recorded it (e.g. ``hparams``)."""
+    if column not in rows or rows[column].isna().all():
+        return None
+    return [None if (not isinstance(v, dict) and pd.isna(v)) else v for v in rows.sort_values("seed")[column]]
+
+
+def configs_at(cells: pd.DataFrame, size) -> list[dict]:
+    """One entry per (strategy, architecture) run at ``size``: its numbers over seeds."""
+    out = []
+    at = cells[cells["train_size"] == size]
+    for (strategy, arch), rows in at.groupby(["strategy", "architecture"], sort=True):
+        acc = rows["test_accuracy"].astype(float)
+        out.append({
+            "strategy": strategy, "architecture": arch, "train_size": size,
+            "train_examples": labeled_at(cells, size), "seeds": sorted(int(s) for s in rows["seed"]),
+            "best_val_accuracy": float(rows["best_val_accuracy"].mean()),
+            "best_val_roc_auc": float(rows["best_val_roc_auc"].mean()) if "best_val_roc_auc" in rows else None,
+            "test_accuracy": float(acc.mean()), "test_accuracy_sd": float(acc.std()) if len(acc) > 1 else 0.0,
+            "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
+            "test_roc_auc": float(rows["test_roc_auc"].mean()),
+            "seconds": _seconds(rows),
+            "hparams": _optional(rows, "hparams"), "tuning_trials": _optional(rows, "tuning_trials")})
+    return out
+
+
+def select(configs: list[dict], strategy: str | None = None) -> dict | None:
+    """The selection rule: best mean validation accuracy (ties: higher validation ROC AUC,
+    then the name order), among all configs or those of one ``strategy``."""
+    pool = sorted((c for c in configs if strategy is None or c["strategy"] == strategy),
+                  key=lambda c: (c["strategy"], c["architecture"]))
+    if not pool:
+        return None
+    # max keeps the first of equals: a full tie goes to the first name, the same on every run.
+    return max(pool, key=lambda c: (c["best_val_accuracy"], np.nan_to_num(c["best_val_roc_auc"] or 0.0)))
+
+
+def regimes(selection: list[dict]) -> list[dict]:
+    """Runs of consecutive train sizes whose selected config is the same."""
+    out: list[dict] = []
+    for s in selection:
+        key = (s["strategy"], s["architecture"])
+        if out and (out[-1]["strategy"], out[-1]["architecture"]) == key:
+            out[-1]["sizes"].append(s["train_size"])
+            out[-1]["train_examples"].append(s["train_examples"])
+        else:
+            out.append({"strategy": key[0], "architecture": key[1], "sizes": [s["train_size"]],
+                        "train_examples": [s["train_examples"]]})
+    return out
+
+
+# ----------------------------------------------------------------- comparisons
+def seed_mean(correct: dict, strategy: str, arch: str, size, seeds) -> np.ndarray:
+    """Per test review: the share of ``seeds`` whose cell got it right."""
+    return np.mean([correct[(strategy, arch, s, size)] for s in seeds], axis=0).astype(np.float64)
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (family-wise error control, any dependence)."""
+    m, order = len(pvalues), np.argsort(pvalues, kind="mergesort")
+    adjusted, running = np.empty(m), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def paired(a: np.ndarray, b: np.ndarray, n_boot: int) -> dict:
+    """Difference of accuracy (a − b) on the same test reviews: estimate, 95 % interval,
+    bootstrap p, and the minimal detectable difference of this design."""
+    diff, lo, hi, p = paired_bootstrap(a - b, n_boot=n_boot, level=LEVEL)
+    se = (hi - lo) / (2 * _Z)   # the bootstrap distribution's spread, read off its interval
+    # No draw on the other side of 0 says p < 1/draws, not p = 0: keep the bound, so Holm
+    # multiplies a number that can be right, and mark it (the page writes "≤").
+    floor = p < 1 / n_boot
+    return {"accuracy_a": float(a.mean()), "accuracy_b": float(b.mean()), "diff": diff, "ci_low": lo,
+            "ci_high": hi, "p": max(p, 1 / n_boot), "p_bound": floor, "se": se, "mde": MDE_SE * se,
+            "n_test": int(len(a))}
+
+
+def _side(config: dict) -> dict:
+    return {"strategy": config["strategy"], "architecture": config["architecture"]}
+
+
+def versus_learned(cells_at: list[dict], correct: dict, size, n_boot: int) -> list[dict]:
+    """Every strategy against ``learned`` on the same architecture at ``size``, on their common seeds."""
+    learned = {c["architecture"]: c for c in cells_at if c["strategy"] == LEARNED}
+    out = []
+    for c in cells_at:
+        ref = learned.get(c["architecture"])
+        seeds = sorted(set(c["seeds"]) & set(ref["seeds"])) if ref and c is not ref else []
+        if not seeds:
+            continue
+        out.append({"kind": "vs_learned", "a": _side(c), "b": _side(ref), "train_size": size,
+                    "train_examples": c["train_examples"], "seeds": seeds,
+                    **paired(seed_mean(correct, c["strategy"], c["architecture"], size, seeds),
+                             seed_mean(correct, LEARNED, c["architecture"], size, seeds), n_boot)})
+    return out
+
+
+def reference_correct(ref_probs: dict, y: np.ndarray, size, seeds) -> np.ndarray | None:
+    """TF-IDF's per-review correctness at ``size``, averaged over the seeds' subsets (one
+    reference on the whole split at ``all``)."""
+    keys = [(size, None)] if size == ALL_TRAIN else [(size, s) for s in seeds]
+    found = [ref_probs[k] for k in keys if k in ref_probs]
+    if not found:
+        return None
+    return np.mean([(p >= 0.5).astype(int) == y for p in found], axis=0).astype(np.float64)
+
+
+def reference_summary(baselines: list[dict], cells: pd.DataFrame) -> list[dict]:
+    """TF-IDF test accuracy per size: mean (and spread) over the seeds' subsets."""
+    out = []
+    for size in sizes_of(cells):
+        rows = [b for b in baselines if b["train_size"] == size]
+        if rows:
+            acc = np.array([b["test_accuracy"] for b in rows], dtype=float)
+            out.append({"train_size": size, "train_examples": labeled_at(cells, size), "runs": len(rows),
+                        "test_accuracy": float(acc.mean()),
+                        "test_accuracy_sd": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                        "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
+                        "test_roc_auc": float(np.mean([b["test_roc_auc"] for b in rows]))})
+    return out
+
+
+def _decision(chosen: dict, learned: dict | None, family: list[dict], correct: dict, ref_probs: dict,
+              y: np.ndarray, size, n_boot: int) -> tuple[int | None, int | None, list[dict]]:
+    """The selected config against the best ``learned`` config and against TF-IDF: indexes
+    into the family (appending the comparisons it lacks)."""
+    added: list[dict] = []
+
+    def index_of(a: dict, b: dict) -> int | None:
+        for i, c in enumerate(family):
+            if c["train_size"] == size and c["a"] == _side(a) and c["b"] == _side(b):
+                return i
+        return None
+
+    vs_learned = None
+    if learned is not None and learned is not chosen:
+        vs_learned = index_of(chosen, learned)
+        seeds = sorted(set(chosen["seeds"]) & set(learned["seeds"]))
+        if vs_learned is None and seeds:
+            added.append({"kind": "decision_vs_learned", "a": _side(chosen), "b": _side(learned),
+                          "train_size": size, "train_examples": chosen["train_examples"], "seeds": seeds,
+                          **paired(seed_mean(correct, chosen["strategy"], chosen["architecture"], size, seeds),
+                                   seed_mean(correct, learned["strategy"], learned["architecture"], size, seeds),
+                                   n_boot)})
+            vs_learned = len(family) + len(added) - 1
+    vs_ref = None
+    ref = reference_correct(ref_probs, y, size, chosen["seeds"])
+    if ref is not None:
+        added.append({"kind": "decision_vs_reference", "a": _side(chosen), "b": {"strategy": REFERENCE},
+                      "train_size": size, "train_examples": chosen["train_examples"], "seeds": chosen["seeds"],
+                      **paired(seed_mean(correct, chosen["strategy"], chosen["architecture"], size, chosen["seeds"]),
+                               ref, n_boot)})
+        vs_ref = len(family) + len(added) - 1
+    return vs_learned, vs_ref, added
+
+
+def _verdicts(family: list[dict], alpha: float) -> None:
+    """Holm over the whole family; a verdict is "better"/"worse" only when it survives."""
+    for c, adjusted in zip(family, holm([c["p"] for c in family])):
+        c["p_holm"] = adjusted
+        c["significant"] = bool(adjusted <= alpha)
+        c["direction"] = ("better" if c["diff"] > 0 else "worse") if c["significant"] else None
+        # The largest difference the 95 % interval still allows, either side.
+        c["bound"] = max(abs(c["ci_low"]), abs(c["ci_high"]))
+
+
+# ------------------------------------------------------------------ the figure
+def curve_lines(configs: dict) -> list[dict]:
+    """Per strategy and size: its architecture chosen on validation (the selection rule
+    within the strategy), with its test accuracy over seeds."""
+    strategies = sorted({c["strategy"] for at in configs.values() for c in at})
+    lines = []
+    for s in strategies:
+        pts = [select(at, s) for at in configs.values()]
+        lines.append({"strategy": s, "points": [
+            {k: p[k] for k in ("train_size", "train_examples", "architecture", "test_accuracy",
+                               "test_accuracy_sd", "test_accuracy_min", "test_accuracy_max")}
+            for p in pts if p is not None]})
+    return lines
+
+
+# --------------------------------------------------------------- the whole page
+def data_facts(data_report: dict | None, embeddings_report: dict | None, y: np.ndarray) -> dict:
+    test_pos = int(np.sum(y))
+    out = {"n_test": int(len(y)), "test_majority": max(test_pos, len(y) - test_pos) / len(y)}
+    if data_report:
+        out |= {"source": data_report.get("source"), "n_train": data_report["train"]["reviews"],
+                "n_val": data_report["val"]["reviews"]}
+    variants = (embeddings_report or {}).get("variants") or {}
+    out["variants"] = {name: {"vector_size": v.get("vector_size"), "source": v.get("source"),
+                              "text_seen": v.get("text_seen")} for name, v in variants.items()}
+    return out
+
+
+def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[dict], ref_probs: dict,
+            data_report: dict | None = None, embeddings_report: dict | None = None,
+            alpha: float = 0.05, n_boot: int = 4000) -> dict:
+    """The contents of ``reports/answer.json``."""
+    sizes = sizes_of(cells)
+    configs = {s: configs_at(cells, s) for s in sizes}
+    family: list[dict] = [c for s in sizes for c in versus_learned(configs[s], correct, s, n_boot)]
+    selection = []
+    for s in sizes:
+        chosen, learned = select(configs[s]), select(configs[s], LEARNED)
+        vs_learned, vs_ref, added = _decision(chosen, learned, family, correct, ref_probs, y, s, n_boot)
+        family += added
+        selection.append({**chosen, "learned": _side(learned) if learned else None,
+                          "vs_learned": vs_learned, "vs_reference": vs_ref})
+    _verdicts(family, alpha)
+    return {
+        "reference_strategy": LEARNED, "alpha": alpha, "n_boot": n_boot, "level": LEVEL, "power": POWER,
+        "mde_se": MDE_SE,
+        "sizes": sizes, "train_examples": [labeled_at(cells, s) for s in sizes],
+        "seeds": sorted(int(s) for s in cells["seed"].unique()),
+        "data": data_facts(data_report, embeddings_report, y),
+        "selection": selection, "regimes": regimes(selection),
+        "configs": [c for s in sizes for c in configs[s]],
+        "reference": reference_summary(baselines, cells),
+        "curve": curve_lines(configs),
+        "comparisons": family,
+        "family": {"size": len(family), "alpha": alpha, "expected_by_chance": (1 - LEVEL) * len(family)},
+    }

@@ -1,0 +1,250 @@
+"""The decision page (``reports/answer.md``, and docs/answer.md via docgen), rendered
+only from ``reports/answer.json`` (``embedlab.answer.decide``).
+
+A pure function of that dict, with the standard library only: docgen imports it
+without TensorFlow, pandas or NumPy. Every figure on the page is a value of the
+dict; the page types none. Tables carry the detail; the few sentences are built
+once each, so no line repeats.
+"""
+
+from __future__ import annotations
+
+REFERENCE_NAME = "TF-IDF + logistic regression"
+
+
+# ------------------------------------------------------------------ formatting
+def _n(size, examples: int) -> str:
+    return f"{examples:,} (all)" if size == "all" else f"{examples:,}"
+
+
+def _range(sizes: list, examples: list[int]) -> str:
+    first, last = _n(sizes[0], examples[0]), _n(sizes[-1], examples[-1])
+    return first if len(sizes) == 1 else f"{first}–{last}"
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def _ci(c: dict) -> str:
+    return f"[{_pts(c['ci_low'])}, {_pts(c['ci_high'])}]"
+
+
+def _p(c: dict, key: str = "p") -> str:
+    """A p-value; "≤" where no bootstrap draw fell on the other side of 0 (p_bound)."""
+    return f"≤ {c[key]:.2g}" if c["p_bound"] else f"{c[key]:.2g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %" if round(100 * x, 1) == round(100 * x) else f"{100 * x:.1f} %"
+
+
+def _config(side: dict) -> str:
+    if "architecture" not in side:
+        return REFERENCE_NAME
+    return f"`{side['strategy']}` / {side['architecture']}"
+
+
+def _acc(row: dict) -> str:
+    """Mean test accuracy, ± the sd over seeds when there are several."""
+    runs = len(row["seeds"]) if "seeds" in row else row.get("runs", 1)
+    mean = f"{row['test_accuracy']:.3f}"
+    return mean if runs < 2 else f"{mean} ± {row['test_accuracy_sd']:.3f}"
+
+
+def _verdict(c: dict) -> str:
+    """Symmetric: a side wins only when the difference survives Holm; otherwise the
+    largest difference the interval leaves open is stated, never "no effect"."""
+    if c["significant"]:
+        return f"**{c['direction']}**"
+    return f"no evidence of a difference larger than {100 * c['bound']:.1f} points"
+
+
+def _per_size(values: list[str], rows: list[dict]) -> str:
+    """One value per size of a regime; a regime of several sizes names each."""
+    if len(values) == 1:
+        return values[0]
+    return "<br>".join(f"{_n(r['train_size'], r['train_examples'])}: {v}" for r, v in zip(rows, values))
+
+
+# ------------------------------------------------------------ decision table
+def _gain(answer: dict, index: int | None, when_none: str) -> str:
+    if index is None:
+        return when_none
+    c = answer["comparisons"][index]
+    text = f"{_pts(c['diff'])} {_ci(c)}"
+    return f"**{text}**" if c["significant"] else text
+
+
+def _phrase(answer: dict, index: int | None) -> str:
+    c = answer["comparisons"][index]
+    if c["significant"]:
+        return (f"{'ahead' if c['diff'] > 0 else 'behind'} by {abs(100 * c['diff']):.1f} points, "
+                f"Holm p {_p(c, 'p_holm')}")
+    return f"no evidence of a difference larger than {100 * c['bound']:.1f} points"
+
+
+def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
+    """One line of why, from the regime's comparisons."""
+    ref = answer["reference_strategy"]
+    val = ", ".join(f"{r['best_val_accuracy']:.3f}" for r in rows)
+    head = f"first on validation ({val})"
+    parts = []
+    for r in rows:
+        against = ([f"vs best `{ref}` ({r['learned']['architecture']}) {_phrase(answer, r['vs_learned'])}"]
+                   if r["vs_learned"] is not None else [])
+        against += ([f"vs TF-IDF {_phrase(answer, r['vs_reference'])}"] if r["vs_reference"] is not None else [])
+        if against:
+            where = f"at {_n(r['train_size'], r['train_examples'])}: " if len(rows) > 1 else ""
+            parts.append(where + "; ".join(against))
+    if regime["strategy"] == ref:
+        head = f"the reference strategy itself is {head}"
+    return head + (": " + " · ".join(parts) if parts else "")
+
+
+def _seconds(row: dict) -> str:
+    return "–" if row["seconds"] is None else f"{row['seconds']:.0f}" if row["seconds"] >= 10 else f"{row['seconds']:.1f}"
+
+
+def decision_table(answer: dict) -> list[str]:
+    ref = answer["reference_strategy"]
+    ci = f"points ({_pct(answer['level'])} CI)"
+    lines = [f"| labeled reviews | use | test accuracy | gain vs best `{ref}`, {ci} | "
+             f"gain vs {REFERENCE_NAME}, {ci} | seconds per cell | why |",
+             "|---|---|---|---|---|---:|---|"]
+    by_size = {str(s["train_size"]): s for s in answer["selection"]}
+    for regime in answer["regimes"]:
+        rows = [by_size[str(s)] for s in regime["sizes"]]
+        is_ref = regime["strategy"] == ref
+        lines.append("| " + " | ".join([
+            _range(regime["sizes"], regime["train_examples"]), _config(regime),
+            _per_size([_acc(r) for r in rows], rows),
+            _per_size([_gain(answer, r["vs_learned"], "(is the reference)" if is_ref else "–") for r in rows], rows),
+            _per_size([_gain(answer, r["vs_reference"], "–") for r in rows], rows),
+            _per_size([_seconds(r) for r in rows], rows),
+            _why(answer, regime, rows)]) + " |")
+    return lines
+
+
+def _method(answer: dict) -> str:
+    d, fam = answer["data"], answer["family"]
+    seeds = answer["seeds"]
+    return (f"Selection, the one rule of this page: at each size, the strategy / architecture with the best "
+            f"mean validation accuracy over its seeds ({len(seeds)} here) among every cell run at that size; "
+            f"the test split never chooses. Gains are paired on the same {d['n_test']:,} test reviews "
+            f"(each side's per-review correctness averaged over its seeds; {_pct(answer['level'])} bootstrap "
+            f"interval over test reviews, {answer['n_boot']:,} draws). Bold: the gain survives Holm's "
+            f"adjustment over all {fam['size']} comparisons of this page at family-wise level "
+            f"{fam['alpha']:g}.")
+
+
+# ---------------------------------------------------------------- detail tables
+def _spread(answer: dict) -> str:
+    n = len(answer["seeds"])
+    return f"Test accuracy, mean ± sd over {n} seeds:" if n > 1 else "Test accuracy (one seed):"
+
+
+def accuracy_table(answer: dict) -> list[str]:
+    """Per architecture, rows = strategies, columns = sizes: mean test accuracy (± sd over seeds)."""
+    sizes = list(zip(answer["sizes"], answer["train_examples"]))
+    lines = ["| architecture | strategy | " + " | ".join(_n(s, n) for s, n in sizes) + " |",
+             "|---|---|" + "---:|" * len(sizes)]
+    cells = {(c["architecture"], c["strategy"], str(c["train_size"])): c for c in answer["configs"]}
+    for arch, strategy in sorted({k[:2] for k in cells}):
+        lines.append(f"| {arch} | `{strategy}` | " + " | ".join(
+            _acc(cells[(arch, strategy, str(s))]) if (arch, strategy, str(s)) in cells else "–"
+            for s, _ in sizes) + " |")
+    ref = {str(r["train_size"]): r for r in answer["reference"]}
+    if ref:
+        lines.append(f"| – | {REFERENCE_NAME} | " + " | ".join(
+            _acc(ref[str(s)]) if str(s) in ref else "–" for s, _ in sizes) + " |")
+    return lines
+
+
+def comparison_table(answer: dict) -> list[str]:
+    ref = answer["reference_strategy"]
+    lines = [f"| labeled reviews | architecture | strategy vs `{ref}` | difference, points | "
+             f"{_pct(answer['level'])} CI | bootstrap p | Holm p | detectable, points | verdict |",
+             "|---|---|---|---:|---|---:|---:|---:|---|"]
+    for c in answer["comparisons"]:
+        if c["kind"] != "vs_learned":
+            continue
+        lines.append(f"| {_n(c['train_size'], c['train_examples'])} | {c['a']['architecture']} | "
+                     f"`{c['a']['strategy']}` | {_pts(c['diff'])} | {_ci(c)} | {_p(c)} | "
+                     f"{_p(c, 'p_holm')} | {100 * c['mde']:.1f} | {_verdict(c)} |")
+    return lines
+
+
+def _family(answer: dict) -> str:
+    fam = answer["family"]
+    shown = sum(c["kind"] == "vs_learned" for c in answer["comparisons"])
+    return (f"The family: {fam['size']} comparisons ({shown} in this table, the rest in the decision "
+            f"table), family-wise level {fam['alpha']:g} (Holm). About {1 - answer['level']:.2g}·K = "
+            f"{fam['expected_by_chance']:.1f} of these intervals would exclude 0 by chance alone. "
+            f"\"Detectable\": the smallest difference this design finds with "
+            f"{_pct(answer['power'])} power at a two-sided {1 - answer['level']:.2g} test "
+            f"({answer['mde_se']:g} × the bootstrap standard error); a verdict that is not significant "
+            f"gives the largest difference its interval leaves open.")
+
+
+def significant(answer: dict) -> list[str]:
+    """Every comparison that survives Holm, either side, in the order computed."""
+    found = [c for c in answer["comparisons"] if c["significant"]]
+    if not found:
+        return [f"None of the {answer['family']['size']} comparisons survives Holm at "
+                f"{answer['family']['alpha']:g}."]
+    return [f"- {_n(c['train_size'], c['train_examples'])} labeled: {_config(c['a'])} vs {_config(c['b'])}: "
+            f"{_pts(c['diff'])} points {_ci(c)}, Holm p {_p(c, 'p_holm')} "
+            f"({c['direction']})" for c in found]
+
+
+# ---------------------------------------------------------------- beside the tables
+def _hparams(values: list | None, seeds: list[int]) -> str:
+    """The values a config trained with: once when every seed's cell used the same, else per seed."""
+    if not values:
+        return "–"
+
+    def one(h) -> str:
+        if not isinstance(h, dict):
+            return "–"
+        return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in h.items())
+
+    distinct = list(dict.fromkeys(one(h) for h in values))
+    return distinct[0] if len(distinct) == 1 else "<br>".join(f"seed {k}: {one(h)}" for k, h in zip(seeds, values))
+
+
+def _trials(values: list | None) -> str:
+    return "–" if not values else ", ".join(dict.fromkeys(str(int(v)) for v in values if v is not None)) or "–"
+
+
+def beside(answer: dict) -> list[str]:
+    d = answer["data"]
+    source = f"`{d['source']}`: " if d.get("source") else ""
+    split = (f"{d['n_train']:,} train / {d['n_val']:,} validation / " if "n_train" in d else "")
+    lines = [f"{source}{split}{d['n_test']:,} test reviews; always answering the test split's majority "
+             f"class scores {d['test_majority']:.3f}.", "",
+             "| labeled reviews | selected | test ROC AUC | hyperparameters | tuning trials |",
+             "|---|---|---:|---|---|"]
+    for s in answer["selection"]:
+        lines.append(f"| {_n(s['train_size'], s['train_examples'])} | {_config(s)} | {s['test_roc_auc']:.3f} | "
+                     f"{_hparams(s['hparams'], s['seeds'])} | {_trials(s['tuning_trials'])} |")
+    if d["variants"]:
+        lines += ["", "| vectors variant | width | corpus |", "|---|---:|---|"]
+        lines += [f"| {name} | {v['vector_size']} | {v.get('text_seen') or v.get('source') or '–'} |"
+                  for name, v in d["variants"].items()]
+    return lines
+
+
+# ------------------------------------------------------------------ the page
+def markdown(answer: dict, figure: str) -> str:
+    """answer.md from answer.json; ``figure``: the figure's path as the page links it."""
+    title = f"# The answer for `{answer['data']['source']}`" if answer["data"].get("source") else "# The answer"
+    return "\n".join([
+        title, "", "## Decision", "", *decision_table(answer), "", _method(answer), "",
+        "## Accuracy vs labeled reviews", "", f"![test accuracy vs labeled reviews]({figure})", "",
+        "Each strategy at its architecture chosen on validation, mean over seeds (bar and band: lowest to "
+        f"highest seed); {REFERENCE_NAME} dashed.", "",
+        "## Detail", "", _spread(answer), "", *accuracy_table(answer), "",
+        *comparison_table(answer), "", _family(answer), "",
+        "## Every result that survives Holm", "", *significant(answer), "",
+        "## Beside the tables", "", *beside(answer), ""])

@@ -1,0 +1,58 @@
+"""Stage ``answer``: the decision page for the grid as configured.
+
+Reads what the train stage left (``reports/train.json``, each cell's test
+predictions, the TF-IDF references) and the data and embeddings reports, and
+writes ``reports/answer.json`` (every number), ``reports/answer.md`` (rendered from
+that file alone, ``page.markdown``) and the figure. Any grid works: one size or
+many, one seed or more, any strategies and architectures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from embedlab import fileio, plots
+from embedlab.answer import decide, page
+from embedlab.config import AnswerParams
+from embedlab.layout import Layout
+from embedlab.predictions import load_cell_outputs, load_reference_outputs, load_train_report
+
+# What a cell's run record adds to its numbers (reports/train_runs.json, untracked):
+# the measured seconds, kept by a reused cell from the run that trained it.
+TIMINGS = ("train_seconds", "tuning_seconds")
+
+
+def _optional_json(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def cells_table(train: dict, runs: dict | None) -> pd.DataFrame:
+    """One row per cell, its measured seconds merged in where the run records have them."""
+    timing = {r["name"]: {k: r[k] for k in TIMINGS if k in r} for r in (runs or {}).get("cells", [])}
+    return pd.DataFrame([{**timing.get(c["name"], {}), **c} for c in train["cells"]])
+
+
+def analyse(params: AnswerParams, layout: Layout = Layout()) -> dict:
+    """answer.json's contents from the train stage's outputs."""
+    train = load_train_report(layout.train_report)
+    cells = cells_table(train, _optional_json(layout.train_runs))
+    outputs = load_cell_outputs(cells, layout.models)
+    baselines = train.get("baselines") or []
+    return decide.analyse(cells, outputs.correct, outputs.y_test, baselines,
+                          load_reference_outputs(baselines, layout.models),
+                          _optional_json(layout.data_report), _optional_json(layout.embeddings_report),
+                          alpha=params.alpha, n_boot=params.n_boot)
+
+
+def write(answer: dict, layout: Layout = Layout()) -> str:
+    """answer.json, the figure, and answer.md rendered from the json as written."""
+    fileio.write_json(layout.answer_json, answer)
+    plots.answer_curve(answer, layout.answer_plot)
+    text = page.markdown(json.loads(layout.answer_json.read_text()),
+                         layout.answer_plot.relative_to(layout.answer_md.parent).as_posix())
+    fileio.write_text(layout.answer_md, text)
+    return text
+

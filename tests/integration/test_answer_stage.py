@@ -1,0 +1,48 @@
+"""The answer stage on a tiny learning curve (2 sizes x 2 strategies x 2 seeds) after the
+real train stage: real Prefect (test harness), a real sqlite MLflow store, real
+TensorFlow and gensim on tiny data. The evaluate stage is not needed: answer reads
+the train stage's outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+
+from embedlab.answer import page
+from embedlab.layout import Layout
+from tests.integration.test_grid import harness, project, write_params  # noqa: F401 (fixtures)
+
+GRID = {"strategies": ["learned", "w2v_finetuned"], "architectures": ["meanpool"], "seeds": [1, 2],
+        "train_sizes": [40, "all"], "baseline": True}
+
+
+def test_the_answer_stage_writes_the_page_from_its_json(project):
+    from flows.answer import answer_flow
+    from flows.train import run_grid
+
+    params = write_params(project, GRID)
+    run_grid(params)
+    answer_flow(params)
+    lay = Layout(project)
+    n_test = pq.ParquetFile(lay.split("test")).metadata.num_rows
+    answer = json.loads(lay.answer_json.read_text())
+    assert answer["sizes"] == [40, "all"] and answer["seeds"] == [1, 2]
+    assert [s["train_size"] for s in answer["selection"]] == [40, "all"]
+    train = json.loads(lay.train_report.read_text())
+    for s in answer["selection"]:   # the selection rule, checked against the cells themselves
+        at = [c for c in train["cells"] if c["train_size"] == s["train_size"]]
+        val = {(c["strategy"], c["architecture"]): [] for c in at}
+        for c in at:
+            val[(c["strategy"], c["architecture"])].append(c["best_val_accuracy"])
+        best = max(val, key=lambda k: sum(val[k]) / len(val[k]))
+        assert (s["strategy"], s["architecture"]) == best
+    # Two strategy-vs-learned pairs (one per size) and the selected config vs TF-IDF per size,
+    # plus vs learned where the selected config is not learned (already one of the pairs).
+    assert answer["family"]["size"] == 4
+    assert all(c["n_test"] > 0 and 0 <= c["p_holm"] <= 1 for c in answer["comparisons"])
+    assert 0.5 <= answer["data"]["test_majority"] <= 1 and answer["data"]["n_test"] == n_test
+    text = lay.answer_md.read_text()
+    assert text == page.markdown(answer, "plots/answer.png")
+    assert text.startswith("# The answer") and "## Decision" in text
+    assert lay.answer_plot.read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,214 @@
+"""The answer page's analysis (embedlab.answer.decide) and its rendering
+(embedlab.answer.page) on synthetic predictions with known answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from embedlab.answer import decide, page
+
+N_TEST = 400
+SIZES = [100, 300, "all"]
+ALL_EXAMPLES = 3000
+
+
+def _correct(rng, accuracy: float) -> np.ndarray:
+    """Per-review correctness with exactly ``accuracy`` of the reviews right, in random order."""
+    right = np.zeros(N_TEST, dtype=bool)
+    right[rng.choice(N_TEST, int(round(accuracy * N_TEST)), replace=False)] = True
+    return right
+
+
+def _grid(spec: dict, seeds=(1, 2), reference: float | None = 0.72, seed: int = 0):
+    """``spec``: (strategy, architecture, size) -> (validation accuracy, test accuracy).
+    Returns the analysis inputs: cells, correct, y, baselines, reference probabilities."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, N_TEST)
+    cells, correct, baselines, ref_probs = [], {}, [], {}
+    for (strategy, arch, size), (val, test) in spec.items():
+        for s in seeds:
+            right = _correct(rng, test)
+            correct[(strategy, arch, s, size)] = right
+            cells.append({"name": f"{strategy}/{arch}/seed{s}/{size}", "strategy": strategy, "architecture": arch,
+                          "seed": s, "train_size": size,
+                          "train_examples": ALL_EXAMPLES if size == "all" else size,
+                          "best_val_accuracy": val, "best_val_roc_auc": val, "test_accuracy": float(right.mean()),
+                          "test_roc_auc": test + 0.05, "train_seconds": 10.0 * s})
+    if reference is not None:
+        for size in dict.fromkeys(k[2] for k in spec):
+            for s in ([None] if size == "all" else seeds):
+                right = _correct(rng, reference)
+                ref_probs[(size, s)] = np.where(right, y, 1 - y).astype(float)
+                baselines.append({"train_size": size, "seed": s, "test_accuracy": float(right.mean()),
+                                  "test_roc_auc": 0.8})
+    return pd.DataFrame(cells), correct, y, baselines, ref_probs
+
+
+# At 100 and 300 the frozen vectors win on validation and on test; at all `learned`
+# does; the fine-tuned table is best on test at 300 but not on validation.
+SPEC = {
+    ("learned", "meanpool", 100): (0.70, 0.70), ("w2v_frozen", "meanpool", 100): (0.80, 0.82),
+    ("w2v_finetuned", "meanpool", 100): (0.75, 0.74),
+    ("learned", "meanpool", 300): (0.78, 0.78), ("w2v_frozen", "meanpool", 300): (0.82, 0.80),
+    ("w2v_finetuned", "meanpool", 300): (0.79, 0.86),
+    ("learned", "meanpool", "all"): (0.90, 0.90), ("w2v_frozen", "meanpool", "all"): (0.80, 0.80),
+    ("w2v_finetuned", "meanpool", "all"): (0.89, 0.89),
+    ("learned", "cnn", 100): (0.65, 0.66), ("w2v_frozen", "cnn", 100): (0.66, 0.64),
+}
+
+
+@pytest.fixture(scope="module")
+def answer() -> dict:
+    cells, correct, y, baselines, ref = _grid(SPEC)
+    data = {"source": "reviews.csv", "train": {"reviews": ALL_EXAMPLES}, "val": {"reviews": 300}}
+    emb = {"variants": {"cbow": {"vector_size": 100, "source": "trained", "text_seen": "this corpus"},
+                        "glove6b": {"vector_size": 50, "text_seen": "Wikipedia + Gigaword"}}}
+    out = decide.analyse(cells, correct, y, baselines, ref, data, emb, n_boot=1000)
+    return json.loads(json.dumps(out))   # as the stage writes and reads it
+
+
+def test_selection_picks_the_best_on_validation_not_on_test(answer):
+    chosen = {str(s["train_size"]): (s["strategy"], s["architecture"]) for s in answer["selection"]}
+    # At 300, w2v_finetuned has the best test accuracy (0.86) but not the best validation accuracy.
+    assert chosen == {"100": ("w2v_frozen", "meanpool"), "300": ("w2v_frozen", "meanpool"),
+                      "all": ("learned", "meanpool")}
+    # The best learned config at 100 is chosen the same way: meanpool (0.70 on validation), not cnn.
+    assert answer["selection"][0]["learned"] == {"strategy": "learned", "architecture": "meanpool"}
+
+
+def test_a_tie_on_validation_goes_to_auc_then_to_the_first_name():
+    def config(strategy, arch, val, auc):
+        return {"strategy": strategy, "architecture": arch, "best_val_accuracy": val, "best_val_roc_auc": auc}
+
+    tied = [config("w2v_frozen", "cnn", 0.8, 0.9), config("learned", "meanpool", 0.8, 0.9),
+            config("learned", "cnn", 0.8, 0.9)]
+    assert decide.select(tied)["architecture"] == "cnn" and decide.select(tied)["strategy"] == "learned"
+    assert decide.select([*tied, config("random_frozen", "cnn", 0.8, 0.95)])["strategy"] == "random_frozen"
+    assert decide.select(tied, "nothing") is None
+
+
+def test_regimes_are_runs_of_the_same_selected_config(answer):
+    assert [(r["strategy"], r["sizes"]) for r in answer["regimes"]] == [
+        ("w2v_frozen", [100, 300]), ("learned", ["all"])]
+    picks = [{"strategy": s, "architecture": "cnn", "train_size": n, "train_examples": n}
+             for s, n in (("a", 1), ("a", 2), ("b", 3), ("a", 4))]
+    assert [r["sizes"] for r in decide.regimes(picks)] == [[1, 2], [3], [4]]
+
+
+def test_holm_matches_the_step_down_rule():
+    # sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 -> kept monotone: 0.06
+    assert decide.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert decide.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+
+
+def test_the_family_is_every_comparison_and_holm_decides_the_verdicts(answer):
+    fam = answer["comparisons"]
+    assert answer["family"]["size"] == len(fam)
+    # 7 strategy-vs-learned pairs on the same architecture and size (2 × 3 on meanpool, 1 on cnn),
+    # plus the decision table's vs TF-IDF at each of 3 sizes (its vs learned at 100 and 300 is
+    # already a same-architecture pair; at all the selected config is learned).
+    assert sum(c["kind"] == "vs_learned" for c in fam) == 7 and len(fam) == 10
+    assert answer["family"]["expected_by_chance"] == pytest.approx(0.05 * 10)
+    for c in fam:
+        assert c["significant"] == (c["p_holm"] <= answer["alpha"]) and c["p_holm"] >= c["p"]
+    big = next(c for c in fam if c["kind"] == "vs_learned" and c["train_size"] == 100
+               and c["a"]["architecture"] == "meanpool" and c["a"]["strategy"] == "w2v_frozen")
+    assert big["significant"] and big["direction"] == "better" and big["diff"] == pytest.approx(0.12)
+    worse = next(c for c in fam if c["kind"] == "vs_learned" and c["train_size"] == "all"
+                 and c["a"]["strategy"] == "w2v_frozen")
+    assert worse["significant"] and worse["direction"] == "worse"
+    noise = next(c for c in fam if c["kind"] == "vs_learned" and c["a"]["architecture"] == "cnn")
+    assert not noise["significant"] and noise["direction"] is None
+
+
+def test_the_detectable_difference_is_2_8_bootstrap_standard_errors():
+    rng = np.random.default_rng(3)
+    a, b = _correct(rng, 0.8).astype(float), _correct(rng, 0.75).astype(float)
+    c = decide.paired(a, b, n_boot=4000)
+    assert c["mde"] == pytest.approx(2.8 * c["se"]) and c["se"] == pytest.approx((c["ci_high"] - c["ci_low"]) / 3.92, rel=1e-3)
+    analytic = np.std(a - b, ddof=1) / np.sqrt(len(a))   # SE of a mean paired difference
+    assert c["se"] == pytest.approx(analytic, rel=0.1)
+
+
+def test_no_line_of_the_page_repeats(answer):
+    text = page.markdown(answer, "plots/answer.png")
+    lines = [line for line in text.splitlines() if line.strip() and not re.fullmatch(r"\|(-+:?\|)+", line)]
+    repeated = {line for line in lines if lines.count(line) > 1}
+    assert not repeated, repeated
+
+
+def test_the_page_leads_with_the_decision_and_lists_every_significant_result(answer):
+    text = page.markdown(answer, "plots/answer.png")
+    assert text.index("## Decision") < text.index("![") < text.index("## Detail")
+    decision = text.split("## Decision", 1)[1].split("\n\n")[1].splitlines()
+    assert len(decision) == 2 + len(answer["regimes"])
+    assert "`w2v_frozen` / meanpool" in decision[2] and "100–300" in decision[2]
+    listed = text.split("## Every result that survives Holm", 1)[1].split("##", 1)[0]
+    assert listed.count("\n- ") == sum(c["significant"] for c in answer["comparisons"])
+    assert "no evidence of a difference larger than" in text and "no effect" not in text
+
+
+@pytest.mark.parametrize("path", [
+    ("selection", 0, "test_accuracy"), ("comparisons", 0, "diff"), ("comparisons", 0, "ci_high"),
+    ("comparisons", 0, "mde"), ("data", "test_majority"), ("data", "n_test"), ("family", "size"),
+    ("configs", 3, "test_accuracy_sd"), ("reference", 0, "test_accuracy"), ("selection", 1, "seconds"),
+    ("data", "variants", "glove6b", "vector_size"), ("selection", 0, "test_roc_auc")])
+def test_changing_one_number_in_answer_json_changes_the_page(answer, path):
+    changed = copy.deepcopy(answer)
+    *parent, key = path
+    target = changed
+    for p in parent:
+        target = target[p]
+    target[key] = target[key] * 1.37 + 0.0123 if isinstance(target[key], float) else target[key] + 7
+    assert page.markdown(changed, "x.png") != page.markdown(answer, "x.png"), path
+
+
+def test_the_method_figures_come_from_the_json_too(answer):
+    """Level, power, rule constant, family level and draws: change them all and none
+    of the defaults' figures is left on the page."""
+    changed = {**copy.deepcopy(answer), "level": 0.9, "power": 0.7, "mde_se": 2.3, "alpha": 0.01, "n_boot": 1234}
+    changed["family"] = {**changed["family"], "alpha": 0.01}
+    text = page.markdown(changed, "x.png")
+    for figure in ("95 %", "80 %", "2.8", "level 0.05", "4,000", "1000"):
+        assert figure not in text, figure
+    assert "90 %" in text and "70 %" in text and "2.3 ×" in text and "1,234 draws" in text
+
+
+def test_any_grid_one_size_one_seed_no_learned_no_reference():
+    spec = {("w2v_frozen", "cnn", "all"): (0.8, 0.8), ("random_frozen", "cnn", "all"): (0.7, 0.7)}
+    cells, correct, y, baselines, ref = _grid(spec, seeds=(1,), reference=None)
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    assert out["family"]["size"] == 0 and out["selection"][0]["vs_learned"] is None
+    text = page.markdown(out, "x.png")
+    assert "`w2v_frozen` / cnn" in text and "None of the 0 comparisons" in text and "±" not in text
+
+
+def test_the_command_turns_its_options_into_dvc_experiment_params():
+    from embedlab.cli import experiment_overrides, parse_sizes
+    from embedlab.errors import EmbedlabError
+
+    assert parse_sizes("100, 300,all") == [100, 300, "all"]
+    assert experiment_overrides([100, "all"], "my reviews.csv", 6) == [
+        "-S", 'data.source="my reviews.csv"', "-S", "grid.train_sizes=[100,all]", "-S", "train.tune_trials=6"]
+    assert experiment_overrides(None, None, None) == []
+    for bad, says in (("100,0", "'0' is neither"), ("100,x", "'x' is neither"), ("all,all", "twice")):
+        with pytest.raises(EmbedlabError, match=says):
+            parse_sizes(bad)
+
+
+def test_a_tuned_config_shows_what_it_trained_with(answer):
+    tuned = copy.deepcopy(answer)
+    first = tuned["selection"][0]
+    first["hparams"] = [{"learning_rate": 0.0031, "dropout": 0.25, "epochs": 20},
+                        {"learning_rate": 0.0007, "dropout": 0.1, "epochs": 40}]
+    first["tuning_trials"] = [6, 6]
+    text = page.markdown(tuned, "x.png")
+    row = next(line for line in text.splitlines() if "0.0031" in line)
+    assert "seed 1: learning_rate 0.0031, dropout 0.25, epochs 20<br>seed 2: learning_rate 0.0007" in row
+    assert row.endswith("| 6 |")
