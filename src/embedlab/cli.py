@@ -257,7 +257,12 @@ def answer(
         _dvc("exp", "run", *overrides, "answer")
     else:
         _dvc("repro", "answer")
-    typer.echo("\n".join(page.decision_table(json.loads(layout.answer_json.read_text()))))
+    # The tracked page states each cell's work; here, the seconds this machine measured.
+    from embedlab.answer import stage
+    from embedlab.config import load_answer
+
+    timed = stage.analyse(load_answer(layout.root / DEFAULT_PARAMS), layout, timings=True)
+    typer.echo("\n".join(page.decision_table(timed)))
     typer.echo(f"\nThe whole page: {layout.answer_md.relative_to(layout.root)}")
 
 

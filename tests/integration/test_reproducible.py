@@ -3,9 +3,8 @@ folders run `dvc repro` on a tiny grid, one with two worker processes and one wi
 cells in sequence, and every output DVC tracks (and its hash in dvc.lock) is
 identical: prepared data, Word2Vec vectors (two variants trained side by side),
 models, predictions, reports and plots. Only the runs' own record
-(reports/train_runs.json: MLflow run ids, seconds) may differ, and the answer page
-where it quotes those measured seconds (its cost column): with them left out, the
-answer is the same bytes too."""
+(reports/train_runs.json: MLflow run ids, seconds) may differ; the answer page
+states each cell's work instead of those seconds, so it is the same bytes too."""
 
 from __future__ import annotations
 
@@ -29,8 +28,6 @@ evaluate: {min_behaviour_pass_rate: 0.0}
 RUNNERS = {"two-workers": {"kind": "processes", "workers": 2}, "in-sequence": {"kind": "sequential", "workers": 1}}
 TRACKED = ("data/prepared", "embeddings", "models", "reports")
 NOT_TRACKED = {"reports/train_runs.json"}
-# The answer page quotes the cells' measured seconds (from the runs' record): compared without them.
-MEASURED = {"reports/answer.json", "reports/answer.md"}
 
 
 def _files(project: Path) -> dict[str, bytes]:
@@ -38,15 +35,14 @@ def _files(project: Path) -> dict[str, bytes]:
     for top in TRACKED:
         for path in sorted((project / top).rglob("*")):
             rel = path.relative_to(project).as_posix()
-            if path.is_file() and rel not in NOT_TRACKED | MEASURED:
+            if path.is_file() and rel not in NOT_TRACKED:
                 out[rel] = path.read_bytes()
     return out
 
 
 def _out_hashes(project: Path) -> dict[str, str]:
     lock = yaml.safe_load((project / "dvc.lock").read_text())
-    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])
-            if o["path"] not in MEASURED}
+    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])}
 
 
 @pytest.fixture(scope="module")
@@ -72,22 +68,21 @@ def test_two_fresh_runs_write_identical_bytes(two_runs):
     assert _out_hashes(a) == _out_hashes(b)
 
 
-def _unmeasured(answer: dict) -> dict:
-    """answer.json with the measured seconds per cell left out."""
-    return {**answer, "selection": [{**s, "seconds": None} for s in answer["selection"]],
-            "configs": [{**c, "seconds": None} for c in answer["configs"]]}
-
-
-def test_the_answer_is_the_same_but_for_the_measured_seconds(two_runs):
+def test_the_tracked_answer_states_work_not_seconds(two_runs):
+    """Seconds differ run to run; the page's cost column is each cell's work (epochs ×
+    reviews), and the measured seconds are merged in only on request (`timings`)."""
     import json
 
-    from embedlab.answer import page
+    from embedlab.answer import stage
+    from embedlab.config import AnswerParams
+    from embedlab.layout import Layout
 
-    (a, _), (b, _) = two_runs.values()
-    answers = [json.loads((p / "reports" / "answer.json").read_text()) for p in (a, b)]
-    assert all(s["seconds"] > 0 for s in answers[0]["selection"])
-    assert _unmeasured(answers[0]) == _unmeasured(answers[1])
-    assert page.markdown(_unmeasured(answers[0]), "x.png") == page.markdown(_unmeasured(answers[1]), "x.png")
+    (a, _), _ = two_runs.values()
+    answer = json.loads((a / "reports" / "answer.json").read_text())
+    assert all(s["seconds"] is None and s["work"]["epochs"] >= 1 for s in answer["selection"])
+    assert "epochs ×" in (a / "reports" / "answer.md").read_text()
+    timed = stage.analyse(AnswerParams(), Layout(a), timings=True)
+    assert all(s["seconds"] > 0 for s in timed["selection"])
 
 
 def test_the_runs_record_stays_out_of_the_tracked_reports(two_runs):

@@ -49,6 +49,18 @@ def _seconds(rows: pd.DataFrame) -> float | None:
     return float(total.mean())
 
 
+def _work(rows: pd.DataFrame) -> dict | None:
+    """What a cell's chosen model trained on, the same on every run (seconds are not):
+    mean epochs run, reviews fitted on, tuning trials spent."""
+    if "epochs_run" not in rows:
+        return None
+    fit = rows["fit_examples"] if "fit_examples" in rows else rows["train_examples"]
+    trials = rows["tuning_trials"] if "tuning_trials" in rows else pd.Series([0])
+    return {"epochs": float(rows["epochs_run"].astype(float).mean()),
+            "fit_examples": int(round(float(fit.astype(float).mean()))),
+            "trials": int(trials.fillna(0).astype(float).max())}
+
+
 def _optional(rows: pd.DataFrame, column: str) -> list | None:
     """A column the cells carry only when the train stage recorded it (e.g. ``hparams``)."""
     if column not in rows or rows[column].isna().all():
@@ -70,7 +82,7 @@ def configs_at(cells: pd.DataFrame, size) -> list[dict]:
             "test_accuracy": float(acc.mean()), "test_accuracy_sd": float(acc.std()) if len(acc) > 1 else 0.0,
             "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
             "test_roc_auc": float(rows["test_roc_auc"].mean()),
-            "seconds": _seconds(rows),
+            "seconds": _seconds(rows), "work": _work(rows),
             "hparams": _optional(rows, "hparams"), "tuning_trials": _optional(rows, "tuning_trials")})
     return out
 

@@ -35,10 +35,12 @@ def cells_table(train: dict, runs: dict | None) -> pd.DataFrame:
     return pd.DataFrame([{**timing.get(c["name"], {}), **c} for c in train["cells"]])
 
 
-def analyse(params: AnswerParams, layout: Layout = Layout()) -> dict:
-    """answer.json's contents from the train stage's outputs."""
+def analyse(params: AnswerParams, layout: Layout = Layout(), timings: bool = False) -> dict:
+    """answer.json's contents from the train stage's outputs. ``timings``: merge in the
+    measured seconds (for a benchmark or the terminal): the stage itself leaves them
+    out, so its tracked outputs are the same bytes on every rerun."""
     train = load_train_report(layout.train_report)
-    cells = cells_table(train, _optional_json(layout.train_runs))
+    cells = cells_table(train, _optional_json(layout.train_runs) if timings else None)
     outputs = load_cell_outputs(cells, layout.models)
     baselines = train.get("baselines") or []
     return decide.analyse(cells, outputs.correct, outputs.y_test, baselines,
