@@ -57,8 +57,10 @@ class Pass:
     budget_minutes: float | None = None   # ... and no size added once this much time is spent
 
 
+# w2v_multichannel (two tables side by side) is left out of the tuned curves: untuned,
+# it never led at any size (curves_*_untuned.json) and it is the dearest cell to tune.
 STRATEGIES = ["learned", "random_frozen", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b",
-              "w2v_finetuned@glove6b", "w2v_multichannel@glove6b", "w2v_unfreeze@glove6b"]
+              "w2v_finetuned@glove6b", "w2v_unfreeze@glove6b"]
 GLOVE = {"source": "embedded:glove-6b-50d"}
 
 # Each strategy at its best, on an equal budget: every cell picks its hyperparameters
@@ -78,7 +80,9 @@ PRESETS = {
                      "sample": 0.001, "epochs": 10, "seed": 1}, "glove6b": GLOVE}},
             "train": TRAIN},
         "passes": [
-            Pass("curve", STRATEGIES, ["cnn", "meanpool"], [100, 300, 1000, 3000, ALL]),
+            # One `dvc repro` per size, smallest first: a curve cut short (a session's end)
+            # keeps its results up to where it got, and the next run resumes from there.
+            Pass("curve", STRATEGIES, ["cnn", "meanpool"], [100, 300, 1000, 3000, ALL], incremental=True),
             Pass("all-architectures", STRATEGIES, ["lstm", "bilstm", "cnn", "meanpool"], [ALL]),
         ],
         "answer_pass": "curve",   # the pass whose reports/answer.json is the page

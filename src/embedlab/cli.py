@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from embedlab import fileio, tracking
-from embedlab.config import DEFAULT_PARAMS
+from embedlab.config import DEFAULT_PARAMS, AnswerParams
 from embedlab.dvcdeps import DVC_YAML, sync
 from embedlab.errors import EmbedlabError
 from embedlab.layout import Layout
@@ -197,13 +197,20 @@ def parse_sizes(text: str) -> list:
     return sizes
 
 
-def experiment_overrides(sizes: list | None, source: str | None, tune: int | None) -> list[str]:
-    """The `dvc exp run -S` arguments for the answer's options (values in DVC's override syntax)."""
+def experiment_overrides(sizes: list | None, source: str | None, tune: int | None,
+                         preset: AnswerParams | None = None) -> list[str]:
+    """The `dvc exp run -S` arguments for the answer's options (values in DVC's override
+    syntax); with ``preset`` (params.yaml: answer) its grid too."""
     out = []
     if source is not None:
         out.append("data.source=" + json.dumps(source))   # quoted: a path may hold spaces or colons
     if sizes is not None:
         out.append("grid.train_sizes=[" + ",".join(map(str, sizes)) + "]")
+    if preset is not None:
+        out += [f"grid.strategies=[{','.join(preset.strategies)}]",
+                f"grid.architectures=[{','.join(preset.architectures)}]",
+                f"grid.seeds=[{','.join(map(str, preset.seeds))}]"]
+        tune = preset.tune_trials if tune is None else tune
     if tune is not None:
         out.append(f"train.tune_trials={tune}")
     return [a for o in out for a in ("-S", o)]
@@ -242,8 +249,9 @@ def answer(
     """The decision page: which strategy and architecture to use at each labeled size.
 
     No option: `dvc repro answer` on params.yaml as it is. With options: a DVC
-    experiment at those values (`dvc exp run -S ...`; `dvc exp show` lists it), whose
-    params and page stay in the workspace."""
+    experiment at those values and the grid of params.yaml's `answer` section
+    (strategies, architectures, seeds, tuning trials; `dvc exp run -S ...`, `dvc exp
+    show` lists it), whose params and page stay in the workspace."""
     from embedlab.answer import page
 
     chosen = parse_sizes(sizes) if sizes is not None else None
@@ -252,16 +260,19 @@ def answer(
         raise EmbedlabError(f"{DVC_YAML} not found here: run `embedlab answer` from the project root.")
     if source is not None:
         _source_deps(source, layout.root / DEFAULT_PARAMS)
-    overrides = experiment_overrides(chosen, source, tune)
+    from embedlab.config import load_answer
+
+    preset = load_answer(layout.root / DEFAULT_PARAMS)
+    asked = (chosen, source, tune) != (None, None, None)
+    overrides = experiment_overrides(chosen, source, tune, preset) if asked else []
     if overrides:
         _dvc("exp", "run", *overrides, "answer")
     else:
         _dvc("repro", "answer")
     # The tracked page states each cell's work; here, the seconds this machine measured.
     from embedlab.answer import stage
-    from embedlab.config import load_answer
 
-    timed = stage.analyse(load_answer(layout.root / DEFAULT_PARAMS), layout, timings=True)
+    timed = stage.analyse(preset, layout, timings=True)
     typer.echo("\n".join(page.decision_table(timed)))
     typer.echo(f"\nThe whole page: {layout.answer_md.relative_to(layout.root)}")
 

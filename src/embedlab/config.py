@@ -263,7 +263,9 @@ class TrainParams(Strict):
     class_weight: bool = False
     # An epoch of fewer batches cycles through the labeled reviews until it has this many:
     # a small train size (grid.train_sizes) then gets updates between validation checks.
-    min_steps_per_epoch: int = Field(1, ge=1, description="batches an epoch has at least")
+    # 20: a small labeled size still gets updates between validation checks; the whole
+    # default split has more batches than that per epoch, so its epochs are unchanged.
+    min_steps_per_epoch: int = Field(20, ge=1, description="batches an epoch has at least")
     unfreeze_after: int = Field(2, ge=1, description="w2v_unfreeze: frozen epochs before fine-tuning")
     unfreeze_lr_factor: float = Field(0.1, gt=0, le=1)
     bucketing: bool = Field(True, description="batches of similar-length reviews cut to their longest")
@@ -352,6 +354,14 @@ class AnswerParams(Strict):
     # all its comparisons), and the bootstrap draws behind each interval and p-value.
     alpha: float = Field(0.05, gt=0, lt=1)
     n_boot: int = Field(4000, ge=200)
+    # The grid `embedlab answer --source/--sizes/--tune` runs, as a DVC experiment: the
+    # strategies that answer "learned or pretrained vectors?", on an equal tuning budget,
+    # over three seeds; sized to answer 2,000 reviews at three sizes within half an hour on
+    # 2 cores (docs/answer.md). The stage itself answers for whatever grid ran.
+    strategies: list[str] = ["learned", "w2v_finetuned", "w2v_frozen@glove6b", "w2v_finetuned@glove6b"]
+    architectures: list[str] = ["meanpool", "cnn"]
+    seeds: list[int] = [1, 2, 3]
+    tune_trials: int = Field(4, ge=0)
 
 
 class ScheduleParams(Strict):

@@ -21,8 +21,10 @@ OVERRIDES = """
 data: {text_columns: [text], label_column: label, label: {positive_min: 1, negative_max: 0}}
 embeddings: {variants: {cbow: {vector_size: 16, epochs: 2, min_count: 1}}}
 train: {epochs: 1, units: 8, batch_size: 32}
-grid: {strategies: [learned, w2v_finetuned], architectures: [meanpool], seeds: [1]}
+grid: {strategies: [learned], architectures: [cnn], seeds: [1]}
 evaluate: {min_behaviour_pass_rate: 0.0}
+# the grid the command runs (its preset), tiny; untuned
+answer: {strategies: [learned, w2v_finetuned], architectures: [meanpool], seeds: [1], tune_trials: 0}
 """
 
 
@@ -48,6 +50,9 @@ def test_answer_on_a_csv_at_the_sizes_asked_for(tmp_path, prefect_home):
     # The experiment's params stay in the workspace; the CSV became a dep of prepare.
     params = yaml.safe_load((project / "params.yaml").read_text())
     assert params["data"]["source"] == "reviews.csv" and params["grid"]["train_sizes"] == [60, "all"]
+    assert (params["grid"]["strategies"], params["grid"]["architectures"]) == (["learned", "w2v_finetuned"],
+                                                                              ["meanpool"])   # the preset's
+    assert {c["strategy"] for c in result["configs"]} == {"learned", "w2v_finetuned"}
     assert "reviews.csv" in yaml.safe_load((project / "dvc.yaml").read_text())["stages"]["prepare"]["deps"]
     exps = subprocess.run([sys.executable, "-m", "dvc", "exp", "show", "--json"], cwd=project,
                           env=stage_env(project), capture_output=True, text=True)

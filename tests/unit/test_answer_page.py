@@ -197,6 +197,15 @@ def test_the_command_turns_its_options_into_dvc_experiment_params():
     assert experiment_overrides([100, "all"], "my reviews.csv", 6) == [
         "-S", 'data.source="my reviews.csv"', "-S", "grid.train_sizes=[100,all]", "-S", "train.tune_trials=6"]
     assert experiment_overrides(None, None, None) == []
+    # params.yaml's answer section brings its grid; --tune replaces its trials.
+    from embedlab.config import AnswerParams
+
+    preset = AnswerParams(strategies=["learned", "w2v_frozen@glove6b"], architectures=["cnn"], seeds=[1, 2],
+                          tune_trials=3)
+    assert experiment_overrides([100], None, None, preset) == [
+        "-S", "grid.train_sizes=[100]", "-S", "grid.strategies=[learned,w2v_frozen@glove6b]",
+        "-S", "grid.architectures=[cnn]", "-S", "grid.seeds=[1,2]", "-S", "train.tune_trials=3"]
+    assert experiment_overrides(None, None, 0, preset)[-1] == "train.tune_trials=0"
     for bad, says in (("100,0", "'0' is neither"), ("100,x", "'x' is neither"), ("all,all", "twice")):
         with pytest.raises(EmbedlabError, match=says):
             parse_sizes(bad)
