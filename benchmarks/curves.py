@@ -248,10 +248,11 @@ def main() -> None:
         results["cells"].update({r["name"]: r for r in cells})
         results["references"].update({r["name"]: r for r in refs})
         lay = Layout(project)
+        answer = timed_answer(project)
         entry = {**asdict(p), "train_sizes": sorted(sizes, key=size_order), "seconds": round(seconds, 1),
                  "params": yaml.safe_load((project / "params.yaml").read_text()),
                  "curve": json.loads(lay.curve_report.read_text()),
-                 "answer": json.loads(lay.answer_json.read_text()), **(extra or {})}
+                 "answer": answer, "peers": peers_at_all(project, answer, args.dataset), **(extra or {})}
         results["passes"] = [q for q in results["passes"] if q["name"] != p.name] + [entry]
         write(results, project, command, args)
 
@@ -264,6 +265,36 @@ def main() -> None:
             record(p, outcome["sizes_run"], time.perf_counter() - t0, outcome)
 
 
+def timed_answer(project: Path) -> dict:
+    """The answer stage's analysis of the pass just run, with the seconds each cell took
+    merged in (the stage's own tracked answer.json leaves them out: they vary by run)."""
+    from embedlab.answer import stage
+    from embedlab.config import load_answer
+
+    return stage.analyse(load_answer(project / "params.yaml"), Layout(project), timings=True)
+
+
+def peers_at_all(project: Path, answer: dict, dataset: str) -> dict | None:
+    """The config the page selects at N = all, each of its seeds, against the stored peers
+    (benchmarks.peers), paired over the same test reviews; None without N = all or peers."""
+    import numpy as np
+
+    from benchmarks.peers import versus
+    from embedlab.config import ALL_TRAIN
+
+    chosen = next((s for s in answer["selection"] if s["train_size"] == ALL_TRAIN), None)
+    if chosen is None or not (ROOT / "benchmarks" / "results" / f"peers_{dataset}.npz").exists():
+        return None
+    lay = Layout(project)
+    cells = [c for c in json.loads(lay.train_report.read_text())["cells"]
+             if (c["strategy"], c["architecture"], c["train_size"]) ==
+             (chosen["strategy"], chosen["architecture"], ALL_TRAIN)]
+    preds = [np.load(lay.cell_dir(c["slug"]) / "predictions.npz") for c in sorted(cells, key=lambda c: c["seed"])]
+    network = {"strategy": chosen["strategy"], "architecture": chosen["architecture"],
+               "seeds": [c["seed"] for c in cells]}
+    return versus(dataset, preds[0]["y_test"], np.stack([p["test_prob"] for p in preds]), network)
+
+
 def write(results: dict, project: Path, command: str, args) -> None:
     runs = timings(project.parent)
     copied = project.parent / "commit.txt"
@@ -272,7 +303,8 @@ def write(results: dict, project: Path, command: str, args) -> None:
                "commit": copied.read_text() if copied.exists() else commit(),
                "train": results["train"],
                # The decision page (the answer stage's reports/answer.json) and the params it ran at.
-               **({"answer": answer_pass["answer"], "params": answer_pass["params"]} if answer_pass else {}),
+               **({"answer": answer_pass["answer"], "params": answer_pass["params"],
+                   "peers": answer_pass.get("peers")} if answer_pass else {}),
                "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
                "passes": results["passes"],
                "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}

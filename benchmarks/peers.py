@@ -136,14 +136,15 @@ def digest(prob: np.ndarray) -> str:
 
 def versus(dataset: str, y_test: np.ndarray, prob: np.ndarray, network: dict) -> dict:
     """The network minus each stored peer, in test accuracy: 95 % paired bootstrap over
-    the same test reviews (``embedlab.stats.paired_bootstrap``)."""
+    the same test reviews (``embedlab.stats.paired_bootstrap``). ``prob``: one row of test
+    probabilities per seed of the network (or one vector); the seeds are resampled too."""
     from embedlab.stats import paired_bootstrap
 
     stored = np.load(RESULTS / f"peers_{dataset}.npz")
     if not np.array_equal(stored["y_test"], np.asarray(y_test)):
         raise SystemExit(f"peers_{dataset}.npz holds another test split than the network's: "
                          f"rerun python -m benchmarks.peers --dataset {dataset} on the network's split")
-    ok = ((np.asarray(prob) >= 0.5) == y_test).astype(np.float64)
+    ok = ((np.atleast_2d(prob) >= 0.5) == y_test).astype(np.float64)   # (seeds, reviews)
     rows = []
     for peer in (f for f in stored.files if f != "y_test"):
         diff, lo, hi, p = paired_bootstrap(ok - ((stored[peer] >= 0.5) == y_test))
@@ -151,7 +152,7 @@ def versus(dataset: str, y_test: np.ndarray, prob: np.ndarray, network: dict) ->
                      "diff": round(diff, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4),
                      "p_bootstrap": round(p, 4)})
     return {"dataset": dataset, "network": network, "network_accuracy": round(float(ok.mean()), 4),
-            "test_size": len(y_test), "rows": rows}
+            "seeds": ok.shape[0], "test_size": len(y_test), "rows": rows}
 
 
 def champion(project: Path) -> tuple[dict, np.ndarray, np.ndarray]:

@@ -228,6 +228,65 @@ def readme(amazon: dict, imdb: dict) -> str:
            "curves):" + (" none." if not found else ""), *found] if older else [])])
 
 
+def peers(res: dict) -> str:
+    """The network the page selects at N = all against fastText and TF-IDF (issue 21)."""
+    v = figures(res).get("peers")
+    if not v:
+        return para("The peers (fastText, TF-IDF n-gram logistic regression) are compared with the "
+                    "selected network once a curve with N = all and `benchmarks.peers` results are run "
+                    "(docs/benchmarks/accuracy.md has them beside the committed run's champion).")
+    from docgen.blocks.benchmarks_accuracy import PEER_NAMES
+
+    n = v["network"]
+    rows = [f"| {PEER_NAMES.get(r['peer'], r['peer'])} | {100 * r['peer_accuracy']:.1f} % | "
+            f"{100 * r['diff']:+.1f} [{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}] |" for r in v["rows"]]
+    return "\n".join([para(f"With every label (N = all), the selected `{n['strategy']}` / {n['architecture']} "
+                            f"({100 * v['network_accuracy']:.1f} %, mean of {v['seeds']} seed{'s' * (v['seeds'] > 1)}) against what a "
+                            f"practitioner would pick instead, fitted on the same split "
+                            f"(`python -m benchmarks.peers`), paired over the same {v['test_size']:,} test "
+                            "reviews and the seeds:"), "",
+                       "| peer | its test accuracy | network − peer, points [95 % CI] |", "|---|---:|---|", *rows])
+
+
+def _verdict(lo: float, hi: float) -> str:
+    return "better" if lo > 0 else "worse" if hi < 0 else "unresolved"
+
+
+def tuning_changed(res: dict, untuned: dict) -> str:
+    """Which per-architecture verdicts against `learned` the tuned curve changed, against
+    the untuned one (one setting for every strategy, selection on the whole validation
+    split), compared on unadjusted 95 % intervals both sides."""
+    answer = decided(res)
+    if answer is None:
+        return para("The verdicts tuning changed are listed once the tuned curve is run.")
+    before = {}
+    for pas in untuned["figures"]["passes"]:
+        for x in pas["curve"]["crossovers"]:
+            if x["scope"]:
+                for pt in x["points"]:
+                    before[(x["a"], x["scope"], str(pt["train_size"]))] = pt
+    rows, same = [], 0
+    for c in (c for c in answer["comparisons"] if c["kind"] == "vs_learned"):
+        key = (c["a"]["strategy"], c["a"]["architecture"], str(c["train_size"]))
+        old = before.get(key)
+        if old is None:
+            continue
+        was, now = _verdict(old["ci_low"], old["ci_high"]), _verdict(c["ci_low"], c["ci_high"])
+        if was == now:
+            same += 1
+            continue
+        rows.append(f"| {c['train_examples']:,} | {key[1]} | `{key[0]}` | {was}: {100 * old['diff']:+.1f} "
+                    f"[{100 * old['ci_low']:+.1f}, {100 * old['ci_high']:+.1f}] | {now}: {100 * c['diff']:+.1f} "
+                    f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] |")
+    head = para(f"Of the {same + len(rows)} strategy-vs-`learned` comparisons both curves made, tuning "
+                f"changed the verdict of {len(rows)} (unadjusted 95 % intervals on both sides; the untuned "
+                "curve: `curves_" + figures(res)["dataset"] + "_untuned.json`).")
+    if not rows:
+        return head
+    return "\n".join([head, "", "| labeled reviews | architecture | strategy vs `learned` | untuned, points "
+                       "[95 % CI] | tuned |", "|---:|---|---|---|---|", *rows])
+
+
 PARTS = {"decision": decision, "setup": setup, "curve": curve_section, "architectures": architectures_at_all, "stopped": stopped,
          "anchors": anchors}
 BLOCKS_PER_DATASET = {"amazon": ("decision", "setup", "curve", "architectures"),
@@ -235,3 +294,7 @@ BLOCKS_PER_DATASET = {"amazon": ("decision", "setup", "curve", "architectures"),
 for _dataset, _parts in BLOCKS_PER_DATASET.items():
     for _part in _parts:
         block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(PARTS[_part])
+for _dataset in BLOCKS_PER_DATASET:
+    block(f"answer-{_dataset}-peers", f"benchmarks/results/curves_{_dataset}.json")(peers)
+    block(f"answer-{_dataset}-tuning", f"benchmarks/results/curves_{_dataset}.json",
+          f"benchmarks/results/curves_{_dataset}_untuned.json")(tuning_changed)
