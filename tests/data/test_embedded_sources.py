@@ -96,6 +96,17 @@ def test_each_source_brings_its_measured_length_percentile():
     assert with_source_defaults(DataParams(source=IMDB, max_len_percentile=80)).max_len_percentile == 80
 
 
+def test_a_file_source_needs_no_length_percentile(tmp_path):
+    """Its columns and label rule, yes; its length percentile has a default (a file's)."""
+    from embedlab.prepare.data import check_params
+
+    mine = DataParams(source="r.csv", text_columns=["t"], label_column="y",
+                      label={"positive_values": ["1"], "negative_values": ["0"]})
+    check_params(mine, tmp_path / "params.yaml")        # no error
+    with pytest.raises(ConfigError, match="needs text_columns, label_column, label:"):
+        check_params(DataParams(source="r.csv"), tmp_path / "params.yaml")
+
+
 def test_switching_the_project_to_imdb_needs_only_the_source(tmp_path):
     """What `dvc exp run -S data.source=embedded:imdb-50k` does to params.yaml."""
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())

@@ -22,8 +22,10 @@ from embedlab.formats import detect_format, join_text, read_chunks, unknown_form
 from embedlab.input_files import MAX_EXAMPLES, FileReport, ProgressFn, resolve_sources
 
 
-# Keys an embedded data set fills in when params.yaml leaves them null.
-SOURCE_DEFAULT_KEYS = ("text_columns", "label_column", "label", "max_len_percentile")
+# Keys an embedded data set fills in when params.yaml leaves them null; a file source
+# must name the first three (FILE_KEYS), its length percentile has a default.
+FILE_KEYS = ("text_columns", "label_column", "label")
+SOURCE_DEFAULT_KEYS = (*FILE_KEYS, "max_len_percentile")
 
 
 def with_source_defaults(data: DataParams) -> DataParams:
@@ -53,7 +55,7 @@ def check_params(data: DataParams, path: Path | str) -> None:
         if data.format != "auto" or data.columns is not None:
             raise key_error(path, "data", "format and columns describe a file; an embedded data set "
                             "knows its own: set format: auto and columns: null", given)
-    elif unset := [k for k in SOURCE_DEFAULT_KEYS if getattr(data, k) is None]:
+    elif unset := [k for k in FILE_KEYS if getattr(data, k) is None]:
         raise key_error(path, "data", f"a file source ({data.source!r}) needs {', '.join(unset)}: name "
                         "its text and label columns and the label values (null means an embedded "
                         "data set's own, and a file has none)", given)
