@@ -79,3 +79,15 @@ def answer_readme(amazon: dict, imdb: dict) -> str:
 
 
 block("params-schedule", "params.yaml")(lambda params: params_section(params, "schedule"))
+
+
+@block("answer-user-csv", "benchmarks/results/answer_user_csv.json")
+def answer_user_csv(res: dict) -> str:
+    """The command's measured time on a user's CSV, and what it decided there."""
+    f = res["figures"]
+    picks = "; ".join(f"N = {s['train_examples']:,}: `{s['strategy']}` / {s['architecture']}"
+                      for s in f["selection"])
+    return para(f"Measured: on {f['csv']['reviews']:,} IMDB reviews exported as a plain CSV, "
+                f"`{f['command']}` took {f['wall_seconds'] / 60:.0f} minutes on a "
+                f"{res['machine']['cores']}-core machine, every stage included ({f['cells']} cells, "
+                f"{f['tune_trials']} trials each; `{res['command']}`). It chose {picks}.")
