@@ -29,8 +29,10 @@ from tests.tinydata import write_tiny_project
 pytest.importorskip("tensorflow")
 pytest.importorskip("optuna")
 
+# min_steps_per_epoch 1: an epoch is one pass over the tiny split, as these tests were sized
+# (the default of 20 cycles it; a learning rate of 0.01 then overshoots within two epochs).
 TINY = {"epochs": 2, "batch_size": 32, "patience": 0, "embedding_dim": 12, "units": 8,
-        "learning_rate": 0.01}
+        "learning_rate": 0.01, "min_steps_per_epoch": 1}
 
 
 @pytest.fixture(scope="module")
