@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from benchmarks.common import CACHE, save
 
 WORK = CACHE / "answer-user-csv"
@@ -75,7 +77,7 @@ def main() -> None:
     if proc.returncode != 0:
         raise SystemExit(f"embedlab answer failed (exit {proc.returncode}); the log is {WORK / 'answer.log'}")
     answer = json.loads((project / "reports" / "answer.json").read_text())
-    params = __import__("yaml").safe_load((project / "params.yaml").read_text())
+    params = yaml.safe_load((project / "params.yaml").read_text())
     save("answer_user_csv", {
         "csv": exported, "command": " ".join(command), "wall_seconds": round(seconds, 1),
         "grid": params["grid"], "tune_trials": params["train"]["tune_trials"],

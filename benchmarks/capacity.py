@@ -41,7 +41,7 @@ from benchmarks.common import CACHE, estimate_seconds, save, staged_project
 from benchmarks.curves import GLOVE, PRESETS, commit
 from harness.scaffold import merge_params
 
-PERCENTILE = 90          # params.yaml's data.max_len_percentile: the default the settings vary around
+PERCENTILE = 90          # the length percentile the settings vary around (the one every source had when measured)
 VOCAB = 20_000           # params.yaml's vocab.max_size
 STRATEGIES = ["learned", "w2v_finetuned@glove6b"]
 # Fit seconds relative to meanpool, for the estimate before an architecture's first
