@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.common import ROOT, save, train_results
-from embedlab.config import size_order
+from embedlab.config import AnswerParams, size_order
 from embedlab.evaluate import curve
 from embedlab.layout import Layout
 
@@ -66,8 +66,10 @@ GLOVE = {"source": "embedded:glove-6b-50d"}
 # Each strategy at its best, on an equal budget: every cell picks its hyperparameters
 # (learning rate, dropout, epoch cap, and the table's learning-rate scale where a
 # pretrained table is fine-tuned) from TUNE_TRIALS trials chosen on its own held-out
-# labels (train.tune_trials; docs/grid.md, Tuning and label budgets).
-TUNE_TRIALS = 6
+# labels (train.tune_trials; docs/grid.md, Tuning and label budgets). The same budget
+# `embedlab answer` gives a user's data (params.yaml: answer.tune_trials), so the
+# committed pages and a user's page come from one setting.
+TUNE_TRIALS = AnswerParams().tune_trials
 # Early stopping decides when a cell is done: a generous epoch cap, and epochs of at
 # least 20 batches (100 labeled reviews cycle 13 times), so a small size gets updates
 # between validation checks.
