@@ -16,7 +16,9 @@ the stage's own page code (`embedlab.answer.page`).
 
 The scratch project lives in benchmarks/.cache/curves-<dataset> (git-ignored) and is
 kept: running the command again after a crash resumes (finished cells are reused)
-and the results file is rewritten after every pass. Every `dvc repro` a curve took,
+and the results file is rewritten after every pass. A resumed curve first copies
+today's code and params into the scratch project, so its results are the current
+code's: a cell is reused only when its fingerprint (its code and params) matches. Every `dvc repro` a curve took,
 failed ones and earlier attempts included, is logged in timings.jsonl there, and the
 curve's wall time is their sum. `--fresh` starts over.
 
@@ -53,6 +55,7 @@ class Pass:
     architectures: list[str]
     train_sizes: list
     seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
+    max_train_size: dict = field(default_factory=dict)   # grid.max_train_size: per-architecture caps
     incremental: bool = False             # one `dvc repro` per added size, in the order listed
     budget_minutes: float | None = None   # ... and no size added once this much time is spent
 
@@ -91,24 +94,23 @@ PRESETS = {
     },
     "imdb": {
         "overrides": {
-            "data": {"source": "embedded:imdb-50k", "max_len": 400},
+            # The source's own length cap (data.max_len_percentile: null = IMDB's 99th
+            # percentile, docs/data.md: Length and vocabulary): the curve runs at the defaults.
+            "data": {"source": "embedded:imdb-50k"},
             "embeddings": {"variants": {
                 "cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5, "min_count": 2,
                          "sample": 0.001, "epochs": 5, "seed": 1}, "glove6b": GLOVE}},
             "train": {**TRAIN, "patience": 2}},   # an IMDB epoch is long; its validation set is large
         "passes": [
-            # Three seeds, as on Amazon: the seed spread belongs in every interval.
-            # N = all before 10,000: the anchors need it, the curve has 3,000 already.
+            # Three seeds at every size, as on Amazon: the seed spread belongs in every
+            # interval. One grid, so the page selects among every architecture that ran at a
+            # size: cnn and lstm up to 3,000 labels, meanpool at every size. On 2 cores a tuned
+            # cnn cell at N = all took about 30 minutes (4 strategies x 3 seeds: 6 hours), an
+            # lstm one longer; meanpool there takes minutes. Sizes smallest first, N = all before
+            # 10,000: the anchors need it.
             Pass("curve", ["learned", "w2v_finetuned", "w2v_frozen@glove6b", "w2v_finetuned@glove6b"],
-                 ["meanpool", "cnn"], [100, 300, 1000, 3000, ALL, 10000], incremental=True),
-            # The lstm at every size for the strategies the page recommends comes after the
-            # curve, once its decision table names them: a pass of those strategies plus
-            # `learned` × ["meanpool", "cnn", "lstm"] at the curve's sizes, made the preset's
-            # `answer_pass`. The grid is a cross product and the answer stage selects among the
-            # cells of its own grid, so that pass repeats the curve's cells (reused from MLflow,
-            # not retrained) and adds the lstm ones.
-            Pass("lstm", ["learned", "w2v_finetuned@glove6b"], ["lstm"], [100, 1000, 10000, ALL],
-                 incremental=True, budget_minutes=25),
+                 ["meanpool", "cnn", "lstm"], [100, 300, 1000, 3000, ALL, 10000],
+                 max_train_size={"cnn": 3000, "lstm": 3000}, incremental=True),
         ],
         "answer_pass": "curve",
     },
@@ -138,7 +140,7 @@ def run_pass(project: Path, p: Pass, sizes: list, log: Path) -> float:
 
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["grid"].update({"strategies": p.strategies, "architectures": p.architectures,
-                           "seeds": p.seeds, "train_sizes": sizes})
+                           "seeds": p.seeds, "train_sizes": sizes, "max_train_size": p.max_train_size})
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     print(f"[{time.strftime('%H:%M:%S')}] pass {p.name}: sizes {sizes}", flush=True)
     t0, rc = time.perf_counter(), None
@@ -227,7 +229,7 @@ def main() -> None:
         return draw(res, ROOT / "docs" / image(args.dataset))
     import yaml
 
-    from harness.scaffold import merge_params, new_project
+    from harness.scaffold import copy_pipeline, merge_params, new_project
 
     preset = PRESETS[args.dataset]
     if args.quick:
@@ -240,7 +242,12 @@ def main() -> None:
     if not (project / "dvc.yaml").exists():
         work.mkdir(parents=True, exist_ok=True)
         new_project(project, preset["overrides"])
-        (work / "commit.txt").write_text(commit())   # the code the scratch project copied
+    else:
+        # A resumed curve runs the code of today's checkout, not of the day it started:
+        # cells whose code (grid.code_digest) and params did not change are reused from
+        # MLflow by fingerprint, the others retrain, so every row is the current code's.
+        copy_pipeline(project, preset["overrides"])
+    (work / "commit.txt").write_text(commit())   # the code the scratch project copied
     command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
     results: dict = {"dataset": args.dataset, "passes": [], "cells": {}, "references": {},
                      "train": preset["overrides"].get("train", {}), "answer_pass": preset["answer_pass"]}

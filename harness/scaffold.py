@@ -31,20 +31,9 @@ def new_project(dest: Path, overrides: str | dict = "", source: Path = ROOT) -> 
     ``src/`` and ``flows/`` are copied because dvc.yaml lists them as stage
     dependencies; run stages with PYTHONPATH pointing at the copy (see stage_env).
     """
-    import yaml
-
     dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
-        shutil.copy(source / name, dest / name)
-    for name in ("src", "flows"):
-        shutil.copytree(source / name, dest / name, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    copy_pipeline(dest, overrides, source)
     (dest / "mlruns").mkdir(exist_ok=True)
-    if overrides:
-        extra = yaml.safe_load(overrides) if isinstance(overrides, str) else overrides
-        params = merge_params(yaml.safe_load((dest / "params.yaml").read_text()), extra)
-        (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = {**os.environ, "GIT_AUTHOR_NAME": "embedlab", "GIT_AUTHOR_EMAIL": "embedlab@localhost",
            "GIT_COMMITTER_NAME": "embedlab", "GIT_COMMITTER_EMAIL": "embedlab@localhost",
            "DVC_NO_ANALYTICS": "1"}
@@ -59,6 +48,25 @@ def new_project(dest: Path, overrides: str | dict = "", source: Path = ROOT) -> 
     run("git", "add", "-A")
     run("git", "commit", "-qm", "embedlab pipeline")
     return dest
+
+
+def copy_pipeline(dest: Path, overrides: str | dict = "", source: Path = ROOT) -> None:
+    """Copy (or refresh) the pipeline of ``source`` into ``dest``: dvc.yaml, the code
+    (the old copy replaced, so a deleted module does not linger) and params.yaml
+    with ``overrides`` merged in. A refreshed project reruns what the new code changes."""
+    import yaml
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
+        shutil.copy(source / name, dest / name)
+    for name in ("src", "flows"):
+        shutil.rmtree(dest / name, ignore_errors=True)
+        shutil.copytree(source / name, dest / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    if overrides:
+        extra = yaml.safe_load(overrides) if isinstance(overrides, str) else overrides
+        params = merge_params(yaml.safe_load((dest / "params.yaml").read_text()), extra)
+        (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def stage_env(project: Path, base: dict[str, str] | None = None) -> dict[str, str]:

@@ -304,6 +304,11 @@ class GridParams(Strict):
     # nested (embedlab.splits.labeled_subset); validation and test stay whole.
     train_sizes: list[TrainSize] = Field(default_factory=lambda: [ALL_TRAIN], min_length=1)
     baseline: bool = True  # TF-IDF + logistic regression reference row (one per train size)
+    # The largest train size an architecture runs at, e.g. {cnn: 3000}: the grid is a
+    # cross product, and on 2 cores a tuned cnn or lstm cell at tens of thousands of
+    # labels takes half an hour where meanpool takes minutes. Sizes above the cap (and
+    # `all`) have no cell of that architecture; the answer page selects among the rest.
+    max_train_size: dict[str, TrainSize] = Field(default_factory=dict)
 
     @field_validator("seeds")
     @classmethod

@@ -46,3 +46,29 @@ def test_the_answer_stage_writes_the_page_from_its_json(project):
     assert text == page.markdown(answer, "plots/answer.png")
     assert text.startswith("# The answer") and "## Decision" in text
     assert lay.answer_plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_capped_architecture_runs_below_its_cap_and_both_reports_cope(project):
+    """grid.max_train_size: cnn only at 40 labels; evaluate and answer read a grid that is
+    not a full cross product (the IMDB curve's shape)."""
+    from flows.answer import answer_flow
+    from flows.evaluate import evaluate_flow
+    from flows.train import run_grid
+
+    params = write_params(project, {**GRID, "architectures": ["meanpool", "cnn"], "seeds": [1],
+                                    "max_train_size": {"cnn": 40}})
+    with open(params, "a") as f:   # tiny models cannot pass the behaviour gate
+        f.write("evaluate: {min_behaviour_pass_rate: 0.0}\n")
+    run_grid(params)
+    lay = Layout(project)
+    cells = {c["name"] for c in json.loads(lay.train_report.read_text())["cells"]}
+    assert cells == {f"{s}/{a}/seed1{n}" for s in ("learned", "w2v_finetuned")
+                     for a, sizes in (("meanpool", ("/n40", "")), ("cnn", ("/n40",))) for n in sizes}
+    evaluate_flow(params)
+    curve = json.loads(lay.curve_report.read_text())
+    assert {(p["architecture"], p["train_size"]) for p in curve["points"] if p["architecture"] == "cnn"} == {
+        ("cnn", 40)}
+    answer_flow(params)
+    answer = json.loads(lay.answer_json.read_text())
+    assert {c["architecture"] for c in answer["configs"] if c["train_size"] == "all"} == {"meanpool"}
+    assert "cnn ran up to 40 labeled reviews" in lay.answer_md.read_text()

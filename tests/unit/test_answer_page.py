@@ -221,3 +221,14 @@ def test_a_tuned_config_shows_what_it_trained_with(answer):
     row = next(line for line in text.splitlines() if "0.0031" in line)
     assert "seed 1: learning_rate 0.0031, dropout 0.25, epochs 20<br>seed 2: learning_rate 0.0007" in row
     assert row.endswith("| 6 |")
+
+
+def test_an_architecture_that_stopped_short_is_named_with_its_largest_size(answer):
+    # SPEC runs cnn at 100 only (as grid.max_train_size would); meanpool at every size.
+    text = page.markdown(answer, "x.png")
+    assert "cnn ran up to 100 labeled reviews (`grid.max_train_size`" in text
+    assert "meanpool ran up to" not in text
+    full = {k: v for k, v in SPEC.items() if k[1] == "meanpool"}
+    cells, correct, y, baselines, ref = _grid(full)
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    assert "ran up to" not in page.markdown(out, "x.png")

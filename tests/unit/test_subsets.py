@@ -64,6 +64,25 @@ def test_train_size_is_a_grid_axis_and_the_default_names_do_not_change():
                                                    seeds=[1]))] == ["learned/cnn/seed1"]
 
 
+def test_an_architecture_capped_in_size_has_no_cell_above_its_cap(tmp_path):
+    import yaml
+
+    from embedlab.errors import ConfigError
+    from embedlab.train.grid import load_train
+
+    grid = GridParams(strategies=["learned"], architectures=["meanpool", "cnn"], seeds=[1],
+                      train_sizes=[100, 3000, 10000, "all"], max_train_size={"cnn": 3000})
+    names = [c.name for c in expand_grid(grid)]
+    assert names == ["learned/meanpool/seed1/n100", "learned/meanpool/seed1/n3000",
+                     "learned/meanpool/seed1/n10000", "learned/meanpool/seed1",
+                     "learned/cnn/seed1/n100", "learned/cnn/seed1/n3000"]
+    assert len(expand_grid(grid.model_copy(update={"max_train_size": {"cnn": "all"}}))) == 8
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({"grid": {"architectures": ["meanpool"], "max_train_size": {"lstm": 300}}}))
+    with pytest.raises(ConfigError, match=r"params.yaml: grid.max_train_size: caps architecture\(s\) \['lstm'\]"):
+        load_train(path)
+
+
 def test_tfidf_reference_once_on_the_whole_split_and_per_seed_below_it():
     refs = references(GridParams(seeds=[1, 2], train_sizes=[100, "all"]))
     assert [r.name for r in refs] == ["baseline/tfidf_logreg/seed1/n100", "baseline/tfidf_logreg/seed2/n100",

@@ -169,6 +169,22 @@ def accuracy_table(answer: dict) -> list[str]:
     return lines
 
 
+def _coverage(answer: dict) -> list[str]:
+    """Where an architecture did not run at every size (grid.max_train_size): say up to where."""
+    order = [str(s) for s in answer["sizes"]]
+    examples = dict(zip(order, answer["train_examples"]))
+    largest: dict[str, int] = {}
+    for c in answer["configs"]:
+        at = order.index(str(c["train_size"]))
+        largest[c["architecture"]] = max(largest.get(c["architecture"], at), at)
+    short = {a: order[i] for a, i in sorted(largest.items()) if i < len(order) - 1}
+    if not short:
+        return []
+    return ["", "–: not run. " + "; ".join(f"{a} ran up to {_n(s, examples[s])} labeled reviews"
+                                          for a, s in short.items())
+            + " (`grid.max_train_size`: larger cells of it cost too much on this machine)."]
+
+
 def comparison_table(answer: dict) -> list[str]:
     ref = answer["reference_strategy"]
     lines = [f"| labeled reviews | architecture | strategy vs `{ref}` | difference, points | "
@@ -252,7 +268,7 @@ def markdown(answer: dict, figure: str) -> str:
         "## Accuracy vs labeled reviews", "", f"![test accuracy vs labeled reviews]({figure})", "",
         "Each strategy at its architecture chosen on validation, mean over seeds (bar and band: lowest to "
         f"highest seed); {REFERENCE_NAME} dashed.", "",
-        "## Detail", "", _spread(answer), "", *accuracy_table(answer), "",
+        "## Detail", "", _spread(answer), "", *accuracy_table(answer), *_coverage(answer), "",
         *comparison_table(answer), "", _family(answer), "",
         "## Every result that survives Holm", "", *significant(answer), "",
         "## Beside the tables", "", *beside(answer), ""])

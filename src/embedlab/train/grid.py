@@ -79,6 +79,11 @@ def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
     if unknown:
         raise key_error(path, "grid.architectures", f"unknown architecture(s) {unknown}; choose from "
                         f"{', '.join(architectures.ARCHITECTURES)}", stage.grid.architectures)
+    capped = [a for a in stage.grid.max_train_size if a not in stage.grid.architectures]
+    if capped:
+        raise key_error(path, "grid.max_train_size", f"caps architecture(s) {capped} the grid does not "
+                        f"run; use names from grid.architectures ({', '.join(stage.grid.architectures)})",
+                        stage.grid.max_train_size)
     _check_holdout(path, stage)
     return stage
 
@@ -103,9 +108,10 @@ def expand_grid(grid: GridParams) -> list[Cell]:
         var = (variant or grid.variant) if uses_vectors else None
         label = base if (not uses_vectors or var == grid.variant) else f"{base}@{var}"
         for arch in grid.architectures:
+            cap = size_order(grid.max_train_size.get(arch, ALL))
             for seed in grid.seeds:
                 cells += [Cell(base, var, arch, seed, label, size)
-                          for size in sorted(grid.train_sizes, key=size_order)]
+                          for size in sorted(grid.train_sizes, key=size_order) if size_order(size) <= cap]
     names = [c.name for c in cells]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
