@@ -7,7 +7,7 @@ registers them all. docs/embedding-math.md is filled from a template instead
 """
 
 from docgen.blocks import (answer, benchmarks, benchmarks_accuracy, benchmarks_training, data,  # noqa: F401
-                           embeddings, grid, readme, scaling, serving)
+                           embeddings, grid, readme, results, scaling, serving)
 
 MODULES = (answer, benchmarks, benchmarks_accuracy, benchmarks_training, data, embeddings, grid, readme,
-           scaling, serving)
+           results, scaling, serving)
