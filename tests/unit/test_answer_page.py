@@ -232,3 +232,15 @@ def test_an_architecture_that_stopped_short_is_named_with_its_largest_size(answe
     cells, correct, y, baselines, ref = _grid(full)
     out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
     assert "ran up to" not in page.markdown(out, "x.png")
+
+
+def test_cells_that_ended_still_improving_are_counted_per_size():
+    spec = {("learned", "meanpool", 100): (0.7, 0.7), ("learned", "meanpool", "all"): (0.8, 0.8)}
+    cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3))
+    # At 100 seeds 1 and 2 ended on their best epoch (the cap); at all none did.
+    cells["epochs_run"] = [10, 20, 12, 9, 15, 40]   # rows: (100: seeds 1-3), (all: seeds 1-3)
+    cells["best_epoch"] = [9, 19, 8, 5, 11, 30]
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    assert out["still_improving"] == [{"train_size": 100, "cells": 2, "of": 3},
+                                      {"train_size": "all", "cells": 0, "of": 3}]
+    assert "still improving: 2 of 3 at 100." in page.markdown(out, "x.png")

@@ -258,6 +258,16 @@ def data_facts(data_report: dict | None, embeddings_report: dict | None, y: np.n
     return out
 
 
+def still_improving(cells: pd.DataFrame, sizes: list) -> list[dict]:
+    """Per size, the cells whose last epoch was their best: early stopping never fired,
+    so each ended at its epoch cap (a tuned cell: the cap of its chosen trial)."""
+    if not {"best_epoch", "epochs_run"} <= set(cells.columns):
+        return []
+    last = cells["best_epoch"] == cells["epochs_run"] - 1
+    at = {s: cells["train_size"].astype(str) == str(s) for s in sizes}
+    return [{"train_size": s, "cells": int((last & at[s]).sum()), "of": int(at[s].sum())} for s in sizes]
+
+
 def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[dict], ref_probs: dict,
             data_report: dict | None = None, embeddings_report: dict | None = None,
             alpha: float = 0.05, n_boot: int = 4000) -> dict:
@@ -284,5 +294,6 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
         "reference": reference_summary(baselines, cells),
         "curve": curve_lines(configs),
         "comparisons": family,
+        "still_improving": still_improving(cells, sizes),
         "family": {"size": len(family), "alpha": alpha, "expected_by_chance": (1 - LEVEL) * len(family)},
     }

@@ -252,6 +252,13 @@ def beside(answer: dict) -> list[str]:
     for s in answer["selection"]:
         lines.append(f"| {_n(s['train_size'], s['train_examples'])} | {_config(s)} | {s['test_roc_auc']:.3f} | "
                      f"{_hparams(s['hparams'], s['seeds'])} | {_trials(s['tuning_trials'])} |")
+    improving = [c for c in answer.get("still_improving", []) if c["cells"]]
+    if improving:
+        examples = {str(s): n for s, n in zip(answer["sizes"], answer["train_examples"])}
+        lines += ["", "Cells whose last epoch was their best, so they stopped at their epoch cap (a tuned "
+                  "cell: its chosen trial's) still improving: " + ", ".join(
+                      f"{c['cells']} of {c['of']} at {_n(c['train_size'], examples[str(c['train_size'])])}"
+                      for c in improving) + "."]
     if d["variants"]:
         lines += ["", "| vectors variant | width | corpus |", "|---|---:|---|"]
         lines += [f"| {name} | {v['vector_size']} | {v.get('text_seen') or v.get('source') or '–'} |"
