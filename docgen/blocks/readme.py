@@ -43,4 +43,4 @@ def answer_user_csv(res: dict) -> str:
     return para(f"Measured: on {f['csv']['reviews']:,} IMDB reviews exported as a plain CSV, "
                 f"`{f['command']}` took {f['wall_seconds'] / 60:.0f} minutes on a "
                 f"{res['machine']['cores']}-core machine, every stage included ({f['cells']} cells, "
-                f"{f['tune_trials']} trials each; `{res['command']}`). It chose {picks}.")
+                f"{f['tune_trials']} trials each; `{res['command'].strip()}`). It chose {picks}.")
