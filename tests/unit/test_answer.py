@@ -61,3 +61,25 @@ def test_a_results_file_with_the_answer_stage_gets_its_page_and_the_readme_leads
     table = page.decision_table(stage)
     lead = answer.decision_tables(new, old)
     assert lead[0].startswith("**Amazon") and lead[2:2 + len(table)] == table and answer.decision_tables(old, old) == []
+
+
+def test_the_anchors_compare_the_network_the_page_selects_at_all_with_its_page_interval():
+    """One selection rule: the IMDB anchors and the README's line use the decision page's
+    choice at N = all and its own comparison with TF-IDF, not a second pool."""
+    import json
+
+    from embedlab.answer import decide
+    from tests.unit.test_answer_page import SPEC, _grid
+
+    cells, correct, y, baselines, ref = _grid(SPEC)
+    stage = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    res = {"figures": {**_results(["better"], [1], [0.8])["figures"], "answer": stage,
+                       "data": {"train": 3000, "test": 400}}}
+    chosen = next(s for s in stage["selection"] if s["train_size"] == "all")
+    vs_tfidf = stage["comparisons"][chosen["vs_reference"]]
+    best = answer.best_at_all(res)
+    assert (best["a"], best["architecture"]) == (chosen["strategy"], chosen["architecture"]) == ("learned", "meanpool")
+    assert best["diff"] == vs_tfidf["diff"] and best["seeds"] == 2
+    assert f"{100 * vs_tfidf['diff']:+.1f} points" in answer.anchors(res)
+    cut = {"figures": {**res["figures"], "answer": {**stage, "selection": stage["selection"][:2]}}}
+    assert answer.best_at_all(cut) is None and "once the curve reaches" in answer.anchors(cut)
