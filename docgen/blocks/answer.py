@@ -76,7 +76,7 @@ def setup(res: dict) -> str:
              f"deduplication (test majority class {100 * d['test_majority']:.1f} %), `max_len` {d['max_len']}. "
              f"Grids (passes): {runs}. Up to {t.get('epochs')} epochs with early stopping on validation loss "
              f"(patience {t.get('patience')}), best weights restored."), "",
-        para(passes(res)["curve"]["curve"]["text_seen"]), "",
+        para(curve.text_seen(d["train"], {"corpus": d.get("corpus")})), "",
         para(f"Reproduce: `{res['command']}` ({_minutes(f['wall_seconds'])} on a {res['machine']['cores']}-core "
              f"{res['machine']['cpu']} shared with other work, over {len(f['repro_runs'])} `dvc repro` runs; "
              f"results in `benchmarks/results/curves_{f['dataset']}.json`).")])

@@ -83,3 +83,10 @@ def test_the_anchors_compare_the_network_the_page_selects_at_all_with_its_page_i
     assert f"{100 * vs_tfidf['diff']:+.1f} points" in answer.anchors(res)
     cut = {"figures": {**res["figures"], "answer": {**stage, "selection": stage["selection"][:2]}}}
     assert answer.best_at_all(cut) is None and "once the curve reaches" in answer.anchors(cut)
+
+
+def test_the_curve_says_the_vectors_saw_the_whole_train_split_even_without_all():
+    """A curve cut short at N = 100 still names the whole split as the unlabeled text."""
+    report = {"corpus": {"tokens": 9000, "sources": {"train": {"lines": 39660, "tokens": 9000}}}}
+    assert "all 39,660 train reviews (9,000 tokens)" in curve.text_seen(100, report)
+    assert "all 100 train reviews" in curve.text_seen(100, None)

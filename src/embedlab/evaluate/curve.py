@@ -141,6 +141,8 @@ def text_seen(n_train: int, embeddings_report: dict | None) -> str:
     """Which text the classifier and the vectors saw: the point of a labeled-size curve."""
     corpus = (embeddings_report or {}).get("corpus") or {}
     words = f" ({corpus['tokens']:,} tokens)" if corpus.get("tokens") else ""
+    # The whole train split as the corpus counted it: a curve without `all` has no cell that big.
+    n_train = ((corpus.get("sources") or {}).get("train") or {}).get("lines", n_train)
     return (f"A cell at size N is fitted on N labeled reviews: a stratified subset of the train split, "
             f"drawn per seed and nested (the reviews of a smaller N are among those of every larger "
             f"one); validation and test reviews are the same at every N. The vocabulary and every "
