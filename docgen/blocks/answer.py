@@ -221,7 +221,15 @@ def decision_tables(amazon: dict, imdb: dict) -> list[str]:
     """Each dataset's decision table, where its curve has one: the README leads with them."""
     return [line for (name, _), res in zip(DATASETS, (amazon, imdb)) if (answer := decided(res)) is not None
             for line in (f"**{name}**, the decision table (docs/answer.md has the rest):", "",
-                         *page.decision_table(answer), "")]
+                         *page.decision_table(answer), "", *_partial(answer))]
+
+
+def _partial(answer: dict) -> list[str]:
+    """A curve that has not reached N = all says so under its table."""
+    if "all" in answer["sizes"]:
+        return []
+    return [f"(This curve stops at N = {answer['train_examples'][-1]:,} so far: its larger sizes are not "
+            "run yet; docs/answer.md says what is missing.)", ""]
 
 
 def readme(amazon: dict, imdb: dict) -> str:

@@ -90,3 +90,20 @@ def test_the_curve_says_the_vectors_saw_the_whole_train_split_even_without_all()
     report = {"corpus": {"tokens": 9000, "sources": {"train": {"lines": 39660, "tokens": 9000}}}}
     assert "all 39,660 train reviews (9,000 tokens)" in curve.text_seen(100, report)
     assert "all 100 train reviews" in curve.text_seen(100, None)
+
+
+def test_a_decision_table_of_a_curve_short_of_all_says_it_is_partial():
+    import json
+
+    from embedlab.answer import decide
+    from tests.unit.test_answer_page import SPEC, _grid
+
+    small = {k: v for k, v in SPEC.items() if k[2] != "all"}
+    cells, correct, y, baselines, ref = _grid(small)
+    stage = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    res = {"figures": {"answer": stage}}
+    assert any("stops at N = 300 so far" in line for line in answer.decision_tables(res, res))
+    cells, correct, y, baselines, ref = _grid(SPEC)
+    full = {"figures": {"answer": json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref,
+                                                                        n_boot=200)))}}
+    assert not any("so far" in line for line in answer.decision_tables(full, full))
