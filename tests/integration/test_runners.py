@@ -94,7 +94,8 @@ def test_workers_get_fixed_threads_report_to_the_stage_and_die_with_it(tmp_path)
 
         def task_runs() -> list[tuple[str, str]]:   # as the stage's own server has them
             runs = httpx.post(f"{url}/task_runs/filter", json={}).json()
-            return sorted((r["name"].split("-")[0], r["state"]["type"]) for r in runs)
+            # A task run the server has just created can have no state yet: not RUNNING.
+            return sorted((r["name"].split("-")[0], (r["state"] or {"type": "NO_STATE"})["type"]) for r in runs)
 
         # A worker records its RUNNING state over HTTP, possibly after writing its file:
         # wait for both records instead of reading the server at one instant.
