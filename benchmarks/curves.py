@@ -18,14 +18,16 @@ The scratch project lives in benchmarks/.cache/curves-<dataset> (git-ignored) an
 kept: running the command again after a crash resumes (finished cells are reused)
 and the results file is rewritten after every pass. A resumed curve first copies
 today's code and params into the scratch project, so its results are the current
-code's: a cell is reused only when its fingerprint (its code and params) matches. Every `dvc repro` a curve took,
-failed ones and earlier attempts included, is logged in timings.jsonl there, and the
-curve's wall time is their sum. `--fresh` starts over.
+code's: a cell is reused only when its fingerprint (its code and params) matches.
+Every `dvc repro` a curve took, failed ones and earlier attempts included, is logged
+in timings.jsonl there, and the curve's wall time is their sum. `--fresh` starts over.
+The scratch store lives only as long as the machine: a curve is sized to finish in
+one session, and its results file keeps the sizes it finished.
 
 An *incremental* pass adds its sizes one `dvc repro` at a time, in the order listed,
 and the results are saved after each: a long curve (IMDB) is complete up to where
-it got. With `budget_minutes` (the IMDB LSTM) it stops adding sizes once its time
-is spent; the results say where it stopped and why.
+it got. With `budget_minutes` (the `--quick` smoke run exercises it) it stops adding
+sizes once its time is spent; the results say where it stopped and why.
 """
 
 from __future__ import annotations

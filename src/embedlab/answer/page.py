@@ -182,7 +182,7 @@ def _coverage(answer: dict) -> list[str]:
         return []
     return ["", "–: not run. " + "; ".join(f"{a} ran up to {_n(s, examples[s])} labeled reviews"
                                           for a, s in short.items())
-            + " (`grid.max_train_size`: larger cells of it cost too much on this machine)."]
+            + " (`grid.max_train_size`)."]
 
 
 def comparison_table(answer: dict) -> list[str]:
