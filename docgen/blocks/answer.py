@@ -5,12 +5,11 @@ section (registered in docgen/blocks/readme.py). A results file that carries the
 answer stage's numbers (``figures["answer"]``: the scratch project's
 reports/answer.json) gets the decision page, written by the stage's own
 ``embedlab.answer.page.markdown``, so `embedlab answer` and this page agree; an older
-one keeps the curve's tables and statements from `embedlab.evaluate.curve`.
+one (the untuned curves of earlier rounds) is read only for its statements and for
+what tuning changed.
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 from benchmarks.curves import image
 from docgen.registry import block
@@ -52,16 +51,9 @@ def decision(res: dict) -> str:
     if answer is None:
         return para(f"The decision table for this dataset comes with its next curve run "
                     f"(`python -m benchmarks.curves --dataset {figures(res)['dataset']}`): this results "
-                    f"file predates the answer stage. The curve as it was measured follows.")
+                    f"file predates the answer stage.")
     body = page.markdown(answer, image(figures(res)["dataset"])).split("\n", 2)[2]   # its title: the heading above
     return "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines()).strip()
-
-
-def _superseded(res: dict) -> str | None:
-    """An older block's stand-in once the decision page above holds its numbers."""
-    if decided(res) is None:
-        return None
-    return "The decision page above holds these numbers (its detail tables)."
 
 
 def setup(res: dict) -> str:
@@ -93,55 +85,6 @@ def _over_seeds(res: dict) -> str:
 
 def para(text: str) -> str:
     return _para(text, 96)   # this page's paragraphs are wrapped wider than the other documents'
-
-
-def curve_section(res: dict) -> str:
-    """The curve: figure, accuracy table, crossover statements, TF-IDF per size."""
-    if (note := _superseded(res)) is not None:
-        return note
-    data = passes(res)["curve"]["curve"]
-    archs = sorted({c["scope"] for c in data["crossovers"]} - {""})
-    lines = [f"![accuracy vs labeled size, {figures(res)['dataset']}]({image(figures(res)['dataset'])})", "",
-             f"Test accuracy, {_over_seeds(res)} (each seed's mean over the architectures):", "",
-             curve.accuracy_table(data), "",
-             "**When does starting from vectors pay?** Each strategy that starts from vectors against "
-             "`learned`, paired on the same test reviews at each size (95% bootstrap interval over test "
-             "reviews and architecture/seed pairs; points = percentage points of accuracy). Pooled over "
-             "architectures:", "", *[f"- {x}" for x in curve.crossover_sentences(data)], ""]
-    if archs:
-        lines += ["Per architecture:", "", *[f"- {x}" for a in archs for x in curve.crossover_sentences(data, a)], ""]
-    lines += ["**The best network vs TF-IDF + logistic regression** at each size (the network chosen on "
-              "validation; TF-IDF fitted on the same labeled reviews):", "", curve.reference_table(data)]
-    return "\n".join(lines)
-
-
-def architectures_at_all(res: dict) -> str:
-    """Every strategy × architecture at N = all (mean ± std over seeds), all passes' cells."""
-    if (note := _superseded(res)) is not None:
-        return note
-    rows = pd.DataFrame(figures(res)["rows"])
-    rows = rows[rows["train_size"] == "all"]
-    agg = rows.groupby(["strategy", "architecture"])["test_accuracy"].agg(["mean", "std", "count"])
-    archs = sorted(rows["architecture"].unique())
-    lines = ["| strategy | " + " | ".join(archs) + " |", "|---|" + "---:|" * len(archs)]
-    seeds = int(agg["count"].max())
-    for s in sorted(rows["strategy"].unique()):
-        cells = [("–" if (s, a) not in agg.index else f"{agg.loc[(s, a), 'mean']:.3f}"
-                  + (f" ± {agg.loc[(s, a), 'std']:.3f}" if seeds > 1 else "")) for a in archs]
-        lines.append(f"| `{s}` | " + " | ".join(cells) + " |")
-    ref = [r for r in figures(res)["tfidf"] if r["train_size"] == "all"]
-    if ref:
-        lines.append(f"| TF-IDF + logistic regression | {ref[0]['test_accuracy']:.3f} |" + " |" * (len(archs) - 1))
-    spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "one seed"
-    return "\n".join([f"Test accuracy at N = all ({figures(res)['data']['train']:,} labeled reviews), {spread}:",
-                      "", *lines])
-
-
-def stopped(res: dict) -> str:
-    """Where each budgeted pass stopped, and why (from the run itself)."""
-    out = [f"- `{p['name']}` ({', '.join(p['architectures'])}): {p['stopped']}."
-           for p in figures(res)["passes"] if p.get("budget_minutes") is not None]
-    return "\n".join(out)
 
 
 def best_at_all(res: dict) -> dict | None:
@@ -313,10 +256,8 @@ def tuning_changed(res: dict, untuned: dict) -> str:
                        "[95 % CI] | tuned |", "|---:|---|---|---|---|", *rows])
 
 
-PARTS = {"decision": decision, "setup": setup, "curve": curve_section, "architectures": architectures_at_all, "stopped": stopped,
-         "anchors": anchors}
-BLOCKS_PER_DATASET = {"amazon": ("decision", "setup", "curve", "architectures"),
-                      "imdb": ("decision", "setup", "curve", "architectures", "stopped", "anchors")}
+PARTS = {"decision": decision, "setup": setup, "anchors": anchors}
+BLOCKS_PER_DATASET = {"amazon": ("decision", "setup"), "imdb": ("decision", "setup", "anchors")}
 for _dataset, _parts in BLOCKS_PER_DATASET.items():
     for _part in _parts:
         block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(PARTS[_part])
