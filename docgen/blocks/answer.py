@@ -74,15 +74,6 @@ def setup(res: dict) -> str:
              f"results in `benchmarks/results/curves_{f['dataset']}.json`).")])
 
 
-def _seeds(res: dict) -> int:
-    return len(passes(res)["curve"]["seeds"])
-
-
-def _over_seeds(res: dict) -> str:
-    n = _seeds(res)
-    return f"mean ± std over {n} seeds" if n > 1 else "one seed"
-
-
 def para(text: str) -> str:
     return _para(text, 96)   # this page's paragraphs are wrapped wider than the other documents'
 
