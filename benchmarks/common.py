@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 CACHE = ROOT / "benchmarks" / ".cache"   # scratch projects (git-ignored)
 
+# The data section (params.yaml: data) each curve dataset runs with: the curves
+# (benchmarks.curves.PRESETS) and the peers on the same split (benchmarks.peers) read it
+# here, so neither imports the other for it. Amazon: params.yaml's own (the committed
+# run's split). IMDB at the source's own length cap (data.max_len_percentile: null =
+# IMDB's 99th percentile, docs/data.md: Length and vocabulary): the curve runs at the defaults.
+DATASET_DATA = {"amazon": {}, "imdb": {"source": "embedded:imdb-50k"}}
+
 
 def machine() -> dict:
     cpu = "unknown"

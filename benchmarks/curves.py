@@ -41,12 +41,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks.common import ROOT, save, train_results
+from benchmarks.common import CACHE, DATASET_DATA, ROOT, save, train_results
 from embedlab.config import AnswerParams, size_order
 from embedlab.evaluate import curve
 from embedlab.layout import Layout
 
-CACHE = ROOT / "benchmarks" / ".cache"
 ALL = "all"
 
 
@@ -98,9 +97,7 @@ PRESETS = {
     },
     "imdb": {
         "overrides": {
-            # The source's own length cap (data.max_len_percentile: null = IMDB's 99th
-            # percentile, docs/data.md: Length and vocabulary): the curve runs at the defaults.
-            "data": {"source": "embedded:imdb-50k"},
+            "data": DATASET_DATA["imdb"],
             "embeddings": {"variants": {
                 "cbow": {"sg": 0, "vector_size": 100, "window": 5, "negative": 5, "min_count": 2,
                          "sample": 0.001, "epochs": 5, "seed": 1}, "glove6b": GLOVE}},

@@ -21,7 +21,7 @@ split is not the peers' (other labels or order).
 
 The split: the curves' scratch project's (benchmarks/.cache/curves-<dataset>) when
 it has one, else a scratch project of its own (benchmarks/.cache/peers-<dataset>)
-with the same data params (``benchmarks.curves.PRESETS``), prepared by the real
+with the same data params (``benchmarks.common.DATASET_DATA``), prepared by the real
 prepare stage (`dvc repro prepare`). Amazon's data params are params.yaml's, so its
 split is the committed run's.
 
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import CACHE, RESULTS, ROOT, save, staged_project
+from benchmarks.common import CACHE, DATASET_DATA, RESULTS, ROOT, save, staged_project
 
 FASTTEXT = {"epoch": 10, "lr": 0.5, "dim": 100, "thread": 1, "seed": 1, "verbose": 0}
 FASTTEXT_MISSING = ("fastText skipped: the `fasttext` module is not importable; install the "
@@ -53,7 +53,6 @@ FASTTEXT_MISSING = ("fastText skipped: the `fasttext` module is not importable; 
 
 def prepared_split(dataset: str) -> Path:
     """A folder holding {train,val,test}.parquet of ``dataset``'s prepared split."""
-    from benchmarks.curves import PRESETS
     from embedlab.layout import Layout
 
     for name in (f"curves-{dataset}", f"peers-{dataset}"):
@@ -61,7 +60,7 @@ def prepared_split(dataset: str) -> Path:
         if (folder / "test.parquet").exists():
             return folder
     project = staged_project(CACHE / f"peers-{dataset}" / "proj",
-                             {"data": PRESETS[dataset]["overrides"].get("data", {})})
+                             {"data": DATASET_DATA[dataset]})
     return Layout(project).split("train").parent
 
 

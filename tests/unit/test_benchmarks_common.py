@@ -51,3 +51,28 @@ def test_staged_project_runs_the_real_prepare_on_its_params_and_reuses_it(tmp_pa
     before = split.stat().st_mtime_ns
     staged_project(project, {})                            # up to date: DVC runs nothing
     assert split.stat().st_mtime_ns == before
+
+
+def test_no_import_cycle_among_the_benchmarks():
+    """What two benchmarks share lives in benchmarks/common.py: curves.py and peers.py
+    once imported each other (inside functions; a cycle to the reader all the same)."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    graph = {}
+    for path in folder.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("benchmarks"):
+                names |= {node.module.split(".")[1]} if "." in node.module else {a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                names |= {a.name.split(".")[1] for a in node.names if a.name.startswith("benchmarks.")}
+        graph[path.stem] = {n for n in names if (folder / f"{n}.py").exists()} - {path.stem}
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph[start])
+
+    assert graph["curves"] and "common" in graph["peers"]   # the walk sees the imports
+    cycles = sorted(m for m in graph if reaches(m, m, set()))
+    assert not cycles, f"benchmarks modules on an import cycle: {cycles}"
