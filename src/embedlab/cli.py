@@ -74,7 +74,8 @@ def predict(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("review", "probability", "label", "known words")
+    # The column names of --output's CSV and of the model's predict, one name each.
+    table = Table(*out.columns)
     for row in out.itertuples(index=False):
         text = "" if pd.isna(row.text) else str(row.text)
         text = text if len(text) <= 70 else text[:67] + "..."

@@ -39,7 +39,8 @@ def test_no_champion_yet_says_what_to_run(runner, mlflow_store):
     assert "models:/review-sentiment@champion" in result.stderr and "repro" in result.stderr
 
 
-def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_store, tiny_models):
+def _champion(tmp_path, model) -> None:
+    """``model`` registered as review-sentiment@champion in the test's store."""
     import mlflow
     from mlflow import MlflowClient
 
@@ -48,10 +49,27 @@ def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_sto
 
     _, exp = tracking.setup(tmp_path, "cli")
     with mlflow.start_run(experiment_id=exp):
-        info = log_pyfunc(*tiny_models["good"])
+        info = log_pyfunc(*model)
     version = mlflow.register_model(info.model_uri, "review-sentiment").version
     MlflowClient().set_registered_model_alias("review-sentiment", "champion", version)
 
+
+def test_scores_the_readme_reviews_with_the_champion(runner, tmp_path, mlflow_store, tiny_models):
+    """The README's command, texts as arguments: a table of the four columns it names."""
+    _champion(tmp_path, tiny_models["good"])
+    result = runner.invoke(app, ["predict", "Great coffee, will buy again!", "Stale and bland."])
+    assert result.exit_code == 0, result.output + result.stderr
+    header, *rows = [ln for ln in result.stdout.splitlines() if "│" in ln or "┃" in ln]
+    assert header.replace("┃", " ").split() == ["text", "probability", "label", "known_tokens"]
+    assert len(rows) == 2 and "Great coffee, will buy again!" in rows[0] and "Stale and bland." in rows[1]
+    for row in rows:
+        probability, label, known = row.split("│")[2:5]
+        assert 0 <= float(probability) <= 1 and label.strip() in {"positive", "negative", "unknown"}
+        assert int(known) >= 0
+
+
+def test_scores_a_file_with_the_registered_champion(runner, tmp_path, mlflow_store, tiny_models):
+    _champion(tmp_path, tiny_models["good"])
     reviews = tmp_path / "reviews.tsv"
     pd.DataFrame({"review": ["delicious coffee, i love it", "stale awful chips", None, "!"],
                   "id": [7, 8, 9, 10]}).to_csv(reviews, sep="\t", index=False)

@@ -94,3 +94,18 @@ def test_grid_analysis_reads_real_outputs(tmp_path):
     assert pair[3] == pytest.approx(cos(e, 2, 3), abs=1e-6)
     md = embedding_math.grid_markdown(g)
     assert "never moved" in md and "late (1 in the corpus)" in md
+
+
+def test_the_command_writes_the_page(tmp_path, capsys):
+    """`python -m docgen embedding-math` (docgen's own entry point) on a project's outputs:
+    the page, with the real-grid section read from them, not the 'run dvc repro' note."""
+    pytest.importorskip("keras")
+    from docgen.__main__ import main
+
+    _fake_project(tmp_path)
+    out = tmp_path / "embedding-math.md"
+    assert main(["embedding-math", "--root", str(tmp_path), "--template", str(ROOT / embedding_math.TEMPLATE),
+                 "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "{{" not in page and "late (1 in the corpus)" in page
+    assert f"wrote {out}" in capsys.readouterr().out

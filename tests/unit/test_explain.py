@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,17 @@ def test_cli_explain_json_is_complete_and_deterministic():
     values["surprises"] = docs_math.surprises_markdown(data, None)
     page = docs_math.render_template(template, values)
     assert "{{" not in page and "2,691,713" in page and "✘" not in page
+
+
+def test_cli_explain_prints_the_walkthrough():
+    """`embedlab explain` as the README shows it: the six steps and every check passed."""
+    from typer.testing import CliRunner
+
+    from embedlab.cli import app
+
+    result = CliRunner().invoke(app, ["explain"])
+    assert result.exit_code == 0, result.output
+    for number in range(1, 7):
+        assert f"{number}. " in result.output
+    passed, total = map(int, re.search(r"(\d+)/(\d+) checks passed", result.output).groups())
+    assert passed == total >= 30
