@@ -236,3 +236,18 @@ def test_a_flow_mapping_with_a_quoted_colon_fails_the_rewrite(tmp_path):
     _add_loading_stage(repo)
     with pytest.raises(AssertionError, match="unable to read: 'params.yaml'"):
         run_overrides(repo, ("grid.seeds=[1,2]",))
+
+
+# ------------------------------------------------------- the pipeline picture
+def test_the_pipeline_picture_lists_each_stage_its_params_and_a_row():
+    """README's 'What the pipeline does': the params each stage reads are dvc.yaml's,
+    and the stage table has one row per stage."""
+    text = README.read_text(encoding="utf-8")
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    picture = text[text.index("params.yaml ──►"):text.index("raw reviews ─►")]
+    said = {stage: [p.strip() for p in params.split(",")]
+            for stage, params in re.findall(r"(\w+): ([\w., ]+?)(?: ·|\n)", picture)}
+    assert said == {name: stage["params"] for name, stage in stages.items()}
+    table = text[text.index("| stage | writes | DVC |"):].split("\n\n")[0]
+    rows = re.findall(r"^\| (\w+) \| `", table, re.M)
+    assert rows == list(stages)
