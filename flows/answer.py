@@ -25,11 +25,17 @@ def write_task(result: dict) -> str:
     return answer.write(result)
 
 
+@task(name="log-to-mlflow", cache_policy=None)
+def log_task() -> str:
+    return answer.log_run()
+
+
 @flow(name="answer", log_prints=True)
 def answer_flow(params_path: str = "params.yaml") -> dict:
     params = load_answer(params_path)
     result = decide_task(params)
     text = write_task(result)
+    log_task()
     print(text.split("\n## ", 2)[1])   # the decision section
     return result
 

@@ -36,6 +36,7 @@ def evaluate_flow(params_path: str = "params.yaml") -> dict:
     champion, decision = registry_task(params, analysis)
     metrics, report = evaluate.write_outputs(analysis, champion, decision)
     log_to_parent_task(analysis["runs"]["parent_run_id"], metrics, report, decision)
+    evaluate.record_in_store(params, decision)
     print(decision["message"])
     for c in analysis["comparisons"]:
         print(c.sentence())

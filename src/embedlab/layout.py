@@ -143,6 +143,12 @@ class Layout:
     def mlflow_artifacts(self) -> Path:
         return self.mlruns / "artifacts"
 
+    def store_record(self, stage: str) -> Path:
+        """What ``stage`` left in the MLflow store (its runs, the registered champion):
+        an output of the stage in dvc.yaml, inside the store's folder, which git does
+        not track (``tracking.record_in_store``)."""
+        return self.mlruns / "stages" / f"{stage}.json"
+
     @property
     def schedule_state(self) -> Path:
         return self.root / ".dvc" / "tmp" / "embedlab-schedule.json"

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from embedlab import fileio
+from embedlab.errors import EmbedlabError
 from embedlab.fileio import alive
 from embedlab.layout import Layout
 
@@ -80,6 +82,8 @@ def setup(root: Path | None = None, experiment: str | None = None) -> tuple[str,
     c = client(uri)
     exp = c.get_experiment_by_name(name)
     if exp is not None:
+        if uri == default_uri(layout.root):
+            check_not_moved(exp.artifact_location, layout)
         for key, value in ui_tags(exp.tags).items():
             c.set_experiment_tag(exp.experiment_id, key, value)
         return uri, exp.experiment_id
@@ -94,6 +98,48 @@ def setup(root: Path | None = None, experiment: str | None = None) -> tuple[str,
         if exp is None:
             raise
         return uri, exp.experiment_id
+
+
+def check_not_moved(artifact_location: str, layout: Layout) -> None:
+    """Refuse a project store that another folder created. MLflow records artifact
+    locations as absolute paths (it resolves a relative one when it creates the
+    experiment), so a moved or copied project would keep logging artifacts into the
+    old folder, or point at files that are gone."""
+    here = layout.mlflow_artifacts.as_uri()
+    if not artifact_location.startswith("file:") or artifact_location == here:
+        return
+    raise EmbedlabError(
+        f"{layout.mlflow_db}: this MLflow store was made in another folder: its artifacts live in "
+        f"{artifact_location.removeprefix('file://')}, not in {layout.mlflow_artifacts}. MLflow keeps "
+        "absolute paths, so a moved or copied project cannot reuse its store. Move the project "
+        f"back, or start a fresh store here: move {layout.mlruns} away (e.g. to mlruns.old) and "
+        "run `dvc repro`, which trains, evaluates and registers again into the new store.")
+
+
+def record_in_store(stage: str, record: dict[str, Any], layout: Layout = Layout()) -> None:
+    """Mark what ``stage`` left in the MLflow store. The file is an output of the stage
+    (dvc.yaml) and lives in the store's folder, which git does not track: in a fresh
+    clone, or after the store was deleted, it is missing and DVC runs the stage again,
+    so the store gets its runs and the registry its champion back. Its content is the
+    same on every run (no run ids or times), so dvc.lock does not change."""
+    fileio.write_json(layout.store_record(stage), {"stage": stage, **record})
+
+
+def page_run(name: str, fingerprint: str, files: list[Path], text: str, full: str,
+             metrics: dict[str, float]) -> str:
+    """A stage's page as a run of its own (kind ``name``): its files as artifacts, its
+    text as the run's description, its headline numbers as metrics. Reused while the
+    page is the same (``fingerprint``), so a rerun adds no twin."""
+    uri, experiment_id = setup()
+
+    def work(run: Run) -> str:
+        run.log_files(files)
+        run.log_metrics(metrics)
+        run.set_tags({"mlflow.note.content": note(text, full)})
+        return run.id
+
+    return reuse_or_run(uri, experiment_id, fingerprint, name, {KIND_TAG: name},
+                        lambda run: run.id, work)
 
 
 def _view_tag() -> str:

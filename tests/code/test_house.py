@@ -119,10 +119,10 @@ def test_dvc_outputs_are_the_layout_paths():
     expected = {
         "prepare": {lay.prepared, lay.data_report, lay.lengths_plot},
         "embeddings": {lay.embeddings, lay.embeddings_report, lay.probes_report},
-        "train": {lay.models, lay.train_report},
-        "evaluate": {lay.metrics, lay.grid_csv, lay.report_md, lay.curve_report,
+        "train": {lay.models, lay.train_report, lay.store_record("train")},
+        "evaluate": {lay.metrics, lay.grid_csv, lay.report_md, lay.curve_report, lay.store_record("evaluate"),
                      *(lay.plots / f for f, _ in EVALUATE_PLOTS.values())},
-        "answer": {lay.answer_json, lay.answer_md, lay.answer_plot},
+        "answer": {lay.answer_json, lay.answer_md, lay.answer_plot, lay.store_record("answer")},
     }
     stages = _stages()
     for name, paths in expected.items():

@@ -194,3 +194,27 @@ def test_dvc_sees_the_report_metrics_and_image_plots(repro):
     plots = dvc(project, "plots", "show", "--json", env=env)
     assert plots.returncode == 0, plots.stderr
     assert "reports/plots/heatmap.png" in plots.stdout and "reports/plots/drift.png" in plots.stdout
+
+
+def test_a_fresh_store_is_filled_again_by_dvc_repro(repro):
+    """A fresh clone has the committed outputs but no MLflow store (it is not in git).
+    The stages' records in the store are their outputs, so DVC runs train, evaluate and
+    answer again: the champion is registered and the page logged, while every tracked
+    output (and so dvc.lock) stays the same bytes. Then a rerun is a no-op again."""
+    from mlflow import MlflowClient
+
+    project, env, _ = repro
+    lock = (project / "dvc.lock").read_bytes()
+    (project / "mlruns").rename(project / "mlruns.old")
+    again = dvc(project, "repro", env=env)
+    assert again.returncode == 0, f"{again.stdout[-3000:]}\n{again.stderr[-3000:]}"
+    for stage in ("prepare", "embeddings"):
+        assert f"'{stage}' didn't change, skipping" in again.stdout
+    for stage in ("train", "evaluate", "answer"):
+        assert f"Running stage '{stage}'" in again.stdout
+    assert (project / "dvc.lock").read_bytes() == lock
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    assert int(client.get_model_version_by_alias("review-sentiment", "champion").version) == 1
+    exp = client.get_experiment_by_name("embedlab")
+    assert client.search_runs([exp.experiment_id], "tags.`embedlab.kind` = 'answer'")
+    assert "Running stage" not in dvc(project, "repro", env=env).stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from embedlab import fileio, plots
+from embedlab import fileio, plots, tracking
 from embedlab.answer import decide, page
 from embedlab.config import AnswerParams
 from embedlab.layout import Layout
@@ -58,3 +58,16 @@ def write(answer: dict, layout: Layout = Layout()) -> str:
     fileio.write_text(layout.answer_md, text)
     return text
 
+
+
+def log_run(layout: Layout = Layout()) -> str:
+    """The page as an MLflow run of its own (``answer``), reused while answer.json is the
+    same; then the stage's record in the store (a dvc.yaml output), so a fresh store
+    gets the run back."""
+    answer = json.loads(layout.answer_json.read_text())
+    fingerprint = fileio.file_digest(layout.answer_json)[:24]
+    metrics = {f"test_accuracy/{s['train_size']}": s["test_accuracy"] for s in answer["selection"]}
+    run_id = tracking.page_run("answer", fingerprint, [layout.answer_json, layout.answer_md, layout.answer_plot],
+                               layout.answer_md.read_text(), layout.answer_md.name, metrics)
+    tracking.record_in_store("answer", {"page": fingerprint}, layout)
+    return run_id

@@ -361,6 +361,12 @@ def log_to_grid_run(parent_run_id: str, metrics: dict, report: str, decision: di
                   "champion_cell": decision["cell"], "registry_decision": decision["message"][:5000]})
 
 
+def record_in_store(params, decision: dict, layout: Layout = Layout()) -> None:
+    """The store now holds the gated cell's version (and the champion alias): the stage's record there."""
+    tracking.record_in_store("evaluate", {"registered_model": params.model_name, "alias": params.alias,
+                                          "gated_cell": decision["cell"]}, layout)
+
+
 def champion_reference_note(champ: pd.Series, baselines: list[dict], layout: Layout = Layout()) -> str:
     """:func:`reference_note` for the champion cell against the TF-IDF reference at its
     train size (on its seed's subset below the whole split); empty without one."""

@@ -74,6 +74,7 @@ def write_report(grid: GridRun, inputs: TrainInputs, results: list[dict], baseli
     fileio.write_json(layout.train_report, {
         "data_digest": inputs.data_digest, "cells": numbers(results), "baselines": numbers(baselines)})
     tracking.Run(grid.parent_run_id, grid.uri).finish()
+    tracking.record_in_store("train", {"runs": [r["name"] for r in results + baselines]}, layout)
 
 
 def collect(cells: list[Cell], futures, as_completed, say: Callable[[str], None]
