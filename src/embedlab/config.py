@@ -1,6 +1,7 @@
 """params.yaml, typed and strict.
 
-Every stage reads only its own section. An unknown or mistyped key is an error
+Each stage reads the sections dvc.yaml lists as its params (prepare: data and vocab;
+train: train, grid, runner and embeddings.probes; the others their own). An unknown or mistyped key is an error
 that names the file and the key (``params.yaml: data.split.trian: unknown key``),
 never a silently ignored setting.
 
