@@ -31,12 +31,17 @@ OFFLINE_ENV = {
 #   parallelism comes from worker processes (params.yaml: runner);
 # - the instruction set oneDNN picks at run time (AVX-512 vs AVX2 kernels differ),
 #   so oneDNN is capped at AVX2, which every such host has.
+# Word2Vec's sums go through OpenBLAS (gensim calls scipy's BLAS), which also picks its
+# kernels by CPU: measured here, the same corpus gave other vectors on an AMD host
+# (OpenBLAS chose Haswell kernels) than on an AVX-512 Intel host (SkylakeX), and the
+# same as that host once forced to SkylakeX. So OpenBLAS is pinned to its AVX2 kernels.
 # An explicit setting in the environment still wins, and changes the numbers. Op
 # determinism (embedlab.train.models) covers the kernels that would otherwise race.
 TF_THREADS = 1
 DETERMINISM_ENV = {"TF_NUM_INTRAOP_THREADS": str(TF_THREADS),
                    "TF_NUM_INTEROP_THREADS": str(TF_THREADS),
-                   "ONEDNN_MAX_CPU_ISA": "AVX2"}
+                   "ONEDNN_MAX_CPU_ISA": "AVX2",
+                   "OPENBLAS_CORETYPE": "Haswell"}
 
 def cores() -> int:
     """The cores this process may run on (a container's or taskset's share, not the
