@@ -11,8 +11,8 @@ Adding an architecture is one function and one entry here, plus its test in
 
 LSTMs keep the cuDNN-compatible configuration: no ``recurrent_dropout`` (> 0
 silently falls back to the generic kernel on a GPU); dropout goes on the
-embedding output instead (``embedlab.train.models``), and padding is at the end,
-which cuDNN's masked path requires.
+embedding output instead (``embedlab.train.models``; every architecture but a
+linear one), and padding is at the end, which cuDNN's masked path requires.
 """
 
 from __future__ import annotations
