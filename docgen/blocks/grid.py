@@ -100,7 +100,9 @@ def architecture_table(_source: str) -> str:
     """docs/grid.md's architecture table, read from the architecture registry."""
     from embedlab.train.architectures import ARCHITECTURES
 
-    rows = ["| architecture | layers after the embedding (+ dropout on its output) → sigmoid | "
-            "uses the padding mask |", "|---|---|---|"]
-    rows += [f"| `{a.name}` | {a.layers} | {'yes' if a.masked else 'no'} |" for a in ARCHITECTURES.values()]
+    rows = ["| architecture | layers after the embedding → sigmoid | regularised by | "
+            "uses the padding mask |", "|---|---|---|---|"]
+    rows += [f"| `{a.name}` | {a.layers} | "
+             f"{'L2 on the output kernel (`train.l2`)' if a.linear else 'dropout on the embedding output (`train.dropout`)'}"
+             f" | {'yes' if a.masked else 'no'} |" for a in ARCHITECTURES.values()]
     return "\n".join(rows)

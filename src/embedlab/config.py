@@ -262,6 +262,11 @@ class TrainParams(Strict):
     units: int = Field(64, gt=0, description="LSTM units / CNN filters per width / dense units")
     dropout: float = Field(0.2, ge=0, lt=1)
     class_weight: bool = False
+    # The linear head (architecture `linear`) has no hidden layer and no dropout: its
+    # regulariser is this L2 penalty on the output kernel, added to the mean batch loss
+    # (~ 1 / (2 C N) of logistic regression's C at N labels); 0 = none. Other
+    # architectures regularise by dropout and ignore it.
+    l2: float = Field(0.0, ge=0, description="linear head: L2 penalty on the output kernel")
     # An epoch of fewer batches cycles through the labeled reviews until it has this many:
     # a small train size (grid.train_sizes) then gets updates between validation checks.
     # 20: a small labeled size still gets updates between validation checks; the whole

@@ -78,7 +78,7 @@ def test_ngrams_one_builds_the_words_only_model():
     assert TrainParams().ngrams == 1
 
 
-@pytest.mark.parametrize("architecture", ["meanpool", "cnn", "lstm"])
+@pytest.mark.parametrize("architecture", ["meanpool", "cnn", "lstm", "linear"])
 def test_ngram_output_does_not_depend_on_trailing_padding(architecture):
     model = build_model("learned", architecture, vocab_size=50, matrix=None, embedding_dim=8,
                         units=4, dropout=0.0, seed=1, learning_rate=0.01, ngrams=3, ngram_buckets=31)
@@ -101,7 +101,7 @@ def tiny(tmp_path_factory):
     return train_inputs([Cell("w2v_frozen", "cbow", "meanpool", 1, "w2v_frozen")], layout)
 
 
-@pytest.mark.parametrize("architecture", ["meanpool", "cnn"])
+@pytest.mark.parametrize("architecture", ["meanpool", "cnn", "linear"])
 def test_bigram_cell_trains_ngram_rows_and_keeps_frozen_words(tiny, architecture):
     """A frozen strategy freezes only its word rows: the n-gram table is random and
     trains (frozen random rows would be noise); its row 0 ("no n-gram") is never read."""

@@ -14,7 +14,8 @@ from embedlab.strategies import STRATEGIES
 from embedlab.train.architectures import ARCHITECTURES
 from embedlab.train.fit import fit_cell
 from embedlab.train.grid import Cell, train_inputs
-from embedlab.train.models import build_model, embedding_tables
+from embedlab.train import linear
+from embedlab.train.models import build_model, embedding_tables, save_model
 from tests.tinydata import write_tiny_project
 
 pytest.importorskip("tensorflow")
@@ -37,7 +38,8 @@ def _loss(model, x, y) -> float:
 # The whole cross product takes minutes on 2 cores (LSTM graphs trace slowly), so
 # the default run covers every strategy (on meanpool) and the cnn and lstm paths
 # (with the two-table multichannel strategy); the rest is marked slow.
-FAST = {(s, "meanpool") for s in STRATEGIES} | {("w2v_multichannel", a) for a in ("cnn", "lstm")}
+FAST = ({(s, "meanpool") for s in STRATEGIES} | {("w2v_multichannel", a) for a in ("cnn", "lstm")}
+        | {(s, "linear") for s in ("learned", "w2v_frozen")})
 GRID = [pytest.param(s, a, marks=() if (s, a) in FAST else pytest.mark.slow)
         for s in STRATEGIES for a in ARCHITECTURES]
 
@@ -131,3 +133,84 @@ def test_class_weight_and_early_stopping_restore_best(tiny):
     loss = float(keras.ops.mean(keras.losses.binary_crossentropy(
         y[:, None].astype("float32"), res.model(x, training=False))))
     assert loss == pytest.approx(min(val_loss), rel=1e-3, abs=1e-4)
+
+
+# ------------------------------------------------------------------ the linear head
+
+
+@pytest.mark.parametrize("strategy", ["w2v_frozen", "random_frozen"])
+def test_linear_head_over_a_frozen_table_fits_the_head_alone(tiny, strategy, tmp_path, monkeypatch):
+    """Fixed features: computed once per review, only the output layer fits, and the
+    saved model (ids -> probability) gives exactly what the head gave."""
+    import keras
+
+    means, computed = linear.masked_means, []
+
+    def counted(x, tables):
+        computed.append(len(x))
+        return means(x, tables)
+
+    monkeypatch.setattr(linear, "masked_means", counted)
+    monkeypatch.setattr(linear, "CACHE", type(linear.CACHE)())
+    assert linear.fits_head_only(strategy, "linear", TrainParams())
+    res = _fit(tiny, strategy, "linear", epochs=4)
+    # fit rows and selection rows, once each; a second trial of the cell recomputes nothing
+    assert len(computed) == 2
+    again = _fit(tiny, strategy, "linear", epochs=4, learning_rate=0.02)
+    assert len(computed) == 2 and again.history["loss"] != res.history["loss"]
+
+    # The table did not move: the saved model's embedding is the one it started with.
+    save_model(res.model, tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", compile=False)   # as served
+    table = np.asarray(loaded.get_layer("embedding").get_weights()[0])
+    np.testing.assert_array_equal(table, res.initial_tables["embedding"])
+    if strategy == "w2v_frozen":
+        np.testing.assert_array_equal(table, np.load(tiny.matrices["cbow"]))
+
+    # features -> head equals ids -> saved model on the same reviews
+    x, y = read_split(tiny.val)
+    kernel, bias = loaded.get_layer("output").get_weights()
+    head = 1 / (1 + np.exp(-(means(x, [table]) @ kernel + bias).ravel()))
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)).ravel(), head, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(res.val_prob, head, rtol=1e-5, atol=1e-6)
+    # The head's own validation each epoch was the model's: early stopping restored the
+    # epoch whose val loss the saved model scores.
+    loss = float(keras.ops.mean(keras.losses.binary_crossentropy(y[:, None].astype("float32"),
+                                                                 head[:, None])))
+    assert loss == pytest.approx(min(res.history["val_loss"]), rel=1e-4, abs=1e-5)
+    assert res.history["loss"][-1] < res.history["loss"][0]
+
+
+def test_linear_head_masked_mean_excludes_padding():
+    table = np.arange(12, dtype=np.float32).reshape(6, 2)
+    x = np.array([[1, 2, 0, 0], [5, 5, 3, 0], [0, 0, 0, 0]], np.int32)
+    np.testing.assert_allclose(linear.masked_means(x, [table, -table]), [
+        [3, 4, -3, -4], [26 / 3, 29 / 3, -26 / 3, -29 / 3], [0, 0, 0, 0]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("strategy,params,head_only", [
+    ("learned", {}, False), ("w2v_finetuned", {}, False), ("w2v_unfreeze", {}, False),
+    ("w2v_frozen", {"ngrams": 2}, False), ("w2v_frozen", {}, True), ("random_frozen", {}, True)])
+def test_only_tables_that_never_train_take_the_head_only_path(strategy, params, head_only):
+    assert linear.fits_head_only(strategy, "linear", TrainParams(**params)) is head_only
+    assert not linear.fits_head_only(strategy, "meanpool", TrainParams(**params))
+
+
+def test_linear_head_with_a_learned_table_trains(tiny):
+    res = _fit(tiny, "learned", "linear", epochs=4)
+    loss = res.history["loss"]
+    assert loss[-1] < loss[0]
+    before, after = res.initial_tables["embedding"], res.final_tables["embedding"]
+    assert (np.linalg.norm(after[1:] - before[1:], axis=1) > 0).mean() > 0.5
+    np.testing.assert_array_equal(after[0], before[0])  # padding is masked: never trained
+    assert "embedding_dropout" not in [la.name for la in res.model.layers]   # L2 is its regulariser
+
+
+def test_l2_shrinks_the_linear_head_and_nothing_else(tiny):
+    kernels = [np.linalg.norm(_fit(tiny, "w2v_frozen", "linear", epochs=4, l2=l2).model
+                              .get_layer("output").get_weights()[0]) for l2 in (0.0, 0.1)]
+    assert kernels[1] < 0.5 * kernels[0], kernels
+    kw = dict(vocab_size=30, matrix=None, embedding_dim=4, units=4, dropout=0.0, seed=1,
+              learning_rate=0.01)
+    assert build_model("learned", "linear", **kw, l2=0.1).losses          # the penalty is there
+    assert not build_model("learned", "meanpool", **kw, l2=0.1).losses    # dropout's architectures

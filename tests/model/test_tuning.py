@@ -153,6 +153,23 @@ def test_every_strategy_gets_the_same_trials_over_one_space(searches):
     assert all(0.01 <= hp["table_lr_scale"] < 1.0 for _, hp, _ in searches["w2v_finetuned"][1])
 
 
+def test_a_linear_head_searches_l2_in_place_of_dropout(tiny):
+    """Its regulariser is train.l2 (it has no dropout): the same number of trials, l2
+    searched and reported instead, and each trial trains at the l2 it reports."""
+    seen = []
+    cell = Cell("w2v_frozen", "cbow", "linear", 1, "w2v_frozen")
+    tuned = tuning.tune(cell, TrainParams(**TINY, tune_trials=2), tiny,
+                        on_trial=lambda *trial: seen.append(trial))
+    assert tuned.trials == len(seen) == 2
+    for _, hp, _ in seen:
+        assert set(hp) == set(tuning.LINEAR_HPARAMS) and "dropout" not in hp
+        assert tuning.L2_RANGE[0] <= hp["l2"] <= tuning.L2_RANGE[1]
+    assert len({hp["l2"] for _, hp, _ in seen}) == 2
+    assert tuned.hparams == seen[tuned.chosen][1]
+    untuned = tuning.tune(cell, TrainParams(**TINY, l2=0.25), tiny)
+    assert untuned.hparams["l2"] == 0.25 and "dropout" not in untuned.hparams
+
+
 def test_the_search_never_reads_test_labels(tiny, searches, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -11,8 +11,8 @@ Adding an architecture is one function and one entry here, plus its test in
 
 LSTMs keep the cuDNN-compatible configuration: no ``recurrent_dropout`` (> 0
 silently falls back to the generic kernel on a GPU); dropout goes on the
-embedding output instead (``embedlab.train.models``), and padding is at the end,
-which cuDNN's masked path requires.
+embedding output instead (``embedlab.train.models``; every architecture but a
+linear one), and padding is at the end, which cuDNN's masked path requires.
 """
 
 from __future__ import annotations
@@ -49,6 +49,17 @@ def cnn(x, words, units: int, seed: int):
     return layers.Dropout(0.5, seed=seed, name="dropout")(x)
 
 
+def linear(x, words, units: int, seed: int):
+    """The averaged-vectors classifier: the masked mean of the embedding output, which
+    the output layer reads directly (no hidden layer). With a learned table and
+    ``train.ngrams`` > 1 it is fastText's model (the n-gram rows are added at their
+    first word, so they enter the same mean). Its regulariser is ``train.l2`` on the
+    output kernel (``embedlab.train.models``)."""
+    from keras import layers
+
+    return layers.GlobalAveragePooling1D(name="mean")(x)
+
+
 def meanpool(x, words, units: int, seed: int):
     """fastText-like: the mean of the (unmasked) word vectors, then a dense layer."""
     from keras import layers
@@ -63,6 +74,11 @@ class Architecture:
     build: Callable
     masked: bool       # consumes the padding mask (Conv1D does not: the cnn uses `words`)
     layers: str        # for the docs table
+    # Features go straight to the output: no dropout on the embedding (a linear model of
+    # averaged vectors has nothing to co-adapt; dropping words would only add noise to the
+    # mean), `train.l2` on the output kernel instead; a frozen table's features are
+    # computed once (embedlab.train.linear).
+    linear: bool = False
 
 
 ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
@@ -72,6 +88,9 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
                                     "max-over-time pooling, dropout 0.5"),
     Architecture("meanpool", meanpool, True, "fastText-like: mean of the unmasked word vectors "
                                              "→ `Dense(units, relu)`"),
+    Architecture("linear", linear, True, "the mean of the unmasked word (+ n-gram) vectors, "
+                                         "straight to the output; `learned` with `train.ngrams: 2` "
+                                         "is fastText's model", linear=True),
 )}
 
 

@@ -14,6 +14,10 @@ Batches (``train.bucketing``) hold reviews of similar length, cut to their
 longest, so recurrent and convolutional steps run over real words rather than
 padding. One compiled function per model predicts: each epoch's validation
 figures and the final validation and test probabilities.
+
+A linear head over tables that never train (``embedlab.train.linear``) fits its
+output layer alone on each review's fixed features, then hands the weights to the
+whole model, which predicts as above.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 
 from embedlab import strategies
 from embedlab.config import ALL_TRAIN, TrainParams
+from embedlab.train import linear
 from embedlab.train.grid import Cell, TrainInputs
 
 EpochHook = Callable[[int, dict], None]
@@ -231,6 +236,19 @@ def selection_data(cell: Cell, params: TrainParams, inputs: TrainInputs) -> Cell
     return CellData(x_tr[fit], y_tr[fit], x_tr[sel], y_tr[sel], labeled=len(subset))
 
 
+def _head_trainer(model, cell: Cell, data: CellData, rows: np.ndarray, params: TrainParams,
+                  class_weight, on_epoch: EpochHook | None) -> Trainer:
+    """A linear head over frozen tables (``embedlab.train.linear``): the reviews' features
+    are fixed, so the loop fits the output layer alone on them, the same epochs, batches
+    (shuffled per seed; no lengths to bucket) and early stopping as the whole model."""
+    tables = linear.model_tables(model, cell.strategy)
+    f_fit, f_sel = linear.features(data.x_fit, tables), linear.features(data.x_sel, tables)
+    head = linear.head(model, f_fit.shape[1], params)
+    return Trainer(head, _dataset(f_fit[rows], data.y_fit[rows], params.batch_size, cell.seed, False),
+                   lambda: validation_logs(data.y_sel, linear.predict(head, f_sel)), params,
+                   class_weight, on_epoch)
+
+
 def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
                 on_epoch: EpochHook | None = None) -> Fitted:
     """Build and train one model on the cell's fit rows, early stopping on its selection
@@ -247,16 +265,21 @@ def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
                         units=params.units, dropout=params.dropout, seed=cell.seed,
                         learning_rate=params.learning_rate,
                         ngrams=params.ngrams, ngram_buckets=params.ngram_buckets,
-                        table_lr_scale=params.table_lr_scale)
+                        table_lr_scale=params.table_lr_scale, l2=params.l2)
     initial_tables, counts = embedding_tables(model), parameter_counts(model)
     predict = compiled_predict(model, params.batch_size)
     strategy = strategies.get(cell.strategy)
-    trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
-                      lambda: validation_logs(data.y_sel, predict(data.x_sel)), params,
-                      _class_weight(y_tr) if params.class_weight else None, on_epoch,
-                      strategy.vector_tables)
+    class_weight = _class_weight(y_tr) if params.class_weight else None
     t0 = time.perf_counter()
+    if linear.fits_head_only(cell.strategy, cell.architecture, params):
+        trainer = _head_trainer(model, cell, data, rows, params, class_weight, on_epoch)
+    else:
+        trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
+                          lambda: validation_logs(data.y_sel, predict(data.x_sel)), params,
+                          class_weight, on_epoch, strategy.vector_tables)
     strategy.schedule(trainer, strategy.tables, params)
+    if trainer.model is not model:
+        linear.install(trainer.model, model)
     seconds = time.perf_counter() - t0
     epochs_run = len(trainer.history.get("loss", []))
     return Fitted(model, trainer.history, predict(data.x_sel), data.y_sel, predict, seconds,

@@ -6,9 +6,10 @@ size). Its fingerprint covers everything that changes its numbers: the cell, the
 it — the strategy's tables and schedule, the architecture's builder, the model
 assembly (with the n-gram hash of ``embedlab_serving.ngrams`` and the optimizer of
 ``embedlab_serving.optimizers``), the labeled subset and its holdout split, the
-fitting loop, the hyperparameter search (``tuning``) and the metrics. Editing a
-log line, a plot or a docstring elsewhere does not retrain anything; editing
-``cnn`` retrains only the cnn cells.
+fitting loop (with the linear head's fixed features, ``linear``), the
+hyperparameter search (``tuning``) and the metrics. Editing a log line, a plot or
+a docstring elsewhere does not retrain anything; editing ``cnn`` retrains only the
+cnn cells.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def code_digest(cell: Cell) -> str:
              inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset),
              inspect.getsource(splits.holdout_split)]
     here = Path(__file__).parent
-    parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "metrics.py", "tuning.py")]
+    parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "linear.py", "metrics.py", "tuning.py")]
     # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs; the
     # optimizer of train.table_lr_scale.
     parts += [(here.parents[1] / "embedlab_serving" / name).read_text(encoding="utf-8")

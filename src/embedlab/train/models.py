@@ -38,14 +38,17 @@ def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, voca
 def build_model(strategy: str, architecture: str, *, vocab_size: int,
                 matrix: np.ndarray | None, embedding_dim: int, units: int,
                 dropout: float, seed: int, learning_rate: float,
-                ngrams: int = 1, ngram_buckets: int = 0, table_lr_scale: float = 1.0):
+                ngrams: int = 1, ngram_buckets: int = 0, table_lr_scale: float = 1.0,
+                l2: float = 0.0):
     """A compiled binary classifier over post-padded id sequences of any length.
 
     ``ngrams`` > 1 adds, at each word, the embeddings of the hashed word n-grams
     (n = 2 .. ``ngrams``) that start there (``embedlab_serving.ngrams``): a table of
     ``ngram_buckets`` random, trainable rows beside the strategy's word table(s).
     ``ngrams == 1`` builds exactly the words-only model. ``table_lr_scale`` scales the
-    learning rate of the strategy's vector-initialised tables (:func:`compile_model`)."""
+    learning rate of the strategy's vector-initialised tables (:func:`compile_model`).
+    A linear architecture (``Architecture.linear``) has no dropout; ``l2`` penalises
+    its output kernel (other architectures regularise by ``dropout`` and ignore ``l2``)."""
     import keras
     import tensorflow as tf
     from keras import layers, ops
@@ -70,16 +73,26 @@ def build_model(strategy: str, architecture: str, *, vocab_size: int,
     if ngrams > 1:
         x = layers.Add(name="words_and_ngrams")([x, _ngram_layer(ngrams, ngram_buckets, x.shape[-1],
                                                                   arch.masked, seed)(ids)])
-    # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
-    x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
+    if not arch.linear:
+        # Dropout on the embedding output replaces the LSTM's recurrent_dropout.
+        x = layers.Dropout(dropout, seed=seed, name="embedding_dropout")(x)
     words = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), x.dtype), -1)   # 1 = word, 0 = padding
-    out = layers.Dense(1, activation="sigmoid", name="output")(arch.build(x, words, units, seed))
+    out = output_layer(arch.linear, l2)(arch.build(x, words, units, seed))
     model = keras.Model(ids, out, name=f"{strategy}_{architecture}")
     for t in strat.tables:
         if t.init == "vectors":
             model.get_layer(t.name).set_weights([matrix.astype("float32")])
     compile_model(model, learning_rate, table_lr_scale, strat.vector_tables)
     return model
+
+
+def output_layer(linear: bool, l2: float):
+    """The Dense(1, sigmoid) every model ends in; a linear head's kernel carries the
+    ``l2`` penalty (none at 0, so the layer's saved config stays what it was)."""
+    import keras
+
+    penalty = keras.regularizers.L2(l2) if linear and l2 > 0 else None
+    return keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=penalty, name="output")
 
 
 def _ngram_layer(ngrams: int, buckets: int, width: int, masked: bool, seed: int):
