@@ -86,6 +86,8 @@ def best_at_all(res: dict) -> dict | None:
     answer = decided(res)
     if answer is not None:
         chosen = next((s for s in answer["selection"] if s["train_size"] == "all"), None)
+        if chosen is not None and chosen["architecture"] is None:   # TF-IDF chosen: the best network
+            return _network_at_all(answer, chosen)
         if chosen is None or chosen["vs_reference"] is None:
             return None
         c = answer["comparisons"][chosen["vs_reference"]]
@@ -108,6 +110,22 @@ def best_at_all(res: dict) -> dict | None:
     val, c, rows = best
     accs = [r["test_accuracy"] for r in rows]
     return {**c, "val": val, "best_seed": max(accs), "seeds": len(accs), "test": f"McNemar p = {c['mcnemar_p']:.3g}"}
+
+
+def _network_at_all(answer: dict, chosen: dict) -> dict | None:
+    """Where the page chose TF-IDF at N = all: the best network (chosen on validation among
+    the networks) and the row's comparison, turned to read network − TF-IDF."""
+    if chosen.get("vs_network") is None:
+        return None
+    c = answer["comparisons"][chosen["vs_network"]]
+    net = next(x for x in answer["configs"] if x["train_size"] == "all"
+               and {"strategy": x["strategy"], "architecture": x["architecture"]} == chosen["network"])
+    verdict = ({"better": "worse", "worse": "better"}[c["direction"]] if c["direction"] else
+               f"no evidence of a difference larger than {100 * c['bound']:.1f} points")
+    return {**c, "a": net["strategy"], "architecture": net["architecture"], "verdict": verdict,
+            "accuracy_a": c["accuracy_b"], "accuracy_b": c["accuracy_a"], "diff": -c["diff"],
+            "ci_low": -c["ci_high"], "ci_high": -c["ci_low"], "best_seed": net["test_accuracy_max"],
+            "seeds": len(net["seeds"]), "test": f"Holm p {c['p_holm']:.2g} over the decision page's comparisons"}
 
 
 def anchors(res: dict) -> str:

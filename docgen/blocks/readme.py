@@ -5,6 +5,7 @@ from __future__ import annotations
 from docgen.blocks import answer
 from docgen.registry import block
 from docgen.text import para, params_section
+from embedlab.answer import page
 
 DOCUMENT = "README.md"
 
@@ -38,8 +39,7 @@ block("params-schedule", "params.yaml")(lambda params: params_section(params, "s
 def answer_user_csv(res: dict) -> str:
     """The command's measured time on a user's CSV, and what it decided there."""
     f = res["figures"]
-    picks = "; ".join(f"N = {s['train_examples']:,}: `{s['strategy']}` / {s['architecture']}"
-                      for s in f["selection"])
+    picks = "; ".join(f"N = {s['train_examples']:,}: {page.config_name(s)}" for s in f["selection"])
     return para(f"Measured: on {f['csv']['reviews']:,} IMDB reviews exported as a plain CSV, "
                 f"`{f['command']}` took {f['wall_seconds'] / 60:.0f} minutes on a "
                 f"{res['machine']['cores']}-core machine, every stage included ({f['cells']} cells, "

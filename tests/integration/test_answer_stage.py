@@ -30,16 +30,21 @@ def test_the_answer_stage_writes_the_page_from_its_json(project):
     assert answer["sizes"] == [40, "all"] and answer["seeds"] == [1, 2]
     assert [s["train_size"] for s in answer["selection"]] == [40, "all"]
     train = json.loads(lay.train_report.read_text())
-    for s in answer["selection"]:   # the selection rule, checked against the cells themselves
+    for s in answer["selection"]:   # the selection rule, checked against the cells and references themselves
         at = [c for c in train["cells"] if c["train_size"] == s["train_size"]]
         val = {(c["strategy"], c["architecture"]): [] for c in at}
         for c in at:
             val[(c["strategy"], c["architecture"])].append(c["best_val_accuracy"])
-        best = max(val, key=lambda k: sum(val[k]) / len(val[k]))
-        assert (s["strategy"], s["architecture"]) == best
-    # Two strategy-vs-learned pairs (one per size) and the selected config vs TF-IDF per size,
-    # plus vs learned where the selected config is not learned (already one of the pairs).
-    assert answer["family"]["size"] == 4
+        val[("tfidf_logreg", None)] = [b["best_val_accuracy"] for b in train["baselines"]
+                                       if b["train_size"] == s["train_size"]]
+        mean = {k: sum(v) / len(v) for k, v in val.items()}
+        assert mean[(s["strategy"], s["architecture"])] == max(mean.values())   # ties: the rule's order
+        assert s["above_majority"] == (s["test_accuracy"] > answer["data"]["test_majority"])
+    # Two strategy-vs-learned pairs (one per size); per size, a network choice vs TF-IDF (its vs
+    # learned is one of the pairs, or it is learned); TF-IDF chosen: vs the best learned config,
+    # and vs the best network where that is not learned.
+    assert answer["family"]["size"] == 2 + sum(
+        1 if s["architecture"] is not None or s["network"] == s["learned"] else 2 for s in answer["selection"])
     assert all(c["n_test"] > 0 and 0 <= c["p_holm"] <= 1 for c in answer["comparisons"])
     assert 0.5 <= answer["data"]["test_majority"] <= 1 and answer["data"]["n_test"] == n_test
     text = lay.answer_md.read_text()

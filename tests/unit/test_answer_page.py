@@ -25,8 +25,11 @@ def _correct(rng, accuracy: float) -> np.ndarray:
     return right
 
 
-def _grid(spec: dict, seeds=(1, 2), reference: float | None = 0.72, seed: int = 0):
-    """``spec``: (strategy, architecture, size) -> (validation accuracy, test accuracy).
+def _grid(spec: dict, seeds=(1, 2), reference: float | None = 0.72, seed: int = 0,
+          reference_val: dict | None = None):
+    """``spec``: (strategy, architecture, size) -> (validation accuracy, test accuracy);
+    ``reference_val``: size -> the reference's selection score (without it the references
+    carry none, as an older train report's: they are not candidates).
     Returns the analysis inputs: cells, correct, y, baselines, reference probabilities."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, N_TEST)
@@ -46,7 +49,9 @@ def _grid(spec: dict, seeds=(1, 2), reference: float | None = 0.72, seed: int = 
                 right = _correct(rng, reference)
                 ref_probs[(size, s)] = np.where(right, y, 1 - y).astype(float)
                 baselines.append({"train_size": size, "seed": s, "test_accuracy": float(right.mean()),
-                                  "test_roc_auc": 0.8})
+                                  "test_roc_auc": 0.8,
+                                  **({"best_val_accuracy": reference_val[size], "best_val_roc_auc": 0.8}
+                                     if reference_val else {})})
     return pd.DataFrame(cells), correct, y, baselines, ref_probs
 
 
@@ -244,3 +249,76 @@ def test_cells_that_ended_still_improving_are_counted_per_size():
     assert out["still_improving"] == [{"train_size": 100, "cells": 2, "of": 3},
                                       {"train_size": "all", "cells": 0, "of": 3}]
     assert "still improving: 2 of 3 at 100." in page.markdown(out, "x.png")
+
+
+# TF-IDF first on validation at 100 only (0.95 against the cells' best 0.80); last elsewhere.
+REFERENCE_FIRST_AT_100 = {100: 0.95, 300: 0.5, "all": 0.5}
+
+
+@pytest.fixture(scope="module")
+def with_reference() -> dict:
+    cells, correct, y, baselines, ref = _grid(SPEC, reference=0.85, reference_val=REFERENCE_FIRST_AT_100)
+    return json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=1000)))
+
+
+def test_the_decision_can_select_the_reference(with_reference):
+    out = with_reference
+    assert out["reference_in_selection"]
+    chosen = [(s["strategy"], s["architecture"]) for s in out["selection"]]
+    assert chosen == [(decide.REFERENCE, None), ("w2v_frozen", "meanpool"), ("learned", "meanpool")]
+    first = out["selection"][0]
+    assert first["best_val_accuracy"] == 0.95 and first["vs_reference"] is None
+    assert first["network"] == {"strategy": "w2v_frozen", "architecture": "meanpool"}
+    # Its row compares TF-IDF with the best learned config and with the best network, never with itself.
+    vs_net, vs_learned = out["comparisons"][first["vs_network"]], out["comparisons"][first["vs_learned"]]
+    assert vs_net["a"] == vs_learned["a"] == {"strategy": decide.REFERENCE}
+    assert vs_net["b"] == first["network"] and vs_learned["b"] == {"strategy": "learned", "architecture": "meanpool"}
+    assert vs_net["diff"] == pytest.approx(0.85 - 0.82) and vs_net["seeds"] == [1, 2]
+    assert all(c["a"] != c["b"] for c in out["comparisons"])
+    # 7 strategy-vs-learned pairs, TF-IDF vs learned and vs the best network at 100, each network
+    # choice vs TF-IDF at 300 and all: Holm counts exactly these.
+    assert out["family"]["size"] == len(out["comparisons"]) == 11
+    text = page.markdown(out, "x.png")
+    row = next(line for line in text.splitlines() if line.startswith("| 100 |"))
+    assert "| TF-IDF + logistic regression |" in row and "(is the choice)" in row
+    assert "vs the best network (`w2v_frozen` / meanpool)" in row
+    assert "and TF-IDF + logistic regression (on its own subsets" in text
+
+
+def test_the_reference_is_chosen_at_all_and_the_readme_still_names_the_best_network():
+    from docgen.blocks import answer as blocks
+
+    cells, correct, y, baselines, ref = _grid(SPEC, reference=0.93, reference_val={100: 0.5, 300: 0.5, "all": 0.95})
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=500)))
+    at_all = out["selection"][-1]
+    assert at_all["strategy"] == decide.REFERENCE and at_all["seeds"] == [] and at_all["runs"] == 1
+    best = blocks.best_at_all({"figures": {"answer": out}})
+    assert (best["a"], best["architecture"]) == ("learned", "meanpool")
+    assert best["diff"] == pytest.approx(0.90 - 0.93) and best["accuracy_b"] == pytest.approx(0.93)
+
+
+def test_a_choice_at_or_below_the_majority_rate_says_so():
+    y = np.random.default_rng(0).integers(0, 2, N_TEST)   # _grid's labels
+    majority = max(y.sum(), N_TEST - y.sum()) / N_TEST
+    spec = {("learned", "meanpool", 100): (0.8, majority), ("learned", "meanpool", 300): (0.8, majority - 0.05),
+            ("learned", "meanpool", "all"): (0.8, majority + 0.05)}
+    cells, correct, y, baselines, ref = _grid(spec, reference=None)
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    assert out["data"]["test_majority"] == majority
+    assert [s["above_majority"] for s in out["selection"]] == [False, False, True]
+    text = page.markdown(out, "x.png")
+    note = f"(not above the majority-class rate, {majority:.3f})"
+    row = next(line for line in text.splitlines() if line.startswith("| 100–"))
+    assert row.count(note) == 2 and "all)" in row and "(all): " + f"{majority + 0.05:.3f}" in row
+
+
+def test_a_page_from_before_the_reference_competed_renders_as_it_did(answer):
+    """A committed results file's answer.json lacks the new fields: its page keeps its words."""
+    old = copy.deepcopy(answer)
+    del old["reference_in_selection"]
+    for s in old["selection"]:
+        for key in ("network", "vs_network", "above_majority"):
+            del s[key]
+    text = page.markdown(old, "x.png")
+    assert "among every cell run at that size;" in text and "majority-class rate" not in text
+    assert "`w2v_frozen` / meanpool" in text

@@ -1,12 +1,15 @@
 """The numbers of the decision page (``reports/answer.json``), from the grid's cells.
 
-One selection rule everywhere (:func:`select`): at a train size, the (strategy,
-architecture) with the best mean ``best_val_accuracy`` over its seeds among the
-cells run at that size. Validation only, so the selected config's test score is
-not optimistic. Comparisons are paired on the same test reviews: each side's
-per-review correctness averaged over its seeds, a bootstrap over test reviews
-(``stats.paired_bootstrap``), Holm's step-down adjustment over every comparison the
-page makes (the family), and the smallest difference the design could detect.
+One selection rule everywhere (:func:`select`): at a train size, the candidate with
+the best mean ``best_val_accuracy`` over its seeds, among every (strategy,
+architecture) run at that size and the TF-IDF reference (:data:`REFERENCE`, scored
+the same way by the train stage) where it was run. That score never reads the test
+split, so the selected candidate's test score is not optimistic. When the reference
+is first, the page says to use it, and its row compares it with the best network.
+Comparisons are paired on the same test reviews: each side's per-review correctness
+averaged over its seeds, a bootstrap over test reviews (``stats.paired_bootstrap``),
+Holm's step-down adjustment over every comparison the page makes (the family), and
+the smallest difference the design could detect.
 """
 
 from __future__ import annotations
@@ -87,11 +90,40 @@ def configs_at(cells: pd.DataFrame, size) -> list[dict]:
     return out
 
 
+def reference_at(baselines: list[dict], cells: pd.DataFrame, size) -> dict | None:
+    """TF-IDF + logistic regression at ``size`` as a candidate of the selection rule, in a
+    config's shape (``architecture`` None): its numbers over the seeds' subsets (one fit
+    on the whole split at ``all``). None where it was not run, or a train report predates
+    its selection score."""
+    rows = [b for b in baselines if b["train_size"] == size]
+    if not rows or any(b.get("best_val_accuracy") is None for b in rows):
+        return None
+    acc = np.array([b["test_accuracy"] for b in rows], dtype=float)
+    auc = [b.get("best_val_roc_auc") for b in rows]
+    seconds = [b.get("train_seconds") for b in rows]
+    hparams = [b.get("hparams") for b in sorted(rows, key=lambda b: b["seed"] or 0)]
+    return {"strategy": REFERENCE, "architecture": None, "train_size": size,
+            "train_examples": labeled_at(cells, size), "runs": len(rows),
+            "seeds": sorted(int(b["seed"]) for b in rows if b["seed"] is not None),
+            "best_val_accuracy": float(np.mean([b["best_val_accuracy"] for b in rows])),
+            "best_val_roc_auc": None if None in auc else float(np.mean(auc)),
+            "test_accuracy": float(acc.mean()), "test_accuracy_sd": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+            "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
+            "test_roc_auc": float(np.mean([b["test_roc_auc"] for b in rows])),
+            "seconds": None if None in seconds else float(np.mean(seconds)), "work": None,
+            "hparams": None if all(h is None for h in hparams) else hparams, "tuning_trials": None}
+
+
+def is_reference(config: dict) -> bool:
+    return config["strategy"] == REFERENCE
+
+
 def select(configs: list[dict], strategy: str | None = None) -> dict | None:
     """The selection rule: best mean validation accuracy (ties: higher validation ROC AUC,
-    then the name order), among all configs or those of one ``strategy``."""
+    then the name order), among all candidates (the reference's included, when given)
+    or those of one ``strategy``."""
     pool = sorted((c for c in configs if strategy is None or c["strategy"] == strategy),
-                  key=lambda c: (c["strategy"], c["architecture"]))
+                  key=lambda c: (c["strategy"], c["architecture"] or ""))
     if not pool:
         return None
     # max keeps the first of equals: a full tie goes to the first name, the same on every run.
@@ -142,6 +174,9 @@ def paired(a: np.ndarray, b: np.ndarray, n_boot: int) -> dict:
 
 
 def _side(config: dict) -> dict:
+    """A comparison's side as answer.json names it: the reference has no architecture."""
+    if is_reference(config):
+        return {"strategy": REFERENCE}
     return {"strategy": config["strategy"], "architecture": config["architecture"]}
 
 
@@ -186,38 +221,50 @@ def reference_summary(baselines: list[dict], cells: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _decision(chosen: dict, learned: dict | None, family: list[dict], correct: dict, ref_probs: dict,
-              y: np.ndarray, size, n_boot: int) -> tuple[int | None, int | None, list[dict]]:
-    """The selected config against the best ``learned`` config and against TF-IDF: indexes
-    into the family (appending the comparisons it lacks)."""
+def _per_review(config: dict, correct: dict, ref_probs: dict, y: np.ndarray, size, seeds) -> np.ndarray | None:
+    """A candidate's per-review correctness averaged over ``seeds`` (the reference's: over
+    the seeds' subsets, its one fit at ``all``)."""
+    if is_reference(config):
+        return reference_correct(ref_probs, y, size, seeds)
+    return seed_mean(correct, config["strategy"], config["architecture"], size, seeds)
+
+
+def _common_seeds(a: dict, b: dict, size) -> list[int]:
+    """The seeds both sides ran; the reference at ``all`` is one fit, paired with every seed."""
+    mine = [c["seeds"] for c in (a, b) if not (is_reference(c) and (size == ALL_TRAIN or c["seeds"] is None))]
+    return sorted(set(mine[0]).intersection(*mine[1:])) if mine else []
+
+
+def _decision(chosen: dict, learned: dict | None, network: dict | None, reference: dict | None,
+              family: list[dict], correct: dict, ref_probs: dict, y: np.ndarray, size,
+              n_boot: int) -> tuple[dict, list[dict]]:
+    """The row's choice against the best ``learned`` config and against the best of the other
+    kind: TF-IDF when a network is chosen, the best network when TF-IDF is (never a choice
+    against itself, so the family holds no empty comparison). Indexes into the family
+    (appending the comparisons it lacks)."""
     added: list[dict] = []
 
-    def index_of(a: dict, b: dict) -> int | None:
-        for i, c in enumerate(family):
+    def index(kind: str, a: dict | None, b: dict | None) -> int | None:
+        if a is None or b is None or _side(a) == _side(b):
+            return None
+        for i, c in enumerate(family + added):
             if c["train_size"] == size and c["a"] == _side(a) and c["b"] == _side(b):
                 return i
-        return None
+        seeds = _common_seeds(a, b, size)
+        sides = [_per_review(x, correct, ref_probs, y, size, seeds) for x in (a, b)] if seeds else [None]
+        if any(x is None for x in sides):
+            return None
+        added.append({"kind": kind, "a": _side(a), "b": _side(b), "train_size": size,
+                      "train_examples": chosen["train_examples"], "seeds": seeds, **paired(*sides, n_boot)})
+        return len(family) + len(added) - 1
 
-    vs_learned = None
-    if learned is not None and learned is not chosen:
-        vs_learned = index_of(chosen, learned)
-        seeds = sorted(set(chosen["seeds"]) & set(learned["seeds"]))
-        if vs_learned is None and seeds:
-            added.append({"kind": "decision_vs_learned", "a": _side(chosen), "b": _side(learned),
-                          "train_size": size, "train_examples": chosen["train_examples"], "seeds": seeds,
-                          **paired(seed_mean(correct, chosen["strategy"], chosen["architecture"], size, seeds),
-                                   seed_mean(correct, learned["strategy"], learned["architecture"], size, seeds),
-                                   n_boot)})
-            vs_learned = len(family) + len(added) - 1
-    vs_ref = None
-    ref = reference_correct(ref_probs, y, size, chosen["seeds"])
-    if ref is not None:
-        added.append({"kind": "decision_vs_reference", "a": _side(chosen), "b": {"strategy": REFERENCE},
-                      "train_size": size, "train_examples": chosen["train_examples"], "seeds": chosen["seeds"],
-                      **paired(seed_mean(correct, chosen["strategy"], chosen["architecture"], size, chosen["seeds"]),
-                               ref, n_boot)})
-        vs_ref = len(family) + len(added) - 1
-    return vs_learned, vs_ref, added
+    # An older train report's reference is no candidate, but its predictions still compare.
+    reference = reference or {"strategy": REFERENCE, "seeds": None}
+    if is_reference(chosen):
+        return {"vs_learned": index("decision_vs_learned", chosen, learned), "vs_reference": None,
+                "vs_network": index("decision_vs_network", chosen, network)}, added
+    return {"vs_learned": index("decision_vs_learned", chosen, learned),
+            "vs_reference": index("decision_vs_reference", chosen, reference), "vs_network": None}, added
 
 
 def _verdicts(family: list[dict], alpha: float) -> None:
@@ -275,20 +322,24 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
     sizes = sizes_of(cells)
     configs = {s: configs_at(cells, s) for s in sizes}
     family: list[dict] = [c for s in sizes for c in versus_learned(configs[s], correct, s, n_boot)]
+    facts = data_facts(data_report, embeddings_report, y)
+    candidates = {s: reference_at(baselines, cells, s) for s in sizes}
     selection = []
     for s in sizes:
-        chosen, learned = select(configs[s]), select(configs[s], LEARNED)
-        vs_learned, vs_ref, added = _decision(chosen, learned, family, correct, ref_probs, y, s, n_boot)
+        network = select(configs[s])
+        chosen, learned = select([network, *filter(None, [candidates[s]])]), select(configs[s], LEARNED)
+        against, added = _decision(chosen, learned, network, candidates[s], family, correct, ref_probs, y, s,
+                                   n_boot)
         family += added
-        selection.append({**chosen, "learned": _side(learned) if learned else None,
-                          "vs_learned": vs_learned, "vs_reference": vs_ref})
+        selection.append({**chosen, "learned": _side(learned) if learned else None, "network": _side(network),
+                          **against, "above_majority": chosen["test_accuracy"] > facts["test_majority"]})
     _verdicts(family, alpha)
     return {
         "reference_strategy": LEARNED, "alpha": alpha, "n_boot": n_boot, "level": LEVEL, "power": POWER,
         "mde_se": MDE_SE,
         "sizes": sizes, "train_examples": [labeled_at(cells, s) for s in sizes],
         "seeds": sorted(int(s) for s in cells["seed"].unique()),
-        "data": data_facts(data_report, embeddings_report, y),
+        "data": facts, "reference_in_selection": any(candidates.values()),
         "selection": selection, "regimes": regimes(selection),
         "configs": [c for s in sizes for c in configs[s]],
         "reference": reference_summary(baselines, cells),

@@ -39,8 +39,9 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %" if round(100 * x, 1) == round(100 * x) else f"{100 * x:.1f} %"
 
 
-def _config(side: dict) -> str:
-    if "architecture" not in side:
+def config_name(side: dict) -> str:
+    """A candidate as the page names it: `strategy` / architecture, or the reference (no architecture)."""
+    if side.get("architecture") is None:
         return REFERENCE_NAME
     return f"`{side['strategy']}` / {side['architecture']}"
 
@@ -94,6 +95,9 @@ def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
         against = ([f"vs best `{ref}` ({r['learned']['architecture']}) {_phrase(answer, r['vs_learned'])}"]
                    if r["vs_learned"] is not None else [])
         against += ([f"vs TF-IDF {_phrase(answer, r['vs_reference'])}"] if r["vs_reference"] is not None else [])
+        # TF-IDF chosen: against the best network, unless that is the best `learned` one just named.
+        if r.get("vs_network") is not None and r["vs_network"] != r["vs_learned"]:
+            against.append(f"vs the best network ({config_name(r['network'])}) {_phrase(answer, r['vs_network'])}")
         if against:
             where = f"at {_n(r['train_size'], r['train_examples'])}: " if len(rows) > 1 else ""
             parts.append(where + "; ".join(against))
@@ -114,6 +118,14 @@ def _seconds(row: dict) -> str:
     return f"{row['seconds']:.0f} s" if row["seconds"] >= 10 else f"{row['seconds']:.1f} s"
 
 
+def _below_majority(answer: dict, row: dict) -> str:
+    """A choice that does not beat always answering the majority class says so (older
+    pages carry no ``above_majority`` and say nothing)."""
+    if row.get("above_majority") is not False:
+        return ""
+    return f" (not above the majority-class rate, {answer['data']['test_majority']:.3f})"
+
+
 def decision_table(answer: dict) -> list[str]:
     ref = answer["reference_strategy"]
     ci = f"points ({_pct(answer['level'])} CI)"
@@ -124,22 +136,38 @@ def decision_table(answer: dict) -> list[str]:
     for regime in answer["regimes"]:
         rows = [by_size[str(s)] for s in regime["sizes"]]
         is_ref = regime["strategy"] == ref
+        is_tfidf = regime["architecture"] is None
         lines.append("| " + " | ".join([
-            _range(regime["sizes"], regime["train_examples"]), _config(regime),
-            _per_size([_acc(r) for r in rows], rows),
+            _range(regime["sizes"], regime["train_examples"]), config_name(regime),
+            _per_size([_acc(r) + _below_majority(answer, r) for r in rows], rows),
             _per_size([_gain(answer, r["vs_learned"], "(is the reference)" if is_ref else "–") for r in rows], rows),
-            _per_size([_gain(answer, r["vs_reference"], "–") for r in rows], rows),
+            _per_size([_gain(answer, r["vs_reference"], "(is the choice)" if is_tfidf else "–") for r in rows], rows),
             _per_size([_seconds(r) for r in rows], rows),
             _why(answer, regime, rows)]) + " |")
     return lines
+
+
+def _pool(answer: dict) -> str:
+    """What the rule chose among; a page from before the reference competed says only cells."""
+    if not answer.get("reference_in_selection"):
+        return "among every cell run at that size"
+    return (f"among every cell run at that size and {REFERENCE_NAME} (on its own subsets, scored the same "
+            f"way; where it is first, the page says to use it and compares it with the best network)")
+
+
+def _majority_rule(answer: dict) -> str:
+    if not any("above_majority" in r for r in answer["selection"]):
+        return ""   # a page from before the rule
+    return (f" A choice whose test accuracy is not above always answering the majority class "
+            f"({answer['data']['test_majority']:.3f}) says so.")
 
 
 def _method(answer: dict) -> str:
     d, fam = answer["data"], answer["family"]
     seeds = answer["seeds"]
     return (f"Selection, the one rule of this page: at each size, the strategy / architecture with the best "
-            f"mean validation accuracy over its seeds ({len(seeds)} here) among every cell run at that size; "
-            f"the test split never chooses. Gains are paired on the same {d['n_test']:,} test reviews "
+            f"mean validation accuracy over its seeds ({len(seeds)} here) {_pool(answer)}; "
+            f"the test split never chooses.{_majority_rule(answer)} Gains are paired on the same {d['n_test']:,} test reviews "
             f"(each side's per-review correctness averaged over its seeds; {_pct(answer['level'])} bootstrap "
             f"interval over test reviews, {answer['n_boot']:,} draws). Bold: the gain survives Holm's "
             f"adjustment over all {fam['size']} comparisons of this page at family-wise level "
@@ -217,7 +245,7 @@ def significant(answer: dict) -> list[str]:
     if not found:
         return [f"None of the {answer['family']['size']} comparisons survives Holm at "
                 f"{answer['family']['alpha']:g}."]
-    return [f"- {_n(c['train_size'], c['train_examples'])} labeled: {_config(c['a'])} vs {_config(c['b'])}: "
+    return [f"- {_n(c['train_size'], c['train_examples'])} labeled: {config_name(c['a'])} vs {config_name(c['b'])}: "
             f"{_pts(c['diff'])} points {_ci(c)}, Holm p {_p(c, 'p_holm')} "
             f"({c['direction']})" for c in found]
 
@@ -250,7 +278,7 @@ def beside(answer: dict) -> list[str]:
              "| labeled reviews | selected | test ROC AUC | hyperparameters | tuning trials |",
              "|---|---|---:|---|---|"]
     for s in answer["selection"]:
-        lines.append(f"| {_n(s['train_size'], s['train_examples'])} | {_config(s)} | {s['test_roc_auc']:.3f} | "
+        lines.append(f"| {_n(s['train_size'], s['train_examples'])} | {config_name(s)} | {s['test_roc_auc']:.3f} | "
                      f"{_hparams(s['hparams'], s['seeds'])} | {_trials(s['tuning_trials'])} |")
     improving = [c for c in answer.get("still_improving", []) if c["cells"]]
     if improving:

@@ -29,10 +29,16 @@ def _optional_json(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def timed(rows: list[dict], runs: dict | None, kind: str) -> list[dict]:
+    """``rows`` (cells or references) with their measured seconds merged in where the run
+    records have them."""
+    timing = {r["name"]: {k: r[k] for k in TIMINGS if k in r} for r in (runs or {}).get(kind, [])}
+    return [{**timing.get(r["name"], {}), **r} for r in rows]
+
+
 def cells_table(train: dict, runs: dict | None) -> pd.DataFrame:
     """One row per cell, its measured seconds merged in where the run records have them."""
-    timing = {r["name"]: {k: r[k] for k in TIMINGS if k in r} for r in (runs or {}).get("cells", [])}
-    return pd.DataFrame([{**timing.get(c["name"], {}), **c} for c in train["cells"]])
+    return pd.DataFrame(timed(train["cells"], runs, "cells"))
 
 
 def analyse(params: AnswerParams, layout: Layout = Layout(), timings: bool = False) -> dict:
@@ -40,9 +46,10 @@ def analyse(params: AnswerParams, layout: Layout = Layout(), timings: bool = Fal
     measured seconds (for a benchmark or the terminal): the stage itself leaves them
     out, so its tracked outputs are the same bytes on every rerun."""
     train = load_train_report(layout.train_report)
-    cells = cells_table(train, _optional_json(layout.train_runs) if timings else None)
+    runs = _optional_json(layout.train_runs) if timings else None
+    cells = cells_table(train, runs)
     outputs = load_cell_outputs(cells, layout.models)
-    baselines = train.get("baselines") or []
+    baselines = timed(train.get("baselines") or [], runs, "baselines")
     return decide.analyse(cells, outputs.correct, outputs.y_test, baselines,
                           load_reference_outputs(baselines, layout.models),
                           _optional_json(layout.data_report), _optional_json(layout.embeddings_report),

@@ -1,0 +1,48 @@
+"""The committed grids (issue 31): each vectors variant the embeddings stage trains for a
+grid is a strategy of its own, frozen; the seed's own strategy (`w2v_frozen`: Word2Vec in a
+frozen Embedding) and the linear head are in `embedlab answer`'s default grid and in every
+committed curve."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.curves import PRESETS
+from embedlab import strategies
+from embedlab.config import AnswerParams, GridParams, load_params
+
+FROZEN = "w2v_frozen"
+
+
+def _frozen_variants(entries: list[str]) -> set[str]:
+    """The variants the grid runs frozen (a bare name uses grid.variant, as grid expansion does)."""
+    return {(variant or GridParams().variant) for name, _, variant in (e.partition("@") for e in entries)
+            if name == FROZEN}
+
+
+def _check(entries: list[str], architectures: list[str], variants: set[str], where: str) -> None:
+    for entry in entries:
+        name, _, variant = entry.partition("@")
+        assert name in strategies.STRATEGIES, f"{where}: unknown strategy {entry}"
+        if strategies.get(name).needs_vectors:
+            assert (variant or GridParams().variant) in variants, f"{where}: {entry} names a variant not trained"
+    assert FROZEN in entries and "linear" in architectures, where
+    assert _frozen_variants(entries) == variants, f"{where}: every trained variant frozen, as its own strategy"
+
+
+def test_the_answer_default_grid_runs_every_trained_variant_and_the_linear_head():
+    answer = load_params().answer
+    assert answer == AnswerParams()   # params.yaml repeats the defaults (tests/code/test_house.py too)
+    _check(answer.strategies, answer.architectures, set(load_params().embeddings.variants), "params.yaml answer")
+
+
+@pytest.mark.parametrize("dataset", sorted(PRESETS))
+def test_every_committed_curve_runs_every_trained_variant_and_the_linear_head(dataset):
+    preset = PRESETS[dataset]
+    page = next(p for p in preset["passes"] if p.name == preset["answer_pass"])
+    _check(page.strategies, page.architectures, set(preset["overrides"]["embeddings"]["variants"]), dataset)
+
+
+def test_a_variant_left_out_is_caught():
+    with pytest.raises(AssertionError, match="every trained variant"):
+        _check(["learned", FROZEN], ["linear"], {"cbow", "glove6b"}, "x")
