@@ -246,7 +246,7 @@ def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
     from embedlab.splits import read_vocab
     from embedlab.train.models import build_model, embedding_tables, parameter_counts
 
-    data = data or selection_data(cell, params, inputs)
+    data = selection_data(cell, params, inputs) if data is None else data
     rows = epoch_rows(np.arange(len(data.y_fit)), params.batch_size, params.min_steps_per_epoch)
     x_tr, y_tr = data.x_fit[rows], data.y_fit[rows]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
