@@ -342,3 +342,38 @@ def test_the_reference_chooses_c_by_cross_validation_over_its_n_labels_only(tiny
     assert held["selection_examples"] == math.ceil(0.2 * n) and held["train_examples"] == n
     whole, _ = baseline.fit_predict(tiny, baseline.Reference(), train)
     assert whole["selection_examples"] == len(read_split(tiny.val)[1])
+
+
+def test_a_pruned_trial_counts_against_the_budget_and_is_never_chosen(tiny, monkeypatch):
+    import optuna
+
+    real = tuning.run_trial
+
+    def second_pruned(cell, params, inputs, trial):   # trial 1 stops after one report, as the pruner stops it
+        if trial.number == 1:
+            trial.report(0.25, 0)
+            raise optuna.TrialPruned()
+        return real(cell, params, inputs, trial)
+
+    monkeypatch.setattr(tuning, "run_trial", second_pruned)
+    seen = []
+    tuned = tuning.tune(_cell("learned"), TrainParams(**TINY, tune_trials=1), tiny,
+                        on_trial=lambda *trial: seen.append(trial))
+    assert (tuned.trials, tuned.pruned, tuned.chosen) == (2, 1, 0)
+    assert seen[1][2] == {"pruned": 1, "pruned_at_step": 0, "intermediate_accuracy": 0.25}
+    assert tuned.hparams == seen[0][1]
+
+
+def test_a_tuned_cell_below_cv_below_is_refit_on_all_n_at_the_chosen_values(tiny):
+    seen, n = [], 40
+    params = TrainParams(**{**TINY, "patience": 1}, tune_trials=1, cv_folds=4, cv_below=1000)
+    tuned = tuning.tune(_cell("learned", n), params, tiny, on_trial=lambda *trial: seen.append(trial))
+    assert tuned.trials == len(seen) == 2 and tuned.hparams == seen[tuned.chosen][1]
+    chosen = seen[tuned.chosen][2]
+    fitted = tuned.fitted
+    # The reported model: all N labels, the chosen trial's values and its folds' epoch count;
+    # its selection figures are that trial's out-of-fold ones.
+    assert (fitted.train_examples, fitted.fit_examples, fitted.selection_examples) == (n, n, n)
+    assert fitted.epochs_run == chosen["epochs_run"] and "val_loss" not in fitted.history
+    assert np.mean((fitted.val_prob >= 0.5) == fitted.y_val) == pytest.approx(chosen["best_val_accuracy"])
+    assert tuned.seconds > fitted.seconds > 0
