@@ -72,8 +72,9 @@ IMDB_STRATEGIES = ["learned", "w2v_frozen", "w2v_finetuned", "w2v_frozen@glove6b
 
 # Each strategy at its best, on an equal budget: every cell picks its hyperparameters
 # (learning rate, dropout, epoch cap, and the table's learning-rate scale where a
-# pretrained table is fine-tuned) from TUNE_TRIALS trials chosen on its own held-out
-# labels (train.tune_trials; docs/grid.md, Tuning and label budgets). The same budget
+# pretrained table is fine-tuned) from TUNE_TRIALS trials (times its architecture's
+# factor, tuning.TRIAL_FACTOR) chosen on its own labels: cross-validated below
+# train.cv_below, a held-out share above (docs/grid.md, Tuning and label budgets). The same budget
 # `embedlab answer` gives a user's data (params.yaml: answer.tune_trials), so the
 # committed pages and a user's page come from one setting.
 TUNE_TRIALS = AnswerParams().tune_trials

@@ -28,8 +28,8 @@ def cell_task(cell: Cell, stage, inputs: TrainInputs, grid: train.GridRun, model
 
 
 @task(name="tfidf-baseline", cache_policy=None, task_run_name="{ref.name}")
-def baseline_task(ref: Reference, inputs: TrainInputs, grid: train.GridRun, models: str) -> dict:
-    return train_baseline(ref, inputs, grid.uri, grid.experiment_id, grid.parent_run_id, models)
+def baseline_task(ref: Reference, stage, inputs: TrainInputs, grid: train.GridRun, models: str) -> dict:
+    return train_baseline(ref, inputs, stage.train, grid.uri, grid.experiment_id, grid.parent_run_id, models)
 
 
 @flow(name="train", log_prints=True)
@@ -42,7 +42,8 @@ def train_flow(params_path: str = "params.yaml") -> dict:
     with fileio.atomic_dir(Layout().models) as tmp:
         futures = cell_task.map(cells, unmapped(stage), unmapped(inputs), unmapped(grid), unmapped(str(tmp)))
         refs = references(stage.grid) if stage.grid.baseline else []
-        baselines = baseline_task.map(refs, unmapped(inputs), unmapped(grid), unmapped(str(tmp))) if refs else []
+        baselines = baseline_task.map(refs, unmapped(stage), unmapped(inputs), unmapped(grid),
+                                      unmapped(str(tmp))) if refs else []
         results, failed = train.collect(cells, futures, as_completed, print)
         references_done = [b.result() for b in baselines]
         train.finish(grid, cells, results, failed)

@@ -76,3 +76,17 @@ def holdout_split(labels: np.ndarray, rows: np.ndarray, holdout: float, seed: in
     fit, selection = train_test_split(rows, test_size=holdout, random_state=seed,
                                       stratify=labels[rows])
     return np.sort(fit), np.sort(selection)
+
+
+def cv_split(labels: np.ndarray, rows: np.ndarray, folds: int, seed: int
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``rows`` (a cell's labeled reviews) as ``folds`` stratified (fit rows, held rows)
+    pairs, each ascending; every row is held out exactly once, the same folds for the
+    same seed. A cell below ``train.cv_below`` and its TF-IDF reference are selected on
+    these folds, so both are scored on the same reviews and no label beyond ``rows``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = np.asarray(rows)
+    kfold = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [(np.sort(rows[f]), np.sort(rows[h]))
+            for f, h in kfold.split(np.zeros(len(rows)), np.asarray(labels)[rows])]

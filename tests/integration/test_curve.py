@@ -31,10 +31,13 @@ def test_a_curve_grid_trains_every_size_and_evaluate_states_the_crossover(projec
     for c in cells.values():
         assert c["train_examples"] == (40 if c["train_size"] == 40 else n_train)
         assert (project / "models" / c["slug"] / "predictions.npz").exists()
+        if c["train_size"] == 40:   # below train.cv_below: 5 folds over the 40 labels, then a refit on all 40
+            assert (c["fit_examples"], c["selection_examples"]) == (40, 40) and "best_epoch" not in c
     # One TF-IDF reference on the whole split, one per seed on the 40-review subsets.
     refs = {b["name"]: b for b in report["baselines"]}
     assert sorted(refs) == ["baseline/tfidf_logreg", "baseline/tfidf_logreg/seed1/n40"]
     assert refs["baseline/tfidf_logreg/seed1/n40"]["train_examples"] == 40
+    assert refs["baseline/tfidf_logreg/seed1/n40"]["selection_examples"] == 40   # C chosen on the same folds
     client, exp = client_and_experiment()
     runs = {r.info.run_name: r for r in runs_of_kind(client, exp, "cell")}
     assert set(runs) == set(cells)

@@ -74,10 +74,11 @@ def test_below_all_a_cell_uses_n_labels_in_all_and_never_the_val_split(tiny):
 
 def test_a_holdout_too_small_for_a_size_is_one_clear_error(tmp_path):
     path = tmp_path / "params.yaml"
-    path.write_text(yaml.safe_dump({"train": {"holdout": 0.1}, "grid": {"train_sizes": [10, "all"]}}))
+    # cv_below 10: size 10 selects on its holdout (below it, on folds; checked below).
+    path.write_text(yaml.safe_dump({"train": {"holdout": 0.1, "cv_below": 10}, "grid": {"train_sizes": [10, "all"]}}))
     with pytest.raises(ConfigError, match=r"params.yaml: train.holdout: at grid.train_sizes \[10\]"):
         load_train(path)
-    path.write_text(yaml.safe_dump({"train": {"holdout": 0.2}, "grid": {"train_sizes": [10, "all"]}}))
+    path.write_text(yaml.safe_dump({"train": {"holdout": 0.2, "cv_below": 10}, "grid": {"train_sizes": [10, "all"]}}))
     assert load_train(path).train.holdout == 0.2
 
 
@@ -123,11 +124,12 @@ def test_scale_zero_keeps_a_fine_tuned_table_while_the_rest_trains(tiny, strateg
 # ----------------------------------------------------------------------- tuning
 @pytest.fixture(scope="module")
 def searches(tiny):
-    """Two trials per strategy, with every trial the hook saw."""
+    """Two trials per strategy (one per train.tune_trials, times meanpool's factor of 2),
+    with every trial the hook saw."""
     out = {}
     for strategy in ("learned", "w2v_finetuned"):
         seen = []
-        tuned = tuning.tune(_cell(strategy), TrainParams(**TINY, tune_trials=2), tiny,
+        tuned = tuning.tune(_cell(strategy), TrainParams(**TINY, tune_trials=1), tiny,
                             on_trial=lambda *trial: seen.append(trial))
         out[strategy] = (tuned, seen)
     return out
@@ -158,13 +160,13 @@ def test_a_linear_head_searches_l2_in_place_of_dropout(tiny):
     searched and reported instead, and each trial trains at the l2 it reports."""
     seen = []
     cell = Cell("w2v_frozen", "cbow", "linear", 1, "w2v_frozen")
-    tuned = tuning.tune(cell, TrainParams(**TINY, tune_trials=2), tiny,
-                        on_trial=lambda *trial: seen.append(trial))
-    assert tuned.trials == len(seen) == 2
+    params = TrainParams(**TINY, tune_trials=1)
+    tuned = tuning.tune(cell, params, tiny, on_trial=lambda *trial: seen.append(trial))
+    assert tuned.trials == len(seen) == tuning.trials(cell, params)
     for _, hp, _ in seen:
         assert set(hp) == set(tuning.LINEAR_HPARAMS) and "dropout" not in hp
         assert tuning.L2_RANGE[0] <= hp["l2"] <= tuning.L2_RANGE[1]
-    assert len({hp["l2"] for _, hp, _ in seen}) == 2
+    assert len({hp["l2"] for _, hp, _ in seen}) == len(seen)
     assert tuned.hparams == seen[tuned.chosen][1]
     untuned = tuning.tune(cell, TrainParams(**TINY, l2=0.25), tiny)
     assert untuned.hparams["l2"] == 0.25 and "dropout" not in untuned.hparams
@@ -184,7 +186,7 @@ def test_the_search_never_reads_test_labels(tiny, searches, tmp_path):
 
     tuned, seen = searches["learned"]
     again_seen = []
-    again = tuning.tune(_cell("learned"), TrainParams(**TINY, tune_trials=2), permuted,
+    again = tuning.tune(_cell("learned"), TrainParams(**TINY, tune_trials=1), permuted,
                         on_trial=lambda *trial: again_seen.append(trial))
     assert again_seen == seen and again.chosen == tuned.chosen and again.hparams == tuned.hparams
     np.testing.assert_array_equal(again.fitted.val_prob, tuned.fitted.val_prob)
@@ -206,3 +208,189 @@ def test_a_retired_cell_run_takes_its_trial_runs_with_it(mlflow_store):
     cell.finish("FAILED")
     tracking.retire(exp, "fp", uri)
     assert {c.get_run(r).info.lifecycle_stage for r in (cell.id, trial)} == {"deleted"}
+
+
+# ------------------------------------------------- cross-validation below cv_below
+def _row_ids(tiny, x: np.ndarray) -> list[int]:
+    """The train-split rows ``x`` holds (each tiny review is told apart by its ids)."""
+    x_tr = read_split(tiny.train)[0]
+    rows = {r.tobytes(): i for i, r in enumerate(x_tr)}
+    assert len(rows) == len(x_tr)
+    return [rows[r.tobytes()] for r in x]
+
+
+def test_below_cv_below_the_folds_use_the_n_labels_only_and_the_refit_all_of_them(tiny, monkeypatch):
+    from embedlab.train import fit
+
+    n, params = 40, TrainParams(**{**TINY, "epochs": 4, "patience": 1}, cv_folds=4, cv_below=41)
+    cell = _cell("learned", n)
+    # Any read of the val or test split fails: the folds and the refit read neither.
+    blind = dataclasses.replace(tiny, val=str(tiny.train) + ".absent", test=str(tiny.train) + ".absent")
+    calls = []
+    real = fit.train_model
+
+    def spy(cell, params, inputs, on_epoch=None, data=None):   # records each model's rows, fits for real
+        fitted = real(cell, params, inputs, on_epoch, data)
+        calls.append((params.epochs, _row_ids(tiny, data.x_fit), _row_ids(tiny, data.x_sel), fitted))
+        return fitted
+
+    monkeypatch.setattr(fit, "train_model", spy)
+    assert fit.uses_cv(cell, params) and not fit.uses_cv(_cell("learned", 41), params)
+    fitted = fit.fit_selected(cell, params, blind)
+
+    labeled = set(labeled_subset(read_split(tiny.train)[1], n, 1).tolist())
+    *folds, (refit_epochs, refit_rows, refit_sel, _) = calls
+    assert len(folds) == 4
+    for _, fit_rows, held, _ in folds:                   # each fold: the N labels, split
+        assert set(fit_rows) | set(held) == labeled and not set(fit_rows) & set(held)
+    assert sorted(r for _, _, held, _ in folds for r in held) == sorted(labeled)   # each held once
+    assert sorted(refit_rows) == sorted(labeled) and refit_sel == []               # refit: all N
+    # The refit runs the folds' median best epoch, without early stopping or validation.
+    best = [int(np.argmin(f.history["val_loss"])) + 1 for *_, f in folds]
+    assert refit_epochs == max(1, int(np.round(np.median(best)))) == fitted.epochs_run
+    assert "val_loss" not in fitted.history and len(fitted.history["loss"]) == refit_epochs
+    # Its selection figures are out of fold, on the N labels; its counts say so.
+    assert (fitted.train_examples, fitted.fit_examples, fitted.selection_examples) == (n, n, n)
+    np.testing.assert_array_equal(fitted.y_val, read_split(tiny.train)[1][sorted(labeled)])
+    assert not np.isnan(fitted.val_prob).any()
+
+
+def test_cross_validation_scores_each_label_out_of_fold(tiny):
+    from embedlab.train import fit
+
+    params = TrainParams(**TINY, cv_folds=4, cv_below=1000)
+    cell, seen = _cell("learned", 40), []
+    cv = fit.cross_validate(cell, params, tiny, on_fold=lambda k, acc: seen.append((k, acc)))
+    assert [k for k, _ in seen] == [0, 1, 2, 3] and len(cv.best_epochs) == 4
+    # The last report is the out-of-fold accuracy of all N: the cell's selection score.
+    assert seen[-1][1] == pytest.approx(np.mean((cv.prob >= 0.5) == cv.y))
+    assert cv.epochs == int(np.round(np.median(cv.best_epochs)))
+    assert all(1 <= e <= params.epochs for e in cv.best_epochs)
+
+
+def test_too_many_folds_for_a_size_is_one_clear_error(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({"train": {"cv_folds": 6}, "grid": {"train_sizes": [10, "all"]}}))
+    with pytest.raises(ConfigError, match=r"params.yaml: train.cv_folds: at grid.train_sizes \[10\]"):
+        load_train(path)
+    path.write_text(yaml.safe_dump({"train": {"cv_folds": 5}, "grid": {"train_sizes": [10, "all"]}}))
+    assert load_train(path).train.cv_folds == 5
+
+
+# ------------------------------------------------------------- budget and pruning
+def test_the_budget_is_per_architecture_and_the_linear_head_searches_l2_not_dropout():
+    import optuna
+
+    params = TrainParams(tune_trials=3)
+    budgets = {a: tuning.trials(Cell(s, None, a, 1, s), params) for a in ("linear", "meanpool", "cnn")
+               for s in ("learned", "random_frozen")}
+    assert budgets == {"linear": 12, "meanpool": 6, "cnn": 3}   # every strategy alike
+    study = optuna.create_study()
+    linear = tuning.suggest(study.ask(), Cell("learned", None, "linear", 1, "learned"))
+    assert set(linear) == {"learning_rate", "l2", "epochs"} and 1e-6 <= linear["l2"] <= 1e-1
+    assert set(tuning.suggest(study.ask(), _cell("learned"))) == {"learning_rate", "dropout", "epochs"}
+    # TPE samples on its own after its random start-up, within every budget.
+    assert [tuning.startup_trials(n) for n in (2, 4, 8, 12)] == [1, 2, 4, 5]
+
+
+@pytest.mark.parametrize("size,steps", [(40, "fold"), ("all", "epoch")])
+def test_a_hopeless_trial_is_pruned_early(tiny, monkeypatch, size, steps):
+    """Finished trials that were perfect at every step; a trial whose model cannot learn
+    (learning rate 1e-7) stops at the first step the pruner may act on."""
+    import optuna
+
+    from embedlab.train import fit
+
+    params = TrainParams(**{**TINY, "epochs": 6, "patience": 6}, cv_folds=4, cv_below=1000)
+    cell = _cell("learned", size)
+    study = tuning.study(cell, params)
+    dist = {"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}
+    for _ in range(tuning.PRUNER_STARTUP):
+        study.add_trial(optuna.trial.create_trial(params={"learning_rate": 1e-3}, distributions=dist,
+                                                  value=1.0, intermediate_values={s: 1.0 for s in range(6)}))
+    fits = []
+    real = fit.train_model
+    monkeypatch.setattr(fit, "train_model", lambda *a, **k: fits.append(1) or real(*a, **k))
+    trial = study.ask()
+    with pytest.raises(optuna.TrialPruned):
+        tuning.run_trial(cell, params.model_copy(update={"learning_rate": 1e-7}), tiny, trial)
+    reported = sorted(study.trials[trial.number].intermediate_values)
+    assert reported == list(range(tuning.WARMUP_STEPS[steps] + 1))   # stopped at the first step allowed
+    if steps == "fold":
+        assert len(fits) == len(reported) < params.cv_folds             # the folds after it: not fitted
+
+
+# ------------------------------------------------------------------ the reference
+def test_the_reference_chooses_c_by_cross_validation_over_its_n_labels_only(tiny):
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from embedlab.train import baseline
+    from embedlab_serving.text import tokenize
+
+    n, train = 60, TrainParams(cv_folds=4)
+    ref = baseline.Reference(n, 2)
+    blind = dataclasses.replace(tiny, val=str(tiny.train) + ".absent")   # below `all`: no val read
+    metrics, test_prob = baseline.fit_predict(blind, ref, train)
+    assert baseline.selection_rule(ref, train) == ("cv", 4)
+    assert (metrics["train_examples"], metrics["selection_examples"]) == (n, n)
+    # Recomputed here with sklearn alone: the cells' folds, a vectorizer fitted per fold.
+    frame = pd.read_parquet(tiny.train, columns=["text", "label"])
+    rows = labeled_subset(frame["label"].to_numpy(), n, 2)
+    texts, y = frame["text"].to_numpy(object)[rows], frame["label"].to_numpy()[rows]
+    folds = StratifiedKFold(4, shuffle=True, random_state=2)
+    accuracy = {}
+    for c in baseline.C_GRID:
+        pipe = make_pipeline(TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None,
+                                             ngram_range=(1, 2), min_df=1, sublinear_tf=True),
+                             LogisticRegression(C=c, max_iter=2000))
+        prob = cross_val_predict(pipe, texts, y, cv=folds, method="predict_proba")[:, 1]
+        accuracy[c] = float(np.mean((prob >= 0.5) == y))
+        assert metrics[f"selection_accuracy_C{c:g}"] == pytest.approx(accuracy[c])
+    assert accuracy[metrics["C"]] == max(accuracy.values())              # the argmax is recorded
+    assert metrics["best_val_accuracy"] == pytest.approx(max(accuracy.values()))
+    assert len(set(accuracy.values())) > 1                               # C made a difference
+    assert len(test_prob) == len(read_split(tiny.test)[1])
+    # At or above cv_below: the cells' holdout share; at `all`: the val split.
+    held, _ = baseline.fit_predict(blind, ref, TrainParams(cv_below=n))
+    assert held["selection_examples"] == math.ceil(0.2 * n) and held["train_examples"] == n
+    whole, _ = baseline.fit_predict(tiny, baseline.Reference(), train)
+    assert whole["selection_examples"] == len(read_split(tiny.val)[1])
+
+
+def test_a_pruned_trial_counts_against_the_budget_and_is_never_chosen(tiny, monkeypatch):
+    import optuna
+
+    real = tuning.run_trial
+
+    def second_pruned(cell, params, inputs, trial):   # trial 1 stops after one report, as the pruner stops it
+        if trial.number == 1:
+            trial.report(0.25, 0)
+            raise optuna.TrialPruned()
+        return real(cell, params, inputs, trial)
+
+    monkeypatch.setattr(tuning, "run_trial", second_pruned)
+    seen = []
+    tuned = tuning.tune(_cell("learned"), TrainParams(**TINY, tune_trials=1), tiny,
+                        on_trial=lambda *trial: seen.append(trial))
+    assert (tuned.trials, tuned.pruned, tuned.chosen) == (2, 1, 0)
+    assert seen[1][2] == {"pruned": 1, "pruned_at_step": 0, "intermediate_accuracy": 0.25}
+    assert tuned.hparams == seen[0][1]
+
+
+def test_a_tuned_cell_below_cv_below_is_refit_on_all_n_at_the_chosen_values(tiny):
+    seen, n = [], 40
+    params = TrainParams(**{**TINY, "patience": 1}, tune_trials=1, cv_folds=4, cv_below=1000)
+    tuned = tuning.tune(_cell("learned", n), params, tiny, on_trial=lambda *trial: seen.append(trial))
+    assert tuned.trials == len(seen) == 2 and tuned.hparams == seen[tuned.chosen][1]
+    chosen = seen[tuned.chosen][2]
+    fitted = tuned.fitted
+    # The reported model: all N labels, the chosen trial's values and its folds' epoch count;
+    # its selection figures are that trial's out-of-fold ones.
+    assert (fitted.train_examples, fitted.fit_examples, fitted.selection_examples) == (n, n, n)
+    assert fitted.epochs_run == chosen["epochs_run"] and "val_loss" not in fitted.history
+    assert np.mean((fitted.val_prob >= 0.5) == fitted.y_val) == pytest.approx(chosen["best_val_accuracy"])
+    assert tuned.seconds > fitted.seconds > 0

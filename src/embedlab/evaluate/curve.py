@@ -131,8 +131,10 @@ def best_vs_reference(table: pd.DataFrame, correct: dict, probs: dict, y: np.nda
 def still_improving(table: pd.DataFrame) -> list[dict]:
     """Per size, the cells whose best validation loss came at their last epoch: early
     stopping never fired, so more epochs (or ``train.min_steps_per_epoch``) might
-    have helped them."""
-    last = table["best_epoch"] == table["epochs_run"] - 1
+    have helped them. A cell refit on all its labels (``train.cv_below``) records no best
+    epoch and is not counted: it ran the epochs its folds chose."""
+    best = table["best_epoch"] if "best_epoch" in table else pd.Series(np.nan, index=table.index)
+    last = best == table["epochs_run"] - 1
     return [{"train_size": s, "cells": int(last[table["train_size"] == s].sum()),
              "of": int((table["train_size"] == s).sum())} for s in sizes_of(table)]
 

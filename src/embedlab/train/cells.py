@@ -1,6 +1,6 @@
 """One grid cell end to end: reuse its finished MLflow run, or train it.
 
-Training (once, or the chosen of ``train.tune_trials`` trials, each a child run
+Training (once, or the chosen of the cell's tuning trials, each a child run
 of the cell's: ``embedlab.train.tuning``) writes the cell's folder (model,
 predictions, history) under the stage's scratch ``models`` folder and logs the
 same files, its plots and drift report and every number to the cell's run. A
@@ -77,7 +77,7 @@ def write_extras(cell: Cell, fitted, summary: dict, drift_rows: dict, probes: di
 
 
 # The cell's counts that reports/train.json gives as integers (MLflow keeps every metric as a float).
-COUNTS = ("tuning_trials", "fit_examples", "selection_examples")
+COUNTS = ("tuning_trials", "tuning_pruned", "fit_examples", "selection_examples")
 # Run params holding the values the cell trained with (tuning.HPARAMS), read back on reuse.
 HPARAM_PREFIX = "hparams."
 
@@ -126,7 +126,8 @@ def _train(cell: Cell, params: TrainParams, inputs: TrainInputs, probes: ProbePa
     moved, drift_rows, probe_report = drift.analyse(cell.strategy, fitted,
                                                     read_vocab(inputs.vocab)["tokens"], probes)
     summary = {**cell_summary(fitted), **moved,
-               "tuning_trials": tuned.trials, "tuning_seconds": tuned.seconds}
+               "tuning_trials": tuned.trials, "tuning_pruned": tuned.pruned,
+               "tuning_seconds": tuned.seconds}
     run.log_metrics(summary)
     run.log_files(write_outputs(cell, fitted, drift_rows, _fresh(folder)))
     with tempfile.TemporaryDirectory() as extras:

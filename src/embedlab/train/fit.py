@@ -7,8 +7,12 @@ trainable and recompiles at a new learning rate.
 
 "Validation" is the cell's selection rows (:func:`selection_data`): the val
 split at train size ``all``, a held-out share of the cell's own N labels below
-it. :func:`train_model` never reads the test split, so a search can compare
-models with it (``embedlab.train.tuning``); :func:`with_test` scores the one kept.
+it. Below ``train.cv_below`` labels a cell is selected by k-fold
+cross-validation over its N labels instead (:func:`cross_validate`: each fold
+early-stops on its held fold) and its model refit on all N (:func:`refit`);
+:func:`fit_selected` picks the way. :func:`train_model` never reads the test
+split, so a search can compare models with it (``embedlab.train.tuning``);
+:func:`with_test` scores the one kept.
 
 Batches (``train.bucketing``) hold reviews of similar length, cut to their
 longest, so recurrent and convolutional steps run over real words rather than
@@ -142,7 +146,7 @@ def _class_weight(y: np.ndarray) -> dict[int, float]:
 class Trainer:
     """Runs a strategy's schedule on one compiled model; collects the history."""
 
-    def __init__(self, model, train_ds, validate: Callable[[], dict], params: TrainParams,
+    def __init__(self, model, train_ds, validate: Callable[[], dict] | None, params: TrainParams,
                  class_weight, on_epoch, vector_tables: tuple[str, ...] = ()):
         self.model, self.train_ds, self.validate = model, train_ds, validate
         self.params, self.class_weight, self.on_epoch = params, class_weight, on_epoch
@@ -159,13 +163,14 @@ class Trainer:
             before EarlyStopping and History read them."""
 
             def on_epoch_end(self, epoch, logs=None):
-                logs.update(trainer.validate())
+                if trainer.validate:   # a refit on all N labels has no rows to validate on
+                    logs.update(trainer.validate())
                 if trainer.on_epoch:
                     trainer.on_epoch(epoch, dict(logs))
 
         stop = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.params.patience,
-                                              restore_best_weights=True)] if early_stopping else []
-        return [EpochEnd(), *stop]
+                                              restore_best_weights=True)]
+        return [EpochEnd(), *(stop if early_stopping and self.validate else [])]
 
     def fit(self, epochs: int, initial_epoch: int = 0, early_stopping: bool = True) -> None:
         # shuffle=False: the tf.data pipeline shuffles (per seed); Keras' flag would be ignored.
@@ -189,7 +194,8 @@ class Fitted:
     """A trained cell: the model, its history, its predictions and its tables.
 
     ``val_prob``/``y_val`` are the selection rows' (the val split at train size
-    ``all``, the cell's held-out labeled reviews below it: :func:`selection_data`).
+    ``all``, the cell's held-out labeled reviews below it: :func:`selection_data`;
+    below ``train.cv_below`` the out-of-fold probabilities of all N: :func:`refit`).
     The test fields stay empty until :func:`with_test`, the one read of the test split."""
 
     model: object
@@ -242,21 +248,26 @@ def _head_trainer(model, cell: Cell, data: CellData, rows: np.ndarray, params: T
     are fixed, so the loop fits the output layer alone on them, the same epochs, batches
     (shuffled per seed; no lengths to bucket) and early stopping as the whole model."""
     tables = linear.model_tables(model, cell.strategy)
-    f_fit, f_sel = linear.features(data.x_fit, tables), linear.features(data.x_sel, tables)
+    f_fit = linear.features(data.x_fit, tables)
     head = linear.head(model, f_fit.shape[1], params)
+    validate = None   # a refit (no selection rows): no validation, no early stopping
+    if len(data.y_sel):
+        f_sel = linear.features(data.x_sel, tables)
+        validate = lambda: validation_logs(data.y_sel, linear.predict(head, f_sel))  # noqa: E731
     return Trainer(head, _dataset(f_fit[rows], data.y_fit[rows], params.batch_size, cell.seed, False),
-                   lambda: validation_logs(data.y_sel, linear.predict(head, f_sel)), params,
-                   class_weight, on_epoch)
+                   validate, params, class_weight, on_epoch)
 
 
 def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
-                on_epoch: EpochHook | None = None) -> Fitted:
+                on_epoch: EpochHook | None = None, data: CellData | None = None) -> Fitted:
     """Build and train one model on the cell's fit rows, early stopping on its selection
-    rows. Never reads the test split (tuning compares trials with this)."""
+    rows (``data``, default :func:`selection_data`; with no selection rows, a refit: no
+    validation, no early stopping, ``params.epochs`` epochs). Never reads the test split
+    (tuning compares trials with this)."""
     from embedlab.splits import read_vocab
     from embedlab.train.models import build_model, embedding_tables, parameter_counts
 
-    data = selection_data(cell, params, inputs)
+    data = selection_data(cell, params, inputs) if data is None else data
     rows = epoch_rows(np.arange(len(data.y_fit)), params.batch_size, params.min_steps_per_epoch)
     x_tr, y_tr = data.x_fit[rows], data.y_fit[rows]
     matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
@@ -275,8 +286,8 @@ def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
         trainer = _head_trainer(model, cell, data, rows, params, class_weight, on_epoch)
     else:
         trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
-                          lambda: validation_logs(data.y_sel, predict(data.x_sel)), params,
-                          class_weight, on_epoch, strategy.vector_tables)
+                          (lambda: validation_logs(data.y_sel, predict(data.x_sel))) if len(data.y_sel) else None,
+                          params, class_weight, on_epoch, strategy.vector_tables)
     strategy.schedule(trainer, strategy.tables, params)
     if trainer.model is not model:
         linear.install(trainer.model, model)
@@ -288,6 +299,82 @@ def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
                   embedding_tables(model))
 
 
+def uses_cv(cell: Cell, params: TrainParams) -> bool:
+    """Whether the cell selects by cross-validation over its N labels (below
+    ``train.cv_below``) rather than on a holdout share of them or the val split."""
+    return cell.train_size != ALL_TRAIN and cell.train_size < params.cv_below
+
+
+@dataclass
+class CrossValidated:
+    """A cell's k-fold cross-validation over its N labels (``splits.cv_split``): each
+    fold's model fitted on the other folds, early-stopped on its own."""
+
+    rows: np.ndarray               # the N labeled train-split rows, ascending
+    prob: np.ndarray               # out-of-fold probability of each of them
+    y: np.ndarray
+    best_epochs: list[int]         # per fold, the epoch (from 1) of its lowest validation loss
+    seconds: float
+
+    @property
+    def epochs(self) -> int:
+        """The refit's epoch count: the folds' median best epoch (the median resists a
+        fold that stopped at once or ran to its cap)."""
+        return max(1, int(np.round(np.median(self.best_epochs))))
+
+
+def best_epoch(history: dict[str, list[float]]) -> int:
+    """The epoch (from 1) of the lowest validation loss: the weights early stopping restores."""
+    return int(np.argmin(history["val_loss"])) + 1
+
+
+def cross_validate(cell: Cell, params: TrainParams, inputs: TrainInputs,
+                   on_fold: Callable[[int, float], None] | None = None) -> CrossValidated:
+    """``train.cv_folds`` models at ``params``, each on the other folds of the cell's N
+    labels and early-stopped on its own; no val or test row is read. ``on_fold(k,
+    accuracy)`` sees the out-of-fold accuracy of the first k + 1 folds (tuning prunes on it)."""
+    from embedlab.splits import cv_split, labeled_subset, read_split
+
+    x_tr, y_tr = read_split(inputs.train)
+    rows = labeled_subset(y_tr, cell.train_size, cell.seed)
+    prob, done, best, seconds = np.full(len(rows), np.nan, np.float32), [], [], 0.0
+    for k, (fit, held) in enumerate(cv_split(y_tr, rows, params.cv_folds, cell.seed)):
+        data = CellData(x_tr[fit], y_tr[fit], x_tr[held], y_tr[held], labeled=len(rows))
+        fold = train_model(cell, params, inputs, data=data)
+        prob[np.searchsorted(rows, held)] = fold.val_prob
+        done.append(np.searchsorted(rows, held))
+        best.append(best_epoch(fold.history))
+        seconds += fold.seconds
+        if on_fold:
+            seen = np.concatenate(done)
+            on_fold(k, float(np.mean((prob[seen] >= 0.5) == y_tr[rows][seen])))
+    return CrossValidated(rows, prob, y_tr[rows], best, seconds)
+
+
+def refit(cell: Cell, params: TrainParams, inputs: TrainInputs, cv: CrossValidated,
+          on_epoch: EpochHook | None = None) -> Fitted:
+    """The cell's model: fitted on all N labels at ``params`` for ``cv.epochs`` epochs, no
+    early stopping (no label is left to stop on). Its selection figures are the
+    cross-validation's: ``val_prob``/``y_val`` the out-of-fold probabilities of the N."""
+    from embedlab.splits import read_split
+
+    x_tr, y_tr = read_split(inputs.train)
+    x, y = x_tr[cv.rows], y_tr[cv.rows]
+    data = CellData(x, y, x[:0], y[:0], labeled=len(cv.rows))
+    fitted = train_model(cell, params.model_copy(update={"epochs": cv.epochs}), inputs, on_epoch, data)
+    return replace(fitted, val_prob=cv.prob, y_val=cv.y, selection_examples=len(cv.rows),
+                   seconds=fitted.seconds + cv.seconds)
+
+
+def fit_selected(cell: Cell, params: TrainParams, inputs: TrainInputs,
+                 on_epoch: EpochHook | None = None) -> Fitted:
+    """The cell's model at ``params``, selected the cell's way: cross-validated and refit
+    below ``train.cv_below``, early-stopped on its selection rows otherwise."""
+    if uses_cv(cell, params):
+        return refit(cell, params, inputs, cross_validate(cell, params, inputs), on_epoch)
+    return train_model(cell, params, inputs, on_epoch)
+
+
 def with_test(fitted: Fitted, inputs: TrainInputs) -> Fitted:
     """The chosen model's test probabilities and labels: the only read of the test split."""
     from embedlab.splits import read_split
@@ -297,5 +384,5 @@ def with_test(fitted: Fitted, inputs: TrainInputs) -> Fitted:
 
 
 def fit_cell(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHook | None = None) -> Fitted:
-    """One model trained at ``params`` (:func:`train_model`), scored on the test split."""
-    return with_test(train_model(cell, params, inputs, on_epoch), inputs)
+    """One model trained at ``params`` (:func:`fit_selected`), scored on the test split."""
+    return with_test(fit_selected(cell, params, inputs, on_epoch), inputs)

@@ -5,7 +5,7 @@ size). Its fingerprint covers everything that changes its numbers: the cell, the
 ``train`` params, the data and matrix digests, and the code that builds and fits
 it — the strategy's tables and schedule, the architecture's builder, the model
 assembly (with the n-gram hash of ``embedlab_serving.ngrams`` and the optimizer of
-``embedlab_serving.optimizers``), the labeled subset and its holdout split, the
+``embedlab_serving.optimizers``), the labeled subset and its holdout split or folds, the
 fitting loop (with the linear head's fixed features, ``linear``), the
 hyperparameter search (``tuning``) and the metrics. Editing a log line, a plot or
 a docstring elsewhere does not retrain anything; editing ``cnn`` retrains only the
@@ -90,10 +90,18 @@ def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
 
 
 def _check_holdout(path: Path | str, stage: TrainStageParams) -> None:
-    """Each size below the whole split must leave both classes room on both sides of
-    its holdout split (sklearn's stratified split takes ceil(holdout × N) to select)."""
-    holdout = stage.train.holdout
-    tight = [n for n in stage.grid.train_sizes if n != ALL
+    """Each size that selects on a holdout (below the whole split, at or above
+    ``train.cv_below``) must leave both classes room on both sides of its holdout
+    split (sklearn's stratified split takes ceil(holdout × N) to select); each size
+    below ``cv_below`` must give every fold at least two reviews to hold out."""
+    train = stage.train
+    few = [n for n in stage.grid.train_sizes if n != ALL and n < min(train.cv_below, 2 * train.cv_folds)]
+    if few:
+        raise key_error(path, "train.cv_folds", f"at grid.train_sizes {few} a fold would hold out fewer "
+                        f"than two reviews; use at most {min(few) // 2} folds, or larger sizes",
+                        train.cv_folds)
+    holdout = train.holdout
+    tight = [n for n in stage.grid.train_sizes if n != ALL and n >= train.cv_below
              and not 2 <= math.ceil(holdout * n) <= n - 2]
     if tight:
         raise key_error(path, "train.holdout", f"at grid.train_sizes {tight} it leaves fewer than two "
@@ -169,7 +177,7 @@ def code_digest(cell: Cell) -> str:
     parts = [repr(strategy.tables), inspect.getsource(strategy.schedule),
              inspect.getsource(arch.build), inspect.getsource(models.build_model),
              inspect.getsource(models.compile_model), inspect.getsource(splits.labeled_subset),
-             inspect.getsource(splits.holdout_split)]
+             inspect.getsource(splits.holdout_split), inspect.getsource(splits.cv_split)]
     here = Path(__file__).parent
     parts += [(here / name).read_text(encoding="utf-8") for name in ("fit.py", "linear.py", "metrics.py", "tuning.py")]
     # The n-gram hash and layer (train.ngrams): their buckets are the model's inputs; the

@@ -23,13 +23,15 @@ def classification_metrics(y: np.ndarray, prob: np.ndarray, prefix: str) -> dict
 
 def cell_summary(fitted, val_key: str = "best_val_", test_key: str = "test_") -> dict[str, float]:
     """The numbers a cell run records: validation (best epoch) and test metrics,
-    parameter counts, epochs and speed."""
+    parameter counts, epochs and speed. A cell refit on all its labels (below
+    ``train.cv_below``) has no validation epochs, so no ``best_epoch``: its epoch count
+    is the folds' choice, not an early stop."""
     val_loss = fitted.history.get("val_loss", [])
     return {**classification_metrics(fitted.y_val, fitted.val_prob, val_key),
             **classification_metrics(fitted.y_test, fitted.test_prob, test_key),
             **fitted.counts, "train_examples": fitted.train_examples,
             "fit_examples": fitted.fit_examples, "selection_examples": fitted.selection_examples,
             "epochs_run": fitted.epochs_run,
-            "best_epoch": int(np.argmin(val_loss)) if val_loss else 0,
+            **({"best_epoch": int(np.argmin(val_loss))} if val_loss else {}),
             "train_seconds": fitted.seconds,
             "examples_per_second": fitted.examples_per_second}
