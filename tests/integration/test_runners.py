@@ -69,8 +69,9 @@ def test_an_explicit_thread_setting_wins(monkeypatch):
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "7")
     monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
     assert tf_threads_env() == {"TF_NUM_INTRAOP_THREADS": "7", "TF_NUM_INTEROP_THREADS": str(TF_THREADS),
-                                "ONEDNN_MAX_CPU_ISA": "AVX2"}
+                                "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's (prctl)")
