@@ -282,12 +282,16 @@ def test_the_budget_is_per_architecture_and_the_linear_head_searches_l2_not_drop
     import optuna
 
     params = TrainParams(tune_trials=3)
-    budgets = {a: tuning.trials(Cell(s, None, a, 1, s), params) for a in ("linear", "meanpool", "cnn")
+    budgets = {(a, s): tuning.trials(Cell(s, None, a, 1, s), params) for a in ("linear", "meanpool", "cnn")
                for s in ("learned", "random_frozen")}
-    assert budgets == {"linear": 12, "meanpool": 6, "cnn": 3}   # every strategy alike
+    for (a, s), n in budgets.items():   # every strategy of an architecture alike
+        assert n == 3 * tuning.TRIAL_FACTOR.get(a, 1) == budgets[(a, "learned")]
+    assert budgets[("cnn", "learned")] == 3 < budgets[("meanpool", "learned")]
     study = optuna.create_study()
     linear = tuning.suggest(study.ask(), Cell("learned", None, "linear", 1, "learned"))
     assert set(linear) == {"learning_rate", "l2", "epochs"} and 1e-6 <= linear["l2"] <= 1e-1
+    # A head fitted exactly on fixed features has l2 alone to search.
+    assert set(tuning.suggest(study.ask(), Cell("w2v_frozen", "v", "linear", 1, "w2v_frozen"), True)) == {"l2"}
     assert set(tuning.suggest(study.ask(), _cell("learned"))) == {"learning_rate", "dropout", "epochs"}
     # TPE samples on its own after its random start-up, within every budget.
     assert [tuning.startup_trials(n) for n in (2, 4, 8, 12)] == [1, 2, 4, 5]

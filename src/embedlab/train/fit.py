@@ -242,11 +242,10 @@ def selection_data(cell: Cell, params: TrainParams, inputs: TrainInputs) -> Cell
     return CellData(x_tr[fit], y_tr[fit], x_tr[sel], y_tr[sel], labeled=len(subset))
 
 
-def _head_trainer(model, cell: Cell, data: CellData, rows: np.ndarray, params: TrainParams,
-                  class_weight, on_epoch: EpochHook | None) -> Trainer:
+def _head_trainer(model, cell: Cell, data: CellData, params: TrainParams, class_weight, on_epoch: EpochHook | None) -> linear.ExactHead:
     """A linear head over frozen tables (``embedlab.train.linear``): the reviews' features
-    are fixed, so the loop fits the output layer alone on them, the same epochs, batches
-    (shuffled per seed; no lengths to bucket) and early stopping as the whole model."""
+    are fixed, so the output layer alone is fitted on them, to its optimum (a logistic
+    regression at ``train.l2``), on the fit rows once each."""
     tables = linear.model_tables(model, cell.strategy)
     f_fit = linear.features(data.x_fit, tables)
     head = linear.head(model, f_fit.shape[1], params)
@@ -254,8 +253,7 @@ def _head_trainer(model, cell: Cell, data: CellData, rows: np.ndarray, params: T
     if len(data.y_sel):
         f_sel = linear.features(data.x_sel, tables)
         validate = lambda: validation_logs(data.y_sel, linear.predict(head, f_sel))  # noqa: E731
-    return Trainer(head, _dataset(f_fit[rows], data.y_fit[rows], params.batch_size, cell.seed, False),
-                   validate, params, class_weight, on_epoch)
+    return linear.ExactHead(head, f_fit, data.y_fit, params, class_weight, validate, on_epoch)
 
 
 def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
@@ -283,7 +281,7 @@ def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
     class_weight = _class_weight(y_tr) if params.class_weight else None
     t0 = time.perf_counter()
     if linear.fits_head_only(cell.strategy, cell.architecture, params):
-        trainer = _head_trainer(model, cell, data, rows, params, class_weight, on_epoch)
+        trainer = _head_trainer(model, cell, data, params, class_weight, on_epoch)
     else:
         trainer = Trainer(model, _dataset(x_tr, y_tr, params.batch_size, cell.seed, params.bucketing),
                           (lambda: validation_logs(data.y_sel, predict(data.x_sel))) if len(data.y_sel) else None,

@@ -5,9 +5,13 @@ mapped by one ``Dense(1, sigmoid)``. When every table is frozen for the whole fi
 (``w2v_frozen``, ``random_frozen``: no unfreeze schedule, and ``train.ngrams`` 1,
 since the n-gram table always trains) that mean is a fixed function of the review:
 it is the same in every epoch, every trial and every fold. So it is computed once
-per review with numpy (:func:`features`, kept per process in :data:`CACHE`), only
-the output layer is fitted on it (:func:`head`, by ``embedlab.train.fit``'s own
-loop: same optimizer, epochs and early stopping), and the fitted weights go back
+per review with numpy (:func:`features`, kept per process in :data:`CACHE`), and
+the output layer is then a logistic regression on fixed features: a convex problem
+with one optimum, which :class:`ExactHead` finds with scikit-learn's solver rather
+than by epochs of Adam (which, at the default learning rate, stopped far from it:
+mean vectors need large weights). ``train.l2`` is the same penalty either way
+(Keras adds ``l2 * |w|^2`` to the mean loss; scikit-learn's ``C`` is ``1 / (2 l2 n)``),
+so learning rate and epochs do not apply to these cells. The fitted weights go back
 into the whole model (:func:`install`), so the saved ``model.keras`` is the usual
 ids -> probability model and serving does not change.
 """
@@ -96,3 +100,38 @@ def predict(fitted_head, f: np.ndarray) -> np.ndarray:
 def install(fitted_head, model) -> None:
     """The fitted head's weights into the whole model's output layer."""
     model.get_layer("output").set_weights(fitted_head.get_layer("output").get_weights())
+
+
+class ExactHead:
+    """The output layer fitted to its optimum on fixed features, in the shape of
+    ``fit.Trainer`` (``fit``, ``history``, ``model``), so a strategy's schedule runs it
+    unchanged. One "epoch": the solver's fit, then the same validation figures and hook
+    as a Keras epoch (a pruner sees them, early stopping has nothing left to stop)."""
+
+    def __init__(self, fitted_head, f_fit: np.ndarray, y_fit: np.ndarray, params: TrainParams,
+                 class_weight, validate, on_epoch):
+        self.model, self.f_fit, self.y_fit = fitted_head, f_fit, y_fit
+        self.params, self.class_weight, self.validate, self.on_epoch = params, class_weight, validate, on_epoch
+        self.history: dict[str, list[float]] = {}
+
+    def fit(self, epochs: int, initial_epoch: int = 0, early_stopping: bool = True) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        from embedlab.train.metrics import classification_metrics
+
+        l2, n = self.params.l2, len(self.y_fit)
+        clf = LogisticRegression(C=1.0 / (2.0 * l2 * n) if l2 > 0 else np.inf, max_iter=5000,
+                                 class_weight=self.class_weight).fit(self.f_fit, self.y_fit)
+        self.model.get_layer("output").set_weights([clf.coef_.T.astype("float32"),
+                                                    clf.intercept_.astype("float32")])
+        m = classification_metrics(self.y_fit, predict(self.model, self.f_fit), "")
+        logs = {"loss": m["log_loss"] + l2 * float(np.sum(clf.coef_ ** 2)), "accuracy": m["accuracy"]}
+        if self.validate:
+            logs.update(self.validate())
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+        if self.on_epoch:
+            self.on_epoch(initial_epoch, dict(logs))
+
+    def unfreeze(self, tables: list[str], learning_rate: float) -> None:
+        raise AssertionError("fits_head_only excludes a schedule that unfreezes")
