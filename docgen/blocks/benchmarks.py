@@ -129,36 +129,31 @@ def _peers(dataset: str, floor: float):
     return fmt
 
 
-def _ngram_time(f, files):
-    """fastText bigrams' row comes from peers.json, the same split (benchmarks.peers)."""
-    cells = [r for r in f["rows"] if r["dataset"] == "imdb" and r["architecture"] == "meanpool"
-             and r["ngrams"] > 1]
+def _vs_fasttext_bigrams(files, cells, what: str, name) -> tuple[str, bool]:
+    """Cells with hashed bigrams on IMDB against fastText bigrams' row of peers.json (the
+    same split, benchmarks.peers): fit time ratio and accuracy; met at <= 2x and >= its
+    accuracy. ``name(cell)`` labels a cell."""
     peers = result("peers", files["peers"])["figures"]["rows"]
     ft = next(r for r in peers if r["dataset"] == "imdb" and r["peer"] == "fasttext_bigram")
     parts, ok = [], False
     for c in cells:
         ratio = c["fit_seconds"] / ft["fit_seconds"]
-        parts.append(f"{c['ngram_buckets']:,} buckets: {c['fit_seconds']:.0f} s = {ratio:.1f}×, "
-                     f"{pct(c['test_accuracy'])}")
+        parts.append(f"{name(c)}: {c['fit_seconds']:.0f} s = {ratio:.1f}×, {pct(c['test_accuracy'])}")
         ok = ok or (ratio <= 2 and c["test_accuracy"] >= ft["test_accuracy"])
-    return (f"fastText bigrams {ft['fit_seconds']:.0f} s, {pct(ft['test_accuracy'])}; n-gram meanpool "
-            + "; ".join(parts)), ok
+    return f"fastText bigrams {ft['fit_seconds']:.0f} s, {pct(ft['test_accuracy'])}; {what} " + "; ".join(parts), ok
+
+
+def _ngram_time(f, files):
+    cells = [r for r in f["rows"] if r["dataset"] == "imdb" and r["architecture"] == "meanpool"
+             and r["ngrams"] > 1]
+    return _vs_fasttext_bigrams(files, cells, "n-gram meanpool", lambda c: f"{c['ngram_buckets']:,} buckets")
 
 
 def _linear_time(f, files):
-    """The linear head with hashed bigrams against fastText bigrams (peers.json, the same split)."""
     cells = [r for r in f["rows"] if r["dataset"] == "imdb" and r["architecture"] == "linear"
              and r["train"]["ngrams"] > 1]
-    peers = result("peers", files["peers"])["figures"]["rows"]
-    ft = next(r for r in peers if r["dataset"] == "imdb" and r["peer"] == "fasttext_bigram")
-    parts, ok = [], False
-    for c in cells:
-        ratio = c["fit_seconds"] / ft["fit_seconds"]
-        parts.append(f"`{c['strategy']}` {c['train']['ngram_buckets']:,} buckets: {c['fit_seconds']:.0f} s "
-                     f"= {ratio:.1f}×, {pct(c['test_accuracy'])}")
-        ok = ok or (ratio <= 2 and c["test_accuracy"] >= ft["test_accuracy"])
-    return (f"fastText bigrams {ft['fit_seconds']:.0f} s, {pct(ft['test_accuracy'])}; linear head "
-            + "; ".join(parts)), ok
+    return _vs_fasttext_bigrams(files, cells, "linear head",
+                                lambda c: f"`{c['strategy']}` {c['train']['ngram_buckets']:,} buckets")
 
 
 # (figure, baseline measured in the same run, target, results file, formatter -> (measured, met))
