@@ -10,6 +10,7 @@ import pytest
 from benchmarks.curves import PRESETS
 from embedlab import strategies
 from embedlab.config import AnswerParams, GridParams, load_params
+from embedlab.train.architectures import ARCHITECTURES
 
 FROZEN = "w2v_frozen"
 
@@ -26,6 +27,7 @@ def _check(entries: list[str], architectures: list[str], variants: set[str], whe
         assert name in strategies.STRATEGIES, f"{where}: unknown strategy {entry}"
         if strategies.get(name).needs_vectors:
             assert (variant or GridParams().variant) in variants, f"{where}: {entry} names a variant not trained"
+    assert set(architectures) <= set(ARCHITECTURES), f"{where}: unknown architecture in {architectures}"
     assert FROZEN in entries and "linear" in architectures, where
     assert _frozen_variants(entries) == variants, f"{where}: every trained variant frozen, as its own strategy"
 
@@ -46,3 +48,8 @@ def test_every_committed_curve_runs_every_trained_variant_and_the_linear_head(da
 def test_a_variant_left_out_is_caught():
     with pytest.raises(AssertionError, match="every trained variant"):
         _check(["learned", FROZEN], ["linear"], {"cbow", "glove6b"}, "x")
+
+
+def test_an_unknown_architecture_is_caught():
+    with pytest.raises(AssertionError, match="unknown architecture"):
+        _check([FROZEN], ["linear", "transformer"], {"cbow"}, "x")
