@@ -66,7 +66,6 @@ def write(answer: dict, layout: Layout = Layout()) -> str:
     return text
 
 
-
 def log_run(layout: Layout = Layout()) -> str:
     """The page as an MLflow run of its own (``answer``), reused while answer.json is the
     same; then the stage's record in the store (a dvc.yaml output), so a fresh store

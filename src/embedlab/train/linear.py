@@ -26,7 +26,7 @@ import numpy as np
 from embedlab import strategies
 from embedlab.config import TrainParams
 from embedlab.train import architectures
-from embedlab.train.models import compile_model, output_layer
+from embedlab.train.models import output_layer
 
 # Features per (tables, reviews) digest. Trials and folds of one cell (and cells that
 # share a table) re-read the same reviews; a handful of entries covers a cell's fit,
@@ -81,15 +81,14 @@ def features(x: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
 
 
 def head(model, width: int, params: TrainParams):
-    """The whole model's output layer alone, over (batch, ``width``) features: the same
-    initial weights, ``train.l2`` and optimizer, compiled."""
+    """The whole model's output layer alone, over (batch, ``width``) features, for
+    :class:`ExactHead` to set and score (not compiled: no optimizer ever steps it)."""
     import keras
 
     inputs = keras.Input(shape=(width,), dtype="float32", name="features")
     out = output_layer(True, params.l2)(inputs)
     fitted = keras.Model(inputs, out, name="linear_head")
     fitted.get_layer("output").set_weights(model.get_layer("output").get_weights())
-    compile_model(fitted, params.learning_rate)
     return fitted
 
 
