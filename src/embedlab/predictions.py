@@ -13,8 +13,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedlab.config import size_order
 from embedlab.errors import EmbedlabError
 from embedlab.layout import CELL, Layout
+
+
+def sizes_of(cells: pd.DataFrame) -> list:
+    """The labeled train sizes the cells ran at, smallest first (``all`` last)."""
+    return sorted(cells["train_size"].unique().tolist(), key=size_order)
+
+
+def still_improving(cells: pd.DataFrame) -> list[dict]:
+    """Per size, the cells whose best epoch was their last: early stopping never fired,
+    so each ended at its epoch cap (a tuned cell: the cap of its chosen trial), and more
+    epochs (or ``train.min_steps_per_epoch``) might have helped. A cell refit on all its
+    labels (below ``train.cv_below``) records no best epoch and is not counted: it ran
+    the epochs its folds chose."""
+    if not {"best_epoch", "epochs_run"} <= set(cells.columns):
+        return []
+    last = cells["best_epoch"] == cells["epochs_run"] - 1
+    at = {s: cells["train_size"] == s for s in sizes_of(cells)}
+    return [{"train_size": s, "cells": int((last & at[s]).sum()), "of": int(at[s].sum())} for s in at]
 
 
 def load_train_report(path: Path) -> dict:

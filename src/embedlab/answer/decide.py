@@ -19,7 +19,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from embedlab.config import ALL_TRAIN, size_order
+from embedlab.config import ALL_TRAIN
+from embedlab.predictions import sizes_of, still_improving
 from embedlab.stats import paired_bootstrap
 from embedlab.strategies import LEARNED
 
@@ -33,10 +34,6 @@ MDE_SE = round(_Z + NormalDist().inv_cdf(POWER), 2)
 
 
 # ------------------------------------------------------------------ per config
-def sizes_of(cells: pd.DataFrame) -> list:
-    return sorted(cells["train_size"].unique().tolist(), key=size_order)
-
-
 def labeled_at(cells: pd.DataFrame, size) -> int:
     """Labeled reviews a cell at ``size`` used in all: the count itself, or the split's at ``all``."""
     return int(size) if size != ALL_TRAIN else int(cells.loc[cells["train_size"] == size, "train_examples"].max())
@@ -305,16 +302,6 @@ def data_facts(data_report: dict | None, embeddings_report: dict | None, y: np.n
     return out
 
 
-def still_improving(cells: pd.DataFrame, sizes: list) -> list[dict]:
-    """Per size, the cells whose last epoch was their best: early stopping never fired,
-    so each ended at its epoch cap (a tuned cell: the cap of its chosen trial)."""
-    if not {"best_epoch", "epochs_run"} <= set(cells.columns):
-        return []
-    last = cells["best_epoch"] == cells["epochs_run"] - 1
-    at = {s: cells["train_size"].astype(str) == str(s) for s in sizes}
-    return [{"train_size": s, "cells": int((last & at[s]).sum()), "of": int(at[s].sum())} for s in sizes]
-
-
 def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[dict], ref_probs: dict,
             data_report: dict | None = None, embeddings_report: dict | None = None,
             alpha: float = 0.05, n_boot: int = 4000) -> dict:
@@ -345,6 +332,6 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
         "reference": reference_summary(baselines, cells),
         "curve": curve_lines(configs),
         "comparisons": family,
-        "still_improving": still_improving(cells, sizes),
+        "still_improving": still_improving(cells),
         "family": {"size": len(family), "alpha": alpha, "expected_by_chance": (1 - LEVEL) * len(family)},
     }

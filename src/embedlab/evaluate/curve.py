@@ -19,15 +19,12 @@ import pandas as pd
 
 from embedlab import strategies
 from embedlab.config import ALL_TRAIN, size_order
+from embedlab.predictions import sizes_of, still_improving
 from embedlab.stats import Crossover, CurvePoint, compare
 
 LEARNED = strategies.LEARNED
 REFERENCE = "tfidf_logreg"
 POOLED = "all"  # the ``architecture`` of rows pooled over architectures
-
-
-def sizes_of(table: pd.DataFrame) -> list:
-    return sorted(table["train_size"].unique().tolist(), key=size_order)
 
 
 def examples_at(table: pd.DataFrame) -> dict:
@@ -126,17 +123,6 @@ def best_vs_reference(table: pd.DataFrame, correct: dict, probs: dict, y: np.nda
             out.append({"train_size": size, "train_examples": n, "architecture": arch,
                         **asdict(c)})
     return out
-
-
-def still_improving(table: pd.DataFrame) -> list[dict]:
-    """Per size, the cells whose best validation loss came at their last epoch: early
-    stopping never fired, so more epochs (or ``train.min_steps_per_epoch``) might
-    have helped them. A cell refit on all its labels (``train.cv_below``) records no best
-    epoch and is not counted: it ran the epochs its folds chose."""
-    best = table["best_epoch"] if "best_epoch" in table else pd.Series(np.nan, index=table.index)
-    last = best == table["epochs_run"] - 1
-    return [{"train_size": s, "cells": int(last[table["train_size"] == s].sum()),
-             "of": int((table["train_size"] == s).sum())} for s in sizes_of(table)]
 
 
 def text_seen(n_train: int, embeddings_report: dict | None) -> str:
