@@ -11,7 +11,11 @@ params.yaml's `answer` section, evaluate, answer). Writes
 benchmarks/results/answer_user_csv.json: the wall time, the grid, and the decision
 the page made (selected config per size, its gains with intervals).
 
-    python -m benchmarks.answer_user_csv [--reviews 2000] [--sizes 100,300,all]
+    python -m benchmarks.answer_user_csv [--reviews 2000] [--sizes 100,300,all] [--max-words K]
+
+With ``--max-words K`` each review keeps only its first K words: a file of short
+reviews (one or two sentences, K = 20) such as issue 31's 10,000-review case,
+``--reviews 10000 --max-words 20 --sizes 100,300,1000,all``.
 
 The scratch project (benchmarks/.cache/answer-user-csv, git-ignored) is made anew
 each run: the time is a first run's, nothing reused.
@@ -36,8 +40,9 @@ DATA = {"text_columns": ["review"], "label_column": "sentiment",
         "label": {"positive_values": ["positive"], "negative_values": ["negative"]}}
 
 
-def export_csv(n: int, dest: Path, seed: int = 7) -> dict:
-    """N IMDB reviews, half of each class, as the plain CSV a user would bring."""
+def export_csv(n: int, dest: Path, seed: int = 7, max_words: int | None = None) -> dict:
+    """N IMDB reviews, half of each class, as the plain CSV a user would bring (each cut
+    to its first ``max_words`` words when given)."""
     import pandas as pd
 
     from benchmarks.peers import prepared_split
@@ -46,16 +51,20 @@ def export_csv(n: int, dest: Path, seed: int = 7) -> dict:
     frame = pd.concat([pd.read_parquet(folder / f"{s}.parquet", columns=["text", "label"])
                        for s in ("train", "val", "test")])
     picked = frame.groupby("label", group_keys=False).sample(n // 2, random_state=seed)
-    out = pd.DataFrame({"review": picked["text"].to_numpy(),
+    text = picked["text"] if max_words is None else picked["text"].map(
+        lambda t: " ".join(t.split()[:max_words]))
+    out = pd.DataFrame({"review": text.to_numpy(),
                         "sentiment": picked["label"].map({1: "positive", 0: "negative"}).to_numpy()})
     out.sample(frac=1.0, random_state=seed).to_csv(dest, index=False)
-    return {"reviews": len(out), "positive": int((out["sentiment"] == "positive").sum())}
+    return {"reviews": len(out), "positive": int((out["sentiment"] == "positive").sum()),
+            "max_words": max_words, "mean_words": round(float(out["review"].str.split().str.len().mean()), 1)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reviews", type=int, default=2000)
     ap.add_argument("--sizes", default="100,300,all")
+    ap.add_argument("--max-words", type=int, default=None, help="keep each review's first K words")
     args = ap.parse_args()
 
     from harness.scaffold import new_project, stage_env
@@ -63,7 +72,7 @@ def main() -> None:
     if WORK.exists():
         shutil.rmtree(WORK)
     project = new_project(WORK / "proj", {"data": DATA})
-    exported = export_csv(args.reviews, project / "reviews.csv")
+    exported = export_csv(args.reviews, project / "reviews.csv", max_words=args.max_words)
     subprocess.run(["git", "add", "reviews.csv", "params.yaml"], cwd=project, check=True)
     subprocess.run(["git", "commit", "-qm", "my reviews"], cwd=project, check=True, env={
         **stage_env(project), "GIT_AUTHOR_NAME": "u", "GIT_AUTHOR_EMAIL": "u@localhost",
