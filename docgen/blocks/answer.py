@@ -184,6 +184,18 @@ def _partial(answer: dict) -> list[str]:
             "run yet; docs/answer.md says what is missing.)", ""]
 
 
+def provenance(short: str, res: dict) -> str:
+    """Which code a curve ran: issue 31's selection (cross-validation below ``train.cv_below``,
+    the linear head, TF-IDF competing) or the holdout selection before it."""
+    f = figures(res)
+    when = f"commit `{f['commit'][:7]}`, {res['date'][:10]}"
+    if "cv_below" in f["params"]["train"]:
+        return (f"{short}: {when}; cross-validated over the N labels below {f['params']['train']['cv_below']:,}, "
+                f"{' and '.join(f['params']['grid']['architectures'])}, TF-IDF competing")
+    return (f"{short}: {when}, on the code before issue 31 (holdout selection, no linear head, TF-IDF not "
+            "competing)")
+
+
 def readme(amazon: dict, imdb: dict) -> str:
     """The README's answer: each dataset's decision table where its curve has one (the
     page lists every significant result); an older results file keeps its statements."""
@@ -197,7 +209,9 @@ def readme(amazon: dict, imdb: dict) -> str:
         f"validation) scores {100 * b['accuracy_a']:.1f} % test accuracy against {100 * b['accuracy_b']:.1f} % "
         f"for TF-IDF + logistic regression ({100 * b['diff']:+.1f} points, 95% CI [{100 * b['ci_low']:+.1f}, "
         f"{100 * b['ci_high']:+.1f}]); published: " + ", ".join(f"{n} {a}" for n, a in ANCHORS) + "."]
+    runs = "The curves below: " + "; ".join(provenance(short, res) for (_, short), res in pairs) + "."
     return "\n".join([
+        runs, "",
         *tables,
         *[f"- **{name}** (up to {figures(res)['data']['train']:,} labeled): " + main_statement(res)
           for (name, _), res in older],
