@@ -53,3 +53,20 @@ def test_a_variant_left_out_is_caught():
 def test_an_unknown_architecture_is_caught():
     with pytest.raises(AssertionError, match="unknown architecture"):
         _check([FROZEN], ["linear", "transformer"], {"cbow"}, "x")
+
+
+@pytest.mark.parametrize(("strategy", "architecture", "expected"), [
+    ("w2v_frozen", "linear", "head only"), ("random_frozen", "linear", "head only"),
+    ("learned", "linear", "trainable table"), ("w2v_finetuned", "linear", "fine-tuned vectors"),
+    ("w2v_frozen", "meanpool", "frozen table"), ("w2v_unfreeze", "meanpool", "fine-tuned vectors")])
+def test_the_curve_estimate_times_one_cell_per_way_of_training(strategy, architecture, expected):
+    """`benchmarks.curves --estimate` times one cell of each kind: the kinds follow how the
+    cell trains (a frozen table under the linear head is a logistic regression, not epochs)."""
+    from benchmarks.curves import kind
+    from embedlab.config import TrainParams
+    from embedlab.train.grid import Cell
+
+    variant = "cbow" if strategies.get(strategy).needs_vectors else None
+    cell = Cell(strategy, variant, architecture, 1, strategy, 100)
+    assert kind(cell, TrainParams()) == expected
+    assert kind(cell, TrainParams(ngrams=2)) == ("trainable table" if expected == "head only" else expected)
