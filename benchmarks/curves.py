@@ -26,11 +26,12 @@ The scratch store lives only as long as the machine: a curve is sized to finish 
 one session, and its results file keeps the sizes it finished.
 
 `--estimate` runs prepare and embeddings in the same scratch project (the curve
-reuses them), then times one seed of one strategy of each kind (head only, trainable
-table, fine-tuned vectors) per architecture and size, at two trials each, and writes
-benchmarks/results/curves_<dataset>_estimate.json: per cell, trials x seconds per
-trial (an upper bound: pruned trials stop early), summed over the pass's cells and
-divided by the runner's workers.
+reuses them), then times one trial (its folds and refit, or its one fit) of one cell
+of each way of training (head only, frozen table, trainable table, fine-tuned
+vectors) per architecture and size (`--estimate-sizes`: only those; larger ones are
+scaled by their labeled rows), and writes benchmarks/results/curves_<dataset>_estimate.json:
+per cell, trials x seconds per trial (an upper bound: pruned trials stop early),
+summed over the pass's cells and divided by the runner's workers.
 
 An *incremental* pass adds its sizes one `dvc repro` at a time, in the order listed,
 and the results are saved after each: a long curve (IMDB) is complete up to where
@@ -253,6 +254,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a smoke run (tiny grid); results go to the scratch folder")
     ap.add_argument("--fresh", action="store_true", help="start a new scratch project")
     ap.add_argument("--estimate", action="store_true", help="time a slice and estimate the curve's wall time")
+    ap.add_argument("--estimate-sizes", help="with --estimate: the sizes to time (e.g. 100,1000,3000); "
+                    "the others are scaled from them")
     ap.add_argument("--plot", action="store_true", help="only redraw docs/img/curves_<dataset>.png "
                     "from benchmarks/results/curves_<dataset>.json")
     args = ap.parse_args()
@@ -282,7 +285,8 @@ def main() -> None:
     (work / "commit.txt").write_text(commit())   # the code the scratch project copied
     command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
     if args.estimate:
-        return estimate(project, preset, log, args.dataset, command, quick=args.quick)
+        return estimate(project, preset, log, args.dataset, command, quick=args.quick,
+                        timed_sizes=args.estimate_sizes.split(",") if args.estimate_sizes else None)
     results: dict = {"dataset": args.dataset, "passes": [], "cells": {}, "references": {},
                      "train": preset["overrides"].get("train", {}), "answer_pass": preset["answer_pass"]}
 
@@ -323,8 +327,13 @@ def kind(cell, params) -> str:
     return "trainable table" if trains else "frozen table"
 
 
-def estimate(project: Path, preset: dict, log: Path, dataset: str, command: str, quick: bool = False) -> None:
-    """The preset's wall time from a slice (see the module doc); the curve is not run."""
+def estimate(project: Path, preset: dict, log: Path, dataset: str, command: str, quick: bool = False,
+             timed_sizes: list | None = None) -> None:
+    """The preset's wall time from a slice (see the module doc); the curve is not run.
+    Sizes outside ``timed_sizes`` are scaled from the largest timed size below them by
+    their labeled rows (an upper bound: a larger N needs fewer epochs)."""
+    import pyarrow.parquet as pq
+
     from embedlab import runtime
 
     runtime.configure_env()   # one TensorFlow thread, as in every worker of the train stage
@@ -334,20 +343,34 @@ def estimate(project: Path, preset: dict, log: Path, dataset: str, command: str,
     for p in preset["passes"]:
         run_pass(project, p, p.train_sizes, log, stages=["embeddings"])
         stage = grid.load_train(project / "params.yaml")
-        cells = grid.expand_grid(stage.grid)
-        one = stage.train.model_copy(update={"tune_trials": 1})
+        untuned = stage.train.model_copy(update={"tune_trials": 0})   # one trial's fit(s), and no more
+        n_all = pq.ParquetFile(Layout(project).split("train")).metadata.num_rows
+        rows_at = lambda size: n_all if size == ALL else int(size)   # noqa: E731
+        timed = [z for z in p.train_sizes if timed_sizes is None or str(z) in timed_sizes]
         groups: dict = {}
-        for c in cells:
-            groups.setdefault((c.architecture, kind(c, stage.train), c.train_size), []).append(c)
-        for (arch, k, size), members in groups.items():
-            probe = members[0]
-            print(f"[{time.strftime('%H:%M:%S')}] {p.name}: {probe.name} ({k}), timing", flush=True)
-            tuned = tuning.tune(probe, one, grid.train_inputs([probe], Layout(project)))
-            per_trial = tuned.seconds / tuned.trials
-            est.append({"pass": p.name, "architecture": arch, "kind": k, "train_size": size,
-                        "timed": probe.name, "seconds_per_trial": round(per_trial, 1),
-                        "trials_per_cell": tuning.trials(probe, stage.train), "cells": len(members),
-                        "cell_seconds": round(per_trial * tuning.trials(probe, stage.train) * len(members), 1)})
+        for c in grid.expand_grid(stage.grid):
+            groups.setdefault((c.architecture, kind(c, stage.train)), {}).setdefault(c.train_size, []).append(c)
+        for (arch, k), by_size in groups.items():
+            measured: dict = {}
+            for size in sorted(by_size, key=size_order):
+                probe, source = by_size[size][0], None
+                if size in timed:
+                    print(f"[{time.strftime('%H:%M:%S')}] {p.name}: {probe.name} ({k}), one trial", flush=True)
+                    t0 = time.perf_counter()
+                    tuning.tune(probe, untuned, grid.train_inputs([probe], Layout(project)))
+                    measured[size] = time.perf_counter() - t0
+                    per_trial, source = measured[size], f"timed: {probe.name}"
+                else:
+                    below = max((z for z in measured), key=rows_at, default=None)
+                    if below is None:
+                        continue
+                    per_trial = measured[below] * max(1.0, rows_at(size) / rows_at(below))
+                    source = f"scaled from N = {below} by its labeled rows"
+                n_trials = tuning.trials(probe, stage.train)
+                est.append({"pass": p.name, "architecture": arch, "kind": k, "train_size": size,
+                            "source": source, "seconds_per_trial": round(per_trial, 1),
+                            "trials_per_cell": n_trials, "cells": len(by_size[size]),
+                            "cell_seconds": round(per_trial * n_trials * len(by_size[size]), 1)})
         workers = stage.runner.workers
         total = sum(e["cell_seconds"] for e in est if e["pass"] == p.name) / workers
         print(f"{p.name}: about {total / 3600:.1f} h on {workers} workers", flush=True)
