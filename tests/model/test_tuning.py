@@ -358,6 +358,10 @@ def test_the_reference_chooses_c_by_cross_validation_over_its_n_labels_only(tiny
     assert metrics["best_val_accuracy"] == pytest.approx(max(accuracy.values()))
     assert len(set(accuracy.values())) > 1                               # C made a difference
     assert len(test_prob) == len(read_split(tiny.test)[1])
+    # Its weights fitted to the labels (the answer page's simplicity): one per feature of the
+    # vectorizer refit on all N, and the intercept.
+    refit = pipe.set_params(logisticregression__C=metrics["C"]).fit(texts, y)
+    assert metrics["params_trainable"] == len(refit.named_steps["tfidfvectorizer"].vocabulary_) + 1
     # At or above cv_below: the cells' holdout share; at `all`: the val split.
     held, _ = baseline.fit_predict(blind, ref, TrainParams(cv_below=n))
     assert held["selection_examples"] == math.ceil(0.2 * n) and held["train_examples"] == n

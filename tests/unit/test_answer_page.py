@@ -322,3 +322,56 @@ def test_a_page_from_before_the_reference_competed_renders_as_it_did(answer):
     text = page.markdown(old, "x.png")
     assert "among every cell run at that size;" in text and "majority-class rate" not in text
     assert "`w2v_frozen` / meanpool" in text
+
+
+def _counted(cells: pd.DataFrame, baselines: list[dict], rows: int, params: dict) -> None:
+    """Give the cells (and references) the counts a train report carries: ``rows``
+    selection reviews per seed; ``params``: (strategy, architecture) -> trainable weights."""
+    cells["selection_examples"] = rows
+    cells["params_trainable"] = [params[(s, a)] for s, a in zip(cells["strategy"], cells["architecture"])]
+    for b in baselines:
+        b |= {"selection_examples": rows, "params_trainable": params[("tfidf_logreg", None)]}
+
+
+# At 100 labels (3 seeds, out-of-fold over all 100): the best on selection (0.73) against
+# the standard error of that score, sqrt(0.73 * 0.27 / 300) = 0.026. Within it: a table
+# trained with a hidden layer (0.72) and the linear head over frozen vectors (0.71, 101
+# weights); outside it, by a hair: TF-IDF (0.70), which fits fewer weights than the tables.
+ONE_SE = {("learned", "meanpool", 100): (0.73, 0.63), ("w2v_frozen", "meanpool", 100): (0.72, 0.66),
+          ("w2v_frozen", "linear", 100): (0.71, 0.68)}
+WEIGHTS = {("learned", "meanpool"): 730_000, ("w2v_frozen", "meanpool"): 6_500,
+           ("w2v_frozen", "linear"): 101, ("tfidf_logreg", None): 4_000}
+
+
+def test_the_simplest_candidate_within_one_standard_error_of_the_best_is_chosen():
+    cells, correct, y, baselines, ref = _grid(ONE_SE, seeds=(1, 2, 3), reference=0.65,
+                                              reference_val={100: 0.70})
+    _counted(cells, baselines, 100, WEIGHTS)
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    chosen, rule = out["selection"][0], out["selection"][0]["rule"]
+    assert (chosen["strategy"], chosen["architecture"]) == ("w2v_frozen", "linear")
+    assert rule["best"] == {"strategy": "learned", "architecture": "meanpool"}
+    assert rule["se"] == pytest.approx((0.73 * 0.27 / 300) ** 0.5)
+    assert (rule["within"], rule["candidates"]) == (3, 4)
+    text = page.markdown(out, "x.png")
+    assert "within one standard error" in next(line for line in text.splitlines() if line.startswith("| 100 |"))
+
+
+def test_at_all_the_seeds_share_one_val_split_so_their_count_does_not_narrow_the_band():
+    # At all every seed selects on the same 400 val reviews: the standard error is that of one
+    # score, sqrt(0.73 * 0.27 / 400) = 0.022, so 0.71 is within it (counting 3 seeds, 0.013,
+    # it would not be) and 0.70 is not.
+    spec = {("learned", "meanpool", "all"): (0.73, 0.63), ("w2v_frozen", "meanpool", "all"): (0.71, 0.66),
+            ("w2v_frozen", "linear", "all"): (0.70, 0.68)}
+    cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3), reference=0.65, reference_val={"all": 0.60})
+    _counted(cells, baselines, 400, WEIGHTS)
+    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+    chosen = out["selection"][0]
+    assert chosen["rule"]["se"] == pytest.approx((0.73 * 0.27 / 400) ** 0.5)
+    assert (chosen["strategy"], chosen["architecture"]) == ("w2v_frozen", "meanpool")
+
+
+def test_a_train_report_without_the_counts_selects_the_plain_best(answer):
+    assert all(s["rule"]["se"] == 0 for s in answer["selection"])
+    assert [(s["strategy"], s["architecture"]) for s in answer["selection"]] == \
+        [("w2v_frozen", "meanpool"), ("w2v_frozen", "meanpool"), ("learned", "meanpool")]

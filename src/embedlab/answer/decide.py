@@ -1,11 +1,14 @@
 """The numbers of the decision page (``reports/answer.json``), from the grid's cells.
 
-One selection rule everywhere (:func:`select`): at a train size, the candidate with
-the best mean ``best_val_accuracy`` over its seeds, among every (strategy,
+The page's decision (:func:`choose`): at a train size, among every (strategy,
 architecture) run at that size and the TF-IDF reference (:data:`REFERENCE`, scored
-the same way by the train stage) where it was run. That score never reads the test
-split, so the selected candidate's test score is not optimistic. When the reference
-is first, the page says to use it, and its row compares it with the best network.
+the same way by the train stage) where it was run, the simplest candidate whose mean
+``best_val_accuracy`` over its seeds is within one standard error of the best one's
+(the one-standard-error rule). That score never reads the test split, so the
+selected candidate's test score is not optimistic. The best of a group (the best
+`learned` config, the best network, a strategy's line in the figure) is
+:func:`select`'s plain argmax. When the reference is chosen, the page says to use
+it, and its row compares it with the best network.
 Comparisons are paired on the same test reviews: each side's per-review correctness
 averaged over its seeds, a bootstrap over test reviews (``stats.paired_bootstrap``),
 Holm's step-down adjustment over every comparison the page makes (the family), and
@@ -83,8 +86,15 @@ def configs_at(cells: pd.DataFrame, size) -> list[dict]:
             "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
             "test_roc_auc": float(rows["test_roc_auc"].mean()),
             "seconds": _seconds(rows), "work": _work(rows),
-            "hparams": _optional(rows, "hparams"), "tuning_trials": _optional(rows, "tuning_trials")})
+            "hparams": _optional(rows, "hparams"), "tuning_trials": _optional(rows, "tuning_trials"),
+            "params_trainable": _mean_count(rows, "params_trainable"),
+            "selection_examples": _mean_count(rows, "selection_examples")})
     return out
+
+
+def _mean_count(rows: pd.DataFrame, key: str) -> int | None:
+    """A count over seeds (their mean, rounded); None where a train report predates it."""
+    return int(round(rows[key].mean())) if key in rows and rows[key].notna().all() else None
 
 
 def reference_at(baselines: list[dict], cells: pd.DataFrame, size) -> dict | None:
@@ -108,7 +118,9 @@ def reference_at(baselines: list[dict], cells: pd.DataFrame, size) -> dict | Non
             "test_accuracy_min": float(acc.min()), "test_accuracy_max": float(acc.max()),
             "test_roc_auc": float(np.mean([b["test_roc_auc"] for b in rows])),
             "seconds": None if None in seconds else float(np.mean(seconds)), "work": None,
-            "hparams": None if all(h is None for h in hparams) else hparams, "tuning_trials": None}
+            "hparams": None if all(h is None for h in hparams) else hparams, "tuning_trials": None,
+            "params_trainable": _mean_count(pd.DataFrame(rows), "params_trainable"),
+            "selection_examples": _mean_count(pd.DataFrame(rows), "selection_examples")}
 
 
 def is_reference(config: dict) -> bool:
@@ -125,6 +137,39 @@ def select(configs: list[dict], strategy: str | None = None) -> dict | None:
         return None
     # max keeps the first of equals: a full tie goes to the first name, the same on every run.
     return max(pool, key=lambda c: (c["best_val_accuracy"], np.nan_to_num(c["best_val_roc_auc"] or 0.0)))
+
+
+# The one-standard-error rule (Breiman et al. 1984; Hastie, Tibshirani & Friedman, The
+# Elements of Statistical Learning, 7.10): at a few hundred labels an accuracy's standard
+# error is several points, larger than most gaps between candidates, so the argmax of a
+# dozen noisy scores is the luckiest candidate more than the best one. Among those the
+# noise cannot tell from the best, the simplest: the fewest parameters fitted to the
+# labels (``params_trainable``: the linear head over frozen vectors fits a weight per
+# dimension, TF-IDF one per feature, a trained table one per word and dimension).
+def standard_error(config: dict, size) -> float:
+    """Of a candidate's mean selection accuracy: binomial over the rows one seed selected
+    on (``selection_examples``), the seeds' draws counted as independent below ``all`` (at
+    ``all`` every seed selects on the same val split). 0 where a train report predates the
+    count: the rule is then the plain best."""
+    rows = config.get("selection_examples")
+    if not rows:
+        return 0.0
+    p, k = config["best_val_accuracy"], 1 if size == ALL_TRAIN else max(1, len(config["seeds"] or [1]))
+    return float(np.sqrt(p * (1 - p) / (rows * k)))
+
+
+def choose(candidates: list[dict], size) -> tuple[dict, dict]:
+    """The page's decision at ``size`` (the module doc): the chosen candidate, and the rule's
+    numbers (the best, its standard error, how many were within it)."""
+    best = select(candidates)
+    se = standard_error(best, size)
+    band = [c for c in candidates if c["best_val_accuracy"] >= best["best_val_accuracy"] - se]
+    chosen = min(band, key=lambda c: (c.get("params_trainable") or np.inf, -c["best_val_accuracy"],
+                                      -np.nan_to_num(c["best_val_roc_auc"] or 0.0),
+                                      c["strategy"], c["architecture"] or ""))
+    return chosen, {"best": _side(best), "best_val_accuracy": best["best_val_accuracy"], "se": se,
+                    "selection_examples": best.get("selection_examples"), "within": len(band),
+                    "candidates": len(candidates)}
 
 
 def regimes(selection: list[dict]) -> list[dict]:
@@ -313,12 +358,13 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
     candidates = {s: reference_at(baselines, cells, s) for s in sizes}
     selection = []
     for s in sizes:
-        network = select(configs[s])
-        chosen, learned = select([network, *filter(None, [candidates[s]])]), select(configs[s], LEARNED)
+        network, learned = select(configs[s]), select(configs[s], LEARNED)
+        chosen, rule = choose([*configs[s], *filter(None, [candidates[s]])], s)
         against, added = _decision(chosen, learned, network, candidates[s], family, correct, ref_probs, y, s,
                                    n_boot)
         family += added
-        selection.append({**chosen, "learned": _side(learned) if learned else None, "network": _side(network),
+        selection.append({**chosen, "rule": rule, "learned": _side(learned) if learned else None,
+                          "network": _side(network),
                           **against, "above_majority": chosen["test_accuracy"] > facts["test_majority"]})
     _verdicts(family, alpha)
     return {

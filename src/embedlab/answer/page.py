@@ -88,8 +88,12 @@ def _phrase(answer: dict, index: int | None) -> str:
 def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
     """One line of why, from the regime's comparisons."""
     ref = answer["reference_strategy"]
+    moved = [r for r in rows if _below_best(r)]
     val = ", ".join(f"{r['best_val_accuracy']:.3f}" for r in rows)
-    head = f"first on validation ({val})"
+    head = f"first on validation ({val})" if not moved else (
+        f"on validation {val}: the fewest trained weights within one standard error of the best ("
+        + ", ".join(f"{config_name(r['rule']['best'])} {r['rule']['best_val_accuracy']:.3f} ± "
+                    f"{r['rule']['se']:.3f}" for r in moved) + ")")
     parts = []
     for r in rows:
         against = ([f"vs best `{ref}` ({r['learned']['architecture']}) {_phrase(answer, r['vs_learned'])}"]
@@ -104,6 +108,13 @@ def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
     if regime["strategy"] == ref:
         head = f"the reference strategy itself is {head}"
     return head + (": " + " · ".join(parts) if parts else "")
+
+
+def _below_best(row: dict) -> bool:
+    """Whether the one-standard-error rule chose a simpler candidate than the best."""
+    rule = row.get("rule")
+    side = {"strategy": row["strategy"], **({"architecture": row["architecture"]} if row["architecture"] else {})}
+    return bool(rule) and rule["best"] != side
 
 
 def _seconds(row: dict) -> str:
@@ -162,12 +173,20 @@ def _majority_rule(answer: dict) -> str:
             f"({answer['data']['test_majority']:.3f}) says so.")
 
 
+def _rule(answer: dict) -> str:
+    if not any(s.get("rule") for s in answer["selection"]):
+        return "the strategy / architecture with the best mean validation accuracy"   # a page from before
+    return ("among the candidates whose mean validation accuracy is within one standard error of the "
+            "best one's (binomial, over the reviews each seed selected on), the one with the fewest "
+            "weights fitted to the labels (the one-standard-error rule: at a few hundred labels the "
+            "best score is mostly the luckiest), by mean validation accuracy")
+
+
 def _method(answer: dict) -> str:
     d, fam = answer["data"], answer["family"]
     seeds = answer["seeds"]
-    return (f"Selection, the one rule of this page: at each size, the strategy / architecture with the best "
-            f"mean validation accuracy over its seeds ({len(seeds)} here) {_pool(answer)}; "
-            f"the test split never chooses.{_majority_rule(answer)} Gains are paired on the same {d['n_test']:,} test reviews "
+    return (f"Selection, the one rule of this page: at each size, {_rule(answer)} over its seeds "
+            f"({len(seeds)} here) {_pool(answer)}; the test split never chooses.{_majority_rule(answer)} Gains are paired on the same {d['n_test']:,} test reviews "
             f"(each side's per-review correctness averaged over its seeds; {_pct(answer['level'])} bootstrap "
             f"interval over test reviews, {answer['n_boot']:,} draws). Bold: the gain survives Holm's "
             f"adjustment over all {fam['size']} comparisons of this page at family-wise level "

@@ -167,6 +167,9 @@ def fit_predict(inputs: TrainInputs, ref: Reference = Reference(), train: TrainP
     held = np.concatenate([h for _, h in splits])
     out = {"train_seconds": time.perf_counter() - t0, "train_examples": len(refit_rows),
            "selection_examples": len(held), "C": c,
+           # Its free parameters, as a cell counts its trainable weights: a weight per
+           # TF-IDF feature and the intercept (the answer page's simplicity order).
+           "params_trainable": int(final.named_steps["clf"].coef_.size + 1),
            **{f"selection_accuracy_C{ci:g}": v for ci, v in scores.items()},
            **classification_metrics(labels[pool][held], prob[held], "best_val_")}
     test = read("test")
