@@ -317,7 +317,7 @@ def test_a_page_from_before_the_reference_competed_renders_as_it_did(answer):
     old = copy.deepcopy(answer)
     del old["reference_in_selection"]
     for s in old["selection"]:
-        for key in ("network", "vs_network", "above_majority"):
+        for key in ("network", "vs_network", "above_majority", "rule"):
             del s[key]
     text = page.markdown(old, "x.png")
     assert "among every cell run at that size;" in text and "majority-class rate" not in text

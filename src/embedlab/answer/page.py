@@ -174,19 +174,22 @@ def _majority_rule(answer: dict) -> str:
 
 
 def _rule(answer: dict) -> str:
+    """The selection rule in words: the one-standard-error rule, or the plain best on a
+    page from before it."""
+    n = len(answer["seeds"])
     if not any(s.get("rule") for s in answer["selection"]):
-        return "the strategy / architecture with the best mean validation accuracy"   # a page from before
-    return ("among the candidates whose mean validation accuracy is within one standard error of the "
-            "best one's (binomial, over the reviews each seed selected on), the one with the fewest "
-            "weights fitted to the labels (the one-standard-error rule: at a few hundred labels the "
-            "best score is mostly the luckiest), by mean validation accuracy")
+        return (f"the strategy / architecture with the best mean validation accuracy over its seeds "
+                f"({n} here) {_pool(answer)}")
+    return (f"{_pool(answer)}, each scored by its mean validation accuracy over its seeds ({n} here): of "
+            "those within one standard error of the best score (binomial, over the reviews each seed "
+            "selected on), the one with the fewest weights fitted to the labels (the one-standard-error "
+            "rule: at a few hundred labels the best score is mostly the luckiest)")
 
 
 def _method(answer: dict) -> str:
     d, fam = answer["data"], answer["family"]
-    seeds = answer["seeds"]
-    return (f"Selection, the one rule of this page: at each size, {_rule(answer)} over its seeds "
-            f"({len(seeds)} here) {_pool(answer)}; the test split never chooses.{_majority_rule(answer)} Gains are paired on the same {d['n_test']:,} test reviews "
+    return (f"Selection, the one rule of this page: at each size, {_rule(answer)}; the test split never "
+            f"chooses.{_majority_rule(answer)} Gains are paired on the same {d['n_test']:,} test reviews "
             f"(each side's per-review correctness averaged over its seeds; {_pct(answer['level'])} bootstrap "
             f"interval over test reviews, {answer['n_boot']:,} draws). Bold: the gain survives Holm's "
             f"adjustment over all {fam['size']} comparisons of this page at family-wise level "
