@@ -11,7 +11,7 @@ what tuning changed.
 
 from __future__ import annotations
 
-from benchmarks.curves import image
+from benchmarks.curves import PRESETS, image
 from docgen.registry import block
 from docgen.text import para as _para
 from embedlab.answer import page
@@ -184,6 +184,14 @@ def _partial(answer: dict) -> list[str]:
             "run yet; docs/answer.md says what is missing.)", ""]
 
 
+def _missing(f: dict) -> str:
+    """The preset's sizes a curve cut short (a session's end) has not run yet."""
+    preset = PRESETS[f["dataset"]]
+    wanted = next(p for p in preset["passes"] if p.name == preset["answer_pass"]).train_sizes
+    left = [f"{z:,}" if isinstance(z, int) else z for z in wanted if z not in f["answer"]["sizes"]]
+    return f"; not run yet: {', '.join(left)} (the same command resumes it)" if left else ""
+
+
 def provenance(short: str, res: dict) -> str:
     """Which code a curve ran: issue 31's selection (cross-validation below ``train.cv_below``,
     the linear head, TF-IDF competing) or the holdout selection before it."""
@@ -191,7 +199,7 @@ def provenance(short: str, res: dict) -> str:
     when = f"commit `{f['commit'][:7]}`, {res['date'][:10]}"
     if "cv_below" in f["params"]["train"]:
         return (f"{short}: {when}; cross-validated over the N labels below {f['params']['train']['cv_below']:,}, "
-                f"{' and '.join(f['params']['grid']['architectures'])}, TF-IDF competing")
+                f"{' and '.join(f['params']['grid']['architectures'])}, TF-IDF competing{_missing(f)}")
     return (f"{short}: {when}, on the code before issue 31 (holdout selection, no linear head, TF-IDF not "
             "competing)")
 
