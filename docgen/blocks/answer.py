@@ -173,23 +173,19 @@ def decision_tables(amazon: dict, imdb: dict) -> list[str]:
     """Each dataset's decision table, where its curve has one: the README leads with them."""
     return [line for (name, _), res in zip(DATASETS, (amazon, imdb)) if (answer := decided(res)) is not None
             for line in (f"**{name}**, the decision table (docs/answer.md has the rest):", "",
-                         *page.decision_table(answer), "", *_partial(answer))]
+                         *page.decision_table(answer), "", *_partial(figures(res)))]
 
 
-def _partial(answer: dict) -> list[str]:
-    """A curve that has not reached N = all says so under its table."""
-    if "all" in answer["sizes"]:
-        return []
-    return [f"(This curve stops at N = {answer['train_examples'][-1]:,} so far: its larger sizes are not "
-            "run yet; docs/answer.md says what is missing.)", ""]
-
-
-def _missing(f: dict) -> str:
-    """The preset's sizes a curve cut short (a session's end) has not run yet."""
+def _partial(f: dict) -> list[str]:
+    """A curve cut short (a session's end) names, under its table, the preset's sizes it
+    has not run yet."""
     preset = PRESETS[f["dataset"]]
     wanted = next(p for p in preset["passes"] if p.name == preset["answer_pass"]).train_sizes
     left = [f"{z:,}" if isinstance(z, int) else z for z in wanted if z not in f["answer"]["sizes"]]
-    return f"; not run yet: {', '.join(left)} (the same command resumes it)" if left else ""
+    if not left:
+        return []
+    return [f"(This curve stops at N = {f['answer']['train_examples'][-1]:,} so far; not run yet: "
+            f"{', '.join(left)}. `python -m benchmarks.curves --dataset {f['dataset']}` resumes it.)", ""]
 
 
 def provenance(short: str, res: dict) -> str:
@@ -199,7 +195,7 @@ def provenance(short: str, res: dict) -> str:
     when = f"commit `{f['commit'][:7]}`, {res['date'][:10]}"
     if "cv_below" in f["params"]["train"]:
         return (f"{short}: {when}; cross-validated over the N labels below {f['params']['train']['cv_below']:,}, "
-                f"{' and '.join(f['params']['grid']['architectures'])}, TF-IDF competing{_missing(f)}")
+                f"{' and '.join(f['params']['grid']['architectures'])}, TF-IDF competing")
     return (f"{short}: {when}, on the code before issue 31 (holdout selection, no linear head, TF-IDF not "
             "competing)")
 
