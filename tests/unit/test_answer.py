@@ -84,18 +84,20 @@ def test_the_curve_says_the_vectors_saw_the_whole_train_split_even_without_all()
     assert "all 100 train reviews" in curve.text_seen(100, None)
 
 
-def test_a_decision_table_of_a_curve_short_of_all_says_it_is_partial():
+def test_a_decision_table_of_a_curve_cut_short_names_the_sizes_it_has_not_run():
     import json
 
     from embedlab.answer import decide
     from tests.unit.test_answer_page import SPEC, _grid
 
-    small = {k: v for k, v in SPEC.items() if k[2] != "all"}
-    cells, correct, y, baselines, ref = _grid(small)
-    stage = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
-    res = {"figures": {"answer": stage}}
-    assert any("stops at N = 300 so far" in line for line in answer.decision_tables(res, res))
-    cells, correct, y, baselines, ref = _grid(SPEC)
-    full = {"figures": {"answer": json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref,
-                                                                        n_boot=200)))}}
-    assert not any("so far" in line for line in answer.decision_tables(full, full))
+    def results(spec: dict) -> dict:
+        cells, correct, y, baselines, ref = _grid(spec)
+        stage = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
+        return {"figures": {"dataset": "amazon", "answer": stage}}
+
+    # The Amazon preset runs 100, 300, 1,000, 3,000 and all.
+    small = results({k: v for k, v in SPEC.items() if k[2] != "all"})
+    assert "(This curve stops at N = 300 so far; not run yet: 1,000, 3,000, all." in \
+        "\n".join(answer.decision_tables(small, small))
+    every = results({(s, a, size): v for (s, a, _), v in SPEC.items() for size in (100, 300, 1000, 3000, "all")})
+    assert not any("so far" in line for line in answer.decision_tables(every, every))
