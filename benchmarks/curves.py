@@ -327,6 +327,27 @@ def kind(cell, params) -> str:
     return "trainable table" if trains else "frozen table"
 
 
+def scaled(measured: dict, size, rows_at) -> tuple:
+    """(the timed size it is read from, seconds per trial) at ``size``: its own, or the
+    largest timed size below it scaled by labeled rows, else the smallest timed one (a
+    smaller size costs no more): an upper bound either way."""
+    if size in measured:
+        return size, measured[size]
+    below = [z for z in measured if rows_at(z) <= rows_at(size)]
+    base = max(below, key=rows_at) if below else min(measured, key=rows_at)
+    return base, measured[base] * max(1.0, rows_at(size) / rows_at(base))
+
+
+def time_trial(cell, untuned, project: Path, pass_name: str, kind_name: str) -> float:
+    """Seconds of one trial of ``cell`` (its folds and refit, or its one fit)."""
+    from embedlab.train import grid, tuning
+
+    print(f"[{time.strftime('%H:%M:%S')}] {pass_name}: {cell.name} ({kind_name}), one trial", flush=True)
+    t0 = time.perf_counter()
+    tuning.tune(cell, untuned, grid.train_inputs([cell], Layout(project)))
+    return time.perf_counter() - t0
+
+
 def estimate(project: Path, preset: dict, log: Path, dataset: str, command: str, quick: bool = False,
              timed_sizes: list | None = None) -> None:
     """The preset's wall time from a slice (see the module doc); the curve is not run.
@@ -351,29 +372,24 @@ def estimate(project: Path, preset: dict, log: Path, dataset: str, command: str,
         for c in grid.expand_grid(stage.grid):
             groups.setdefault((c.architecture, kind(c, stage.train)), {}).setdefault(c.train_size, []).append(c)
         for (arch, k), by_size in groups.items():
-            measured: dict = {}
-            for size in sorted(by_size, key=size_order):
-                probe, source = by_size[size][0], None
-                if size in timed:
-                    print(f"[{time.strftime('%H:%M:%S')}] {p.name}: {probe.name} ({k}), one trial", flush=True)
-                    t0 = time.perf_counter()
-                    tuning.tune(probe, untuned, grid.train_inputs([probe], Layout(project)))
-                    measured[size] = time.perf_counter() - t0
-                    per_trial, source = measured[size], f"timed: {probe.name}"
-                else:
-                    below = max((z for z in measured), key=rows_at, default=None)
-                    if below is None:
-                        continue
-                    per_trial = measured[below] * max(1.0, rows_at(size) / rows_at(below))
-                    source = f"scaled from N = {below} by its labeled rows"
-                n_trials = tuning.trials(probe, stage.train)
+            sizes = sorted(by_size, key=size_order)
+            measured = {z: time_trial(by_size[z][0], untuned, project, p.name, k) for z in sizes if z in timed}
+            if not measured:
+                print(f"{p.name}: {arch}/{k} has no timed size; not estimated", flush=True)
+                continue
+            for size in sizes:
+                base, per_trial = scaled(measured, size, rows_at)
+                n_trials = tuning.trials(by_size[size][0], stage.train)
                 est.append({"pass": p.name, "architecture": arch, "kind": k, "train_size": size,
-                            "source": source, "seconds_per_trial": round(per_trial, 1),
-                            "trials_per_cell": n_trials, "cells": len(by_size[size]),
+                            "source": f"timed: {by_size[base][0].name}" + (
+                                "" if base == size else f", scaled from N = {base} by its labeled rows"),
+                            "seconds_per_trial": round(per_trial, 1), "trials_per_cell": n_trials,
+                            "cells": len(by_size[size]),
                             "cell_seconds": round(per_trial * n_trials * len(by_size[size]), 1)})
         workers = stage.runner.workers
-        total = sum(e["cell_seconds"] for e in est if e["pass"] == p.name) / workers
-        print(f"{p.name}: about {total / 3600:.1f} h on {workers} workers", flush=True)
+        spent = sum(e["cell_seconds"] for e in est if e["pass"] == p.name) / workers
+        total += spent   # the passes run one after another
+        print(f"{p.name}: about {spent / 3600:.1f} h on {workers} workers", flush=True)
     figures = {"dataset": dataset, "rows": est, "workers": workers, "estimated_hours": round(total / 3600, 2)}
     if quick:
         (project.parent / "estimate.json").write_text(json.dumps(figures, indent=2, default=str))

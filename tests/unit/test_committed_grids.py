@@ -70,3 +70,13 @@ def test_the_curve_estimate_times_one_cell_per_way_of_training(strategy, archite
     cell = Cell(strategy, variant, architecture, 1, strategy, 100)
     assert kind(cell, TrainParams()) == expected
     assert kind(cell, TrainParams(ngrams=2)) == ("trainable table" if expected in ("head only", "frozen table") else expected)
+
+
+def test_the_estimate_scales_an_untimed_size_from_the_timed_size_below_it():
+    from benchmarks.curves import scaled
+
+    rows = {100: 100, 1000: 1000, 3000: 3000, "all": 40_000}.__getitem__
+    measured = {1000: 10.0, 3000: 30.0}
+    assert scaled(measured, 3000, rows) == (3000, 30.0)
+    assert scaled(measured, "all", rows) == (3000, 400.0)       # 30 s x 40,000 / 3,000 rows
+    assert scaled(measured, 100, rows) == (1000, 10.0)          # no timed size below: the smallest, unscaled
