@@ -187,7 +187,7 @@ def _targets(dataset: str) -> str:
 
 
 def _answer_time(f):
-    csv, sizes = f["csv"], f["command"].split("--sizes ")[-1]
+    csv, sizes = f["csv"], ",".join(map(str, f["grid"]["train_sizes"]))
     short = f", cut to {csv['max_words']} words" if csv.get("max_words") else ""
     measured = (f"{f['wall_seconds'] / 60:.1f} min on {csv['reviews']:,} IMDB reviews{short} at sizes {sizes}, "
                 f"{f['cells']} cells, {f['tune_trials']} trials per cell")
