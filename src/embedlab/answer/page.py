@@ -92,7 +92,8 @@ def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
     val = ", ".join(f"{r['best_val_accuracy']:.3f}" for r in rows)
     head = f"first on validation ({val})" if not moved else (
         f"on validation {val}: the fewest trained weights within one standard error of the best ("
-        + ", ".join(f"{config_name(r['rule']['best'])} {r['rule']['best_val_accuracy']:.3f} ± "
+        + ", ".join((f"at {_n(r['train_size'], r['train_examples'])}: " if len(rows) > 1 else "")
+                    + f"{config_name(r['rule']['best'])} {r['rule']['best_val_accuracy']:.3f} ± "
                     f"{r['rule']['se']:.3f}" for r in moved) + ")")
     parts = []
     for r in rows:
