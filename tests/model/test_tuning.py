@@ -229,8 +229,8 @@ def test_below_cv_below_the_folds_use_the_n_labels_only_and_the_refit_all_of_the
     calls = []
     real = fit.train_model
 
-    def spy(cell, params, inputs, on_epoch=None, data=None):   # records each model's rows, fits for real
-        fitted = real(cell, params, inputs, on_epoch, data)
+    def spy(cell, params, inputs, on_epoch=None, data=None, blank=None):   # records each model's rows, fits for real
+        fitted = real(cell, params, inputs, on_epoch, data, blank)
         calls.append((params.epochs, _row_ids(tiny, data.x_fit), _row_ids(tiny, data.x_sel), fitted))
         return fitted
 
@@ -266,6 +266,36 @@ def test_cross_validation_scores_each_label_out_of_fold(tiny):
     assert seen[-1][1] == pytest.approx(np.mean((cv.prob >= 0.5) == cv.y))
     assert cv.epochs == int(np.round(np.median(cv.best_epochs)))
     assert all(1 <= e <= params.epochs for e in cv.best_epochs)
+
+
+@pytest.mark.parametrize("strategy", ["learned", "w2v_unfreeze"])
+def test_the_folds_share_one_model_restored_to_its_built_state(tiny, monkeypatch, strategy):
+    """Each fold trains the trial's one compiled model from the state a fresh build gives
+    (weights, dropout seeds, Adam's step and moments): its figures are a fresh model's,
+    to the byte. A schedule that recompiles (w2v_unfreeze) gets a model per fold."""
+    from embedlab.splits import cv_split
+    from embedlab.train import fit
+
+    params = TrainParams(**{**TINY, "epochs": 3, "patience": 1}, cv_folds=3, cv_below=1000, dropout=0.3,
+                         unfreeze_after=1)
+    cell = _cell(strategy, 40)
+    built = []
+    real_init = fit.Blank.__init__
+
+    def counting(self, *args, **kw):
+        built.append(kw.get("reused", True))
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(fit.Blank, "__init__", counting)
+    cv = fit.cross_validate(cell, params, tiny)
+    assert len(built) == (1 if strategy == "learned" else 3)
+    x_tr, y_tr = read_split(tiny.train)
+    rows = labeled_subset(y_tr, 40, 1)
+    for (fit_rows, held), best in zip(cv_split(y_tr, rows, 3, 1), cv.best_epochs):
+        data = fit.CellData(x_tr[fit_rows], y_tr[fit_rows], x_tr[held], y_tr[held], labeled=40)
+        fresh = fit.train_model(cell, params, tiny, data=data)   # a model of its own
+        np.testing.assert_array_equal(cv.prob[np.searchsorted(rows, held)], fresh.val_prob)
+        assert best == fit.best_epoch(fresh.history)
 
 
 def test_too_many_folds_for_a_size_is_one_clear_error(tmp_path):

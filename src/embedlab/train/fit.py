@@ -256,27 +256,63 @@ def _head_trainer(model, cell: Cell, data: CellData, params: TrainParams, class_
     return linear.ExactHead(head, f_fit, data.y_fit, params, class_weight, validate, on_epoch)
 
 
+class Blank:
+    """A cell's compiled model at ``params`` and its state as built, so that every fold
+    of a cross-validation starts from that state (:meth:`ready`) rather than building
+    and tracing a model of its own: at 100-1,000 labels a fold's build, trace and
+    clean-up took as long as its steps. The restored state is the whole of what a fresh
+    build would give: every variable (the dropout seeds' state included) and the
+    optimizer's (step count and moments, all zero)."""
+
+    def __init__(self, cell: Cell, params: TrainParams, inputs: TrainInputs, reused: bool = True):
+        from embedlab.splits import read_vocab
+        from embedlab.train.models import build_model
+
+        matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
+        self.model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
+                                 matrix=matrix, embedding_dim=params.embedding_dim,
+                                 units=params.units, dropout=params.dropout, seed=cell.seed,
+                                 learning_rate=params.learning_rate,
+                                 ngrams=params.ngrams, ngram_buckets=params.ngram_buckets,
+                                 table_lr_scale=params.table_lr_scale, l2=params.l2)
+        # Adam's moments exist once it is built; Keras would build it at the first fit.
+        self.optimizer, self.used = self.model.optimizer, False
+        self.optimizer.build(self.model.trainable_variables)
+        self.variables = [*self.model.variables, *self.optimizer.variables]
+        self.state = [np.array(v) for v in self.variables] if reused else None   # one model: no copy
+        self.predict = compiled_predict(self.model, params.batch_size)
+
+    @property
+    def spent(self) -> bool:
+        """A schedule that recompiled the model (``w2v_unfreeze``) changed what trains: it
+        cannot start another fold."""
+        return self.model.optimizer is not self.optimizer
+
+    def ready(self) -> Blank:
+        """The model in its built state: as built the first time, restored after."""
+        if self.used:
+            assert self.state is not None, "a Blank built with reused=False trains one model"
+            for variable, value in zip(self.variables, self.state):
+                variable.assign(value)
+        self.used = True
+        return self
+
+
 def train_model(cell: Cell, params: TrainParams, inputs: TrainInputs,
-                on_epoch: EpochHook | None = None, data: CellData | None = None) -> Fitted:
+                on_epoch: EpochHook | None = None, data: CellData | None = None,
+                blank: Blank | None = None) -> Fitted:
     """Build and train one model on the cell's fit rows, early stopping on its selection
     rows (``data``, default :func:`selection_data`; with no selection rows, a refit: no
-    validation, no early stopping, ``params.epochs`` epochs). Never reads the test split
-    (tuning compares trials with this)."""
-    from embedlab.splits import read_vocab
-    from embedlab.train.models import build_model, embedding_tables, parameter_counts
+    validation, no early stopping, ``params.epochs`` epochs), or train ``blank``'s model
+    from its built state. Never reads the test split (tuning compares trials with this)."""
+    from embedlab.train.models import embedding_tables, parameter_counts
 
     data = selection_data(cell, params, inputs) if data is None else data
     rows = epoch_rows(np.arange(len(data.y_fit)), params.batch_size, params.min_steps_per_epoch)
     x_tr, y_tr = data.x_fit[rows], data.y_fit[rows]
-    matrix = np.load(inputs.matrices[cell.variant]) if cell.variant else None
-    model = build_model(cell.strategy, cell.architecture, vocab_size=len(read_vocab(inputs.vocab)["tokens"]),
-                        matrix=matrix, embedding_dim=params.embedding_dim,
-                        units=params.units, dropout=params.dropout, seed=cell.seed,
-                        learning_rate=params.learning_rate,
-                        ngrams=params.ngrams, ngram_buckets=params.ngram_buckets,
-                        table_lr_scale=params.table_lr_scale, l2=params.l2)
+    blank = (blank or Blank(cell, params, inputs, reused=False)).ready()
+    model, predict = blank.model, blank.predict
     initial_tables, counts = embedding_tables(model), parameter_counts(model)
-    predict = compiled_predict(model, params.batch_size)
     strategy = strategies.get(cell.strategy)
     class_weight = _class_weight(y_tr) if params.class_weight else None
     t0 = time.perf_counter()
@@ -328,17 +364,20 @@ def best_epoch(history: dict[str, list[float]]) -> int:
 
 def cross_validate(cell: Cell, params: TrainParams, inputs: TrainInputs,
                    on_fold: Callable[[int, float], None] | None = None) -> CrossValidated:
-    """``train.cv_folds`` models at ``params``, each on the other folds of the cell's N
-    labels and early-stopped on its own; no val or test row is read. ``on_fold(k,
+    """``train.cv_folds`` models at ``params`` (one compiled model, restored to its built
+    state for each fold: :class:`Blank`), each on the other folds of the cell's N labels
+    and early-stopped on its own; no val or test row is read. ``on_fold(k,
     accuracy)`` sees the out-of-fold accuracy of the first k + 1 folds (tuning prunes on it)."""
     from embedlab.splits import cv_split, labeled_subset, read_split
 
     x_tr, y_tr = read_split(inputs.train)
     rows = labeled_subset(y_tr, cell.train_size, cell.seed)
     prob, done, best, seconds = np.full(len(rows), np.nan, np.float32), [], [], 0.0
+    blank = None
     for k, (fit, held) in enumerate(cv_split(y_tr, rows, params.cv_folds, cell.seed)):
         data = CellData(x_tr[fit], y_tr[fit], x_tr[held], y_tr[held], labeled=len(rows))
-        fold = train_model(cell, params, inputs, data=data)
+        blank = Blank(cell, params, inputs) if blank is None or blank.spent else blank
+        fold = train_model(cell, params, inputs, data=data, blank=blank)
         prob[np.searchsorted(rows, held)] = fold.val_prob
         done.append(np.searchsorted(rows, held))
         best.append(best_epoch(fold.history))
