@@ -66,6 +66,7 @@ class Pass:
     train_sizes: list
     seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
     max_train_size: dict = field(default_factory=dict)   # grid.max_train_size: per-architecture caps
+    min_train_size: dict = field(default_factory=dict)   # grid.min_train_size: per-architecture floors
     incremental: bool = False             # one `dvc repro` per added size, in the order listed
     budget_minutes: float | None = None   # ... and no size added once this much time is spent
 
@@ -171,7 +172,8 @@ def run_pass(project: Path, p: Pass, sizes: list, log: Path, stages: list[str] =
 
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["grid"].update({"strategies": p.strategies, "architectures": p.architectures,
-                           "seeds": p.seeds, "train_sizes": sizes, "max_train_size": p.max_train_size})
+                           "seeds": p.seeds, "train_sizes": sizes, "max_train_size": p.max_train_size,
+                           "min_train_size": p.min_train_size})
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     print(f"[{time.strftime('%H:%M:%S')}] pass {p.name}: sizes {sizes}", flush=True)
     t0, rc = time.perf_counter(), None

@@ -331,6 +331,10 @@ class GridParams(Strict):
     # labels takes half an hour where meanpool takes minutes. Sizes above the cap (and
     # `all`) have no cell of that architecture; the answer page selects among the rest.
     max_train_size: dict[str, TrainSize] = Field(default_factory=dict)
+    # The smallest train size an architecture runs at, e.g. {meanpool: 1000}: below it,
+    # cross-validated, each of its trials fits a hidden layer once per fold on a few dozen
+    # reviews, the dearest cells of a curve, and the linear head is the one to beat there.
+    min_train_size: dict[str, TrainSize] = Field(default_factory=dict)
 
     @field_validator("seeds")
     @classmethod

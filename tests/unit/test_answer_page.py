@@ -239,6 +239,19 @@ def test_an_architecture_that_stopped_short_is_named_with_its_largest_size(answe
     assert "ran up to" not in page.markdown(out, "x.png")
 
 
+def test_an_architecture_that_started_late_is_named_with_its_smallest_size():
+    # As grid.min_train_size would: lstm from 300 only, cnn at 300 alone; meanpool at every size.
+    late = {**{k: v for k, v in SPEC.items() if k[1] == "meanpool"},
+            ("learned", "lstm", 300): (0.70, 0.70), ("learned", "lstm", "all"): (0.80, 0.80),
+            ("learned", "cnn", 300): (0.70, 0.70)}
+    cells, correct, y, baselines, ref = _grid(late)
+    text = page.markdown(json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200))),
+                         "x.png")
+    assert ("–: not run. cnn ran at 300 labeled reviews only; lstm ran from 300 labeled reviews "
+            "(`grid.min_train_size`, `grid.max_train_size`).") in text
+    assert "meanpool ran" not in text
+
+
 def test_cells_that_ended_still_improving_are_counted_per_size():
     spec = {("learned", "meanpool", 100): (0.7, 0.7), ("learned", "meanpool", "all"): (0.8, 0.8)}
     cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3))

@@ -79,7 +79,31 @@ def test_an_architecture_capped_in_size_has_no_cell_above_its_cap(tmp_path):
     assert len(expand_grid(grid.model_copy(update={"max_train_size": {"cnn": "all"}}))) == 8
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump({"grid": {"architectures": ["meanpool"], "max_train_size": {"lstm": 300}}}))
-    with pytest.raises(ConfigError, match=r"params.yaml: grid.max_train_size: caps architecture\(s\) \['lstm'\]"):
+    with pytest.raises(ConfigError, match=r"params.yaml: grid.max_train_size: bounds architecture\(s\) \['lstm'\]"):
+        load_train(path)
+
+
+def test_an_architecture_with_a_smallest_size_has_no_cell_below_it(tmp_path):
+    import yaml
+
+    from embedlab.errors import ConfigError
+    from embedlab.train.grid import load_train
+
+    grid = GridParams(strategies=["learned"], architectures=["linear", "meanpool"], seeds=[1],
+                      train_sizes=[100, 1000, "all"], min_train_size={"meanpool": 1000})
+    assert [c.name for c in expand_grid(grid)] == [
+        "learned/linear/seed1/n100", "learned/linear/seed1/n1000", "learned/linear/seed1",
+        "learned/meanpool/seed1/n1000", "learned/meanpool/seed1"]
+    # A curve adds its sizes one by one: at 100 alone meanpool sits out, linear runs.
+    assert [c.name for c in expand_grid(grid.model_copy(update={"train_sizes": [100]}))] == [
+        "learned/linear/seed1/n100"]
+    path = tmp_path / "params.yaml"
+    bounds = {"architectures": ["linear"], "train_sizes": [100, 300], "min_train_size": {"linear": 1000}}
+    path.write_text(yaml.safe_dump({"grid": bounds}))
+    with pytest.raises(ConfigError, match=r"params.yaml: grid.min_train_size: leaves no architecture a size"):
+        load_train(path)
+    path.write_text(yaml.safe_dump({"grid": {**bounds, "min_train_size": {"cnn": 1000}}}))
+    with pytest.raises(ConfigError, match=r"params.yaml: grid.min_train_size: bounds architecture\(s\) \['cnn'\]"):
         load_train(path)
 
 

@@ -221,19 +221,28 @@ def accuracy_table(answer: dict) -> list[str]:
 
 
 def _coverage(answer: dict) -> list[str]:
-    """Where an architecture did not run at every size (grid.max_train_size): say up to where."""
+    """Where an architecture did not run at every size (grid.min_train_size,
+    grid.max_train_size): say from where, up to where."""
     order = [str(s) for s in answer["sizes"]]
     examples = dict(zip(order, answer["train_examples"]))
-    largest: dict[str, int] = {}
+    ran: dict[str, set[int]] = {}
     for c in answer["configs"]:
-        at = order.index(str(c["train_size"]))
-        largest[c["architecture"]] = max(largest.get(c["architecture"], at), at)
-    short = {a: order[i] for a, i in sorted(largest.items()) if i < len(order) - 1}
-    if not short:
+        ran.setdefault(c["architecture"], set()).add(order.index(str(c["train_size"])))
+    notes, keys = [], []
+    for arch, at in sorted(ran.items()):
+        low, high = min(at), max(at)
+        n_low, n_high = (_n(order[i], examples[order[i]]) for i in (low, high))
+        span = (f"up to {n_high} labeled reviews" if low == 0
+                else f"from {n_low} labeled reviews" if high == len(order) - 1
+                else f"at {n_low} labeled reviews only" if low == high
+                else f"from {n_low} to {n_high} labeled reviews")
+        if low > 0 or high < len(order) - 1:
+            notes.append(f"{arch} ran {span}")
+            keys += (["`grid.min_train_size`"] if low > 0 else []) + (
+                ["`grid.max_train_size`"] if high < len(order) - 1 else [])
+    if not notes:
         return []
-    return ["", "–: not run. " + "; ".join(f"{a} ran up to {_n(s, examples[s])} labeled reviews"
-                                          for a, s in short.items())
-            + " (`grid.max_train_size`)."]
+    return ["", "–: not run. " + "; ".join(notes) + f" ({', '.join(sorted(set(keys), reverse=True))})."]
 
 
 def comparison_table(answer: dict) -> list[str]:

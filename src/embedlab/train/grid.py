@@ -80,11 +80,17 @@ def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
     if unknown:
         raise key_error(path, "grid.architectures", f"unknown architecture(s) {unknown}; choose from "
                         f"{', '.join(architectures.ARCHITECTURES)}", stage.grid.architectures)
-    capped = [a for a in stage.grid.max_train_size if a not in stage.grid.architectures]
-    if capped:
-        raise key_error(path, "grid.max_train_size", f"caps architecture(s) {capped} the grid does not "
-                        f"run; use names from grid.architectures ({', '.join(stage.grid.architectures)})",
-                        stage.grid.max_train_size)
+    for key in ("max_train_size", "min_train_size"):
+        bounds = getattr(stage.grid, key)
+        stray = [a for a in bounds if a not in stage.grid.architectures]
+        if stray:
+            raise key_error(path, f"grid.{key}", f"bounds architecture(s) {stray} the grid does not run; "
+                            f"use names from grid.architectures ({', '.join(stage.grid.architectures)})", bounds)
+    # An architecture may sit out every size listed (a curve adds its sizes one by one),
+    # but not every architecture.
+    if not any(architecture_sizes(stage.grid, a) for a in stage.grid.architectures):
+        raise key_error(path, "grid.min_train_size", "leaves no architecture a size of grid.train_sizes "
+                        f"{stage.grid.train_sizes} to run at; lower it", stage.grid.min_train_size)
     _check_holdout(path, stage)
     return stage
 
@@ -109,6 +115,14 @@ def _check_holdout(path: Path | str, stage: TrainStageParams) -> None:
                         f"{2 / min(tight):.2g} and {1 - 2 / min(tight):.2g}, or larger sizes", holdout)
 
 
+def architecture_sizes(grid: GridParams, architecture: str) -> list:
+    """The train sizes ``architecture`` runs at, smallest first: ``grid.train_sizes``
+    within its ``grid.min_train_size`` and ``grid.max_train_size``."""
+    low = size_order(grid.min_train_size.get(architecture, 0))
+    high = size_order(grid.max_train_size.get(architecture, ALL))
+    return [s for s in sorted(grid.train_sizes, key=size_order) if low <= size_order(s) <= high]
+
+
 def expand_grid(grid: GridParams) -> list[Cell]:
     cells = []
     for entry in grid.strategies:
@@ -117,10 +131,8 @@ def expand_grid(grid: GridParams) -> list[Cell]:
         var = (variant or grid.variant) if uses_vectors else None
         label = base if (not uses_vectors or var == grid.variant) else f"{base}@{var}"
         for arch in grid.architectures:
-            cap = size_order(grid.max_train_size.get(arch, ALL))
             for seed in grid.seeds:
-                cells += [Cell(base, var, arch, seed, label, size)
-                          for size in sorted(grid.train_sizes, key=size_order) if size_order(size) <= cap]
+                cells += [Cell(base, var, arch, seed, label, size) for size in architecture_sizes(grid, arch)]
     names = [c.name for c in cells]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
