@@ -139,3 +139,36 @@ def test_params_validate_and_enter_the_fingerprint(tiny, tmp_path):
     bad.write_text("train:\n  ngrams: 5\n")
     with pytest.raises(ConfigError, match=r"train\.ngrams"):
         load_train(bad)
+
+
+def test_ngram_rows_step_lazily_and_word_rows_by_plain_adam(tmp_path):
+    """The n-gram table's rows move only in the batches that look them up (their moments
+    too); the word table keeps Keras' Adam, whose moments move a row a batch did not read.
+    A looked-up row's step is Adam's. The optimizer survives a save and load."""
+    import keras
+
+    model = build_model("learned", "linear", vocab_size=20, matrix=None, embedding_dim=4, units=2,
+                        dropout=0.0, seed=1, learning_rate=0.1, ngrams=2, ngram_buckets=50)
+    reference = keras.models.clone_model(model)
+    reference.set_weights(model.get_weights())
+    reference.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
+    first, second = np.array([[1, 2, 3, 0]], np.int32), np.array([[4, 5, 6, 0]], np.int32)
+    y = np.array([1.0], np.float32)
+    seen = np.unique(_ngrams(first, 2, 50)[_ngrams(first, 2, 50) > 0])
+    for m in (model, reference):
+        m.train_on_batch(first, y)
+    ngram, words = (np.array(model.get_layer(n).embeddings) for n in ("ngrams", "embedding"))
+    # One step from zero moments: lazy and plain Adam agree on every row.
+    np.testing.assert_allclose(ngram, np.array(reference.get_layer("ngrams").embeddings), rtol=0, atol=2e-6)
+    model.train_on_batch(second, y)
+    reference.train_on_batch(second, y)
+    # The first batch's bigram rows: plain Adam's momentum moves them again, lazily they stay.
+    after = np.array(model.get_layer("ngrams").embeddings)
+    np.testing.assert_array_equal(after[seen], ngram[seen])
+    assert not np.allclose(np.array(reference.get_layer("ngrams").embeddings)[seen], ngram[seen])
+    # Word rows 1-3 (read by the first batch only) move again under the word table's plain Adam.
+    assert not np.allclose(np.array(model.get_layer("embedding").embeddings)[1:4], words[1:4])
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.optimizer.lazy_tables == ("ngrams",) and type(loaded.optimizer).__name__ == "TableScaledAdam"

@@ -23,6 +23,7 @@ from embedlab import fileio, strategies
 from embedlab.train import architectures
 
 NGRAM_SEED_OFFSET = 10_007
+NGRAM_LAYER = "ngrams"   # the hashed n-gram table's layer: its rows step lazily (compile_model)
 
 
 def _check_matrix(strategy: strategies.Strategy, matrix: np.ndarray | None, vocab_size: int) -> None:
@@ -102,20 +103,23 @@ def _ngram_layer(ngrams: int, buckets: int, width: int, masked: bool, seed: int)
         raise ValueError(f"ngrams={ngrams} needs ngram_buckets >= 1, got {buckets}")
     # Its own seed: the n-gram rows must not repeat the word table's first rows.
     return HashedNgrams(ngrams, buckets, width, seed=seed + NGRAM_SEED_OFFSET, mask_zero=masked,
-                        name="ngrams")
+                        name=NGRAM_LAYER)
 
 
 def compile_model(model, learning_rate: float, table_lr_scale: float = 1.0,
                   tables: tuple[str, ...] = ()) -> None:
-    """Adam at ``learning_rate``; the ``tables`` at ``table_lr_scale`` × it (the same
-    plain Adam as ever when the scale is 1 or there is no such table, so those
-    models keep their bytes)."""
+    """Adam at ``learning_rate``; the ``tables`` at ``table_lr_scale`` × it, and the hashed
+    n-gram table's rows stepped lazily (``embedlab_serving.optimizers``). The same plain
+    Adam as ever when the scale is 1 (or there is no such table) and there is no n-gram
+    table, so those models keep their bytes."""
     import keras
 
     from embedlab_serving.optimizers import TableScaledAdam
 
-    optimizer = (TableScaledAdam(tables, table_lr_scale, learning_rate=learning_rate)
-                 if table_lr_scale != 1 and tables else keras.optimizers.Adam(learning_rate))
+    scaled = tables if table_lr_scale != 1 else ()
+    lazy = tuple(layer.name for layer in model.layers if layer.name == NGRAM_LAYER)
+    optimizer = (TableScaledAdam(scaled, table_lr_scale, lazy, learning_rate=learning_rate)
+                 if scaled or lazy else keras.optimizers.Adam(learning_rate))
     # steps_per_execution: Keras runs 16 training steps per call of its compiled
     # function, fewer Python round trips (callbacks here run per epoch only).
     # Training batches track accuracy only: the AUC that counts is the validation
