@@ -164,7 +164,7 @@ def test_a_linear_head_searches_l2_in_place_of_dropout(tiny):
     tuned = tuning.tune(cell, params, tiny, on_trial=lambda *trial: seen.append(trial))
     assert tuned.trials == len(seen) == tuning.trials(cell, params)
     for _, hp, _ in seen:
-        assert set(hp) == set(tuning.LINEAR_HPARAMS) and "dropout" not in hp
+        assert set(hp) == {"l2"}   # fitted exactly: no learning rate, epochs or dropout
         assert tuning.L2_RANGE[0] <= hp["l2"] <= tuning.L2_RANGE[1]
     assert len({hp["l2"] for _, hp, _ in seen}) == len(seen)
     assert tuned.hparams == seen[tuned.chosen][1]
@@ -322,6 +322,10 @@ def test_the_budget_is_per_architecture_and_the_linear_head_searches_l2_not_drop
     assert set(linear) == {"learning_rate", "l2", "epochs"} and 1e-6 <= linear["l2"] <= 1e-1
     # A head fitted exactly on fixed features has l2 alone to search.
     assert set(tuning.suggest(study.ask(), Cell("w2v_frozen", "v", "linear", 1, "w2v_frozen"), True)) == {"l2"}
+    # ... and reports l2 alone: learning rate and epochs never reach it.
+    assert tuning.hparams(params, Cell("w2v_frozen", "v", "linear", 1, "w2v_frozen")) == {"l2": params.l2}
+    assert set(tuning.hparams(params, Cell("learned", None, "linear", 1, "learned"))) == {
+        "learning_rate", "l2", "epochs", "table_lr_scale"}
     assert set(tuning.suggest(study.ask(), _cell("learned"))) == {"learning_rate", "dropout", "epochs"}
     # TPE samples on its own after its random start-up, within every budget.
     assert [tuning.startup_trials(n) for n in (2, 4, 8, 12)] == [1, 2, 4, 5]

@@ -48,10 +48,10 @@ EPOCH_CAPS = (10, 20, 40)
 L2_RANGE = (1e-6, 1e-1)
 # The one place that says where trials are cheap: trials per cell = train.tune_trials x
 # this factor (1 where unlisted), the same for every strategy of the architecture.
-# Measured on the Amazon reviews at N = 100, cross-validated (5 folds), one core: a
-# trial of a trainable table took about 11 s under meanpool, 13 s under linear and
-# 35-50 s under cnn; a frozen table under linear is a logistic regression fitted
-# exactly (linear.ExactHead), milliseconds a trial.
+# A cnn or lstm trial costs several meanpool or linear ones, and a frozen table under
+# linear is a logistic regression fitted exactly (linear.ExactHead). What one trial of
+# each kind takes: `python -m benchmarks.curves --dataset X --estimate`; what each
+# cell's trials took: the curves' results (rows: tuning_seconds).
 TRIAL_FACTOR = {"linear": 2, "meanpool": 2}
 # TPE's random start-up (Optuna's default is 10, sized for hundreds of trials). Five
 # points over a 3-4-dimensional space give its two densities something to tell apart;
@@ -69,8 +69,12 @@ WARMUP_STEPS = {"fold": 1, "epoch": 2}
 TrialHook = Callable[[int, dict, dict], None]   # (trial number, its hparams, its metrics)
 
 
-def hparams(params: TrainParams, architecture: str) -> dict[str, float | int]:
-    names = LINEAR_HPARAMS if architectures.get(architecture).linear else HPARAMS
+def hparams(params: TrainParams, cell: Cell) -> dict[str, float | int]:
+    """The values the cell trained with. A head fitted exactly on fixed features
+    (``linear.ExactHead``) has ``l2`` alone: no learning rate or epochs apply to it."""
+    if linear.fits_head_only(cell.strategy, cell.architecture, params):
+        return {"l2": params.l2}
+    names = LINEAR_HPARAMS if architectures.get(cell.architecture).linear else HPARAMS
     return {name: getattr(params, name) for name in names}
 
 
@@ -141,7 +145,7 @@ def tune(cell: Cell, params: TrainParams, inputs: TrainInputs, on_epoch: EpochHo
     trials. ``on_epoch`` sees the epochs of the model kept (a tuned cell's after its
     search); ``on_trial`` each trial as it ends."""
     if not params.tune_trials:
-        return Tuned(fit_selected(cell, params, inputs, on_epoch), hparams(params, cell.architecture), 0, 0.0, None)
+        return Tuned(fit_selected(cell, params, inputs, on_epoch), hparams(params, cell), 0, 0.0, None)
     t0 = time.perf_counter()
     search = _search(cell, params, inputs, on_trial or (lambda *_: None))
     seconds = time.perf_counter() - t0
@@ -207,15 +211,15 @@ def _search(cell: Cell, params: TrainParams, inputs: TrainInputs, on_trial: Tria
             s.tell(trial, state=optuna.trial.TrialState.PRUNED)
             pruned += 1
             last = max(s.trials[trial.number].intermediate_values.items())   # (step, accuracy)
-            on_trial(trial.number, hparams(trial_params, cell.architecture),
+            on_trial(trial.number, hparams(trial_params, cell),
                      {"pruned": 1, "pruned_at_step": last[0], "intermediate_accuracy": last[1]})
             continue
         metrics = trial_metrics(result)
         score = (metrics["best_val_accuracy"], -metrics["val_loss"])
         s.tell(trial, score[0])   # the sampler learns accuracy; ties are ours to break
-        on_trial(trial.number, hparams(trial_params, cell.architecture), metrics)
+        on_trial(trial.number, hparams(trial_params, cell), metrics)
         if best is None or score > best[0]:   # strictly better: the earlier trial keeps a full tie
             best = (score, trial.number, result, trial_params)
     _, number, result, chosen_params = best   # the pruner never stops the first trials
     fitted = refit(cell, chosen_params, inputs, result) if isinstance(result, CrossValidated) else result
-    return _Search(fitted, hparams(chosen_params, cell.architecture), number, n, pruned)
+    return _Search(fitted, hparams(chosen_params, cell), number, n, pruned)
