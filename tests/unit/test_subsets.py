@@ -102,6 +102,9 @@ def test_an_architecture_with_a_smallest_size_has_no_cell_below_it(tmp_path):
     path.write_text(yaml.safe_dump({"grid": bounds}))
     with pytest.raises(ConfigError, match=r"params.yaml: grid.min_train_size: leaves no architecture a size"):
         load_train(path)
+    path.write_text(yaml.safe_dump({"grid": {**bounds, "min_train_size": {}, "max_train_size": {"linear": 10}}}))
+    with pytest.raises(ConfigError, match=r"grid.max_train_size: leaves no architecture a size .* raise it"):
+        load_train(path)
     path.write_text(yaml.safe_dump({"grid": {**bounds, "min_train_size": {"cnn": 1000}}}))
     with pytest.raises(ConfigError, match=r"params.yaml: grid.min_train_size: bounds architecture\(s\) \['cnn'\]"):
         load_train(path)

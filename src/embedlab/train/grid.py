@@ -89,8 +89,10 @@ def load_train(path: Path | str = config.DEFAULT_PARAMS) -> TrainStageParams:
     # An architecture may sit out every size listed (a curve adds its sizes one by one),
     # but not every architecture.
     if not any(architecture_sizes(stage.grid, a) for a in stage.grid.architectures):
-        raise key_error(path, "grid.min_train_size", "leaves no architecture a size of grid.train_sizes "
-                        f"{stage.grid.train_sizes} to run at; lower it", stage.grid.min_train_size)
+        key = "min_train_size" if stage.grid.min_train_size else "max_train_size"
+        raise key_error(path, f"grid.{key}", f"leaves no architecture a size of grid.train_sizes "
+                        f"{stage.grid.train_sizes} to run at; {'lower' if key.startswith('min') else 'raise'} it",
+                        getattr(stage.grid, key))
     _check_holdout(path, stage)
     return stage
 
