@@ -53,7 +53,9 @@ class TableScaledAdam(keras.optimizers.Adam):
         key = self._var_key(variable)
         if key in self._scaled_keys:
             learning_rate = learning_rate * self.table_lr_scale
-        if key in self._lazy_keys and _is_sparse(gradient):
+        import tensorflow as tf   # the backend Keras runs on here; a table lookup's gradient is IndexedSlices
+
+        if key in self._lazy_keys and isinstance(gradient, tf.IndexedSlices):
             self._lazy_step(gradient, variable, learning_rate)
         else:
             super().update_step(gradient, variable, learning_rate)
@@ -81,7 +83,3 @@ class TableScaledAdam(keras.optimizers.Adam):
         return {**super().get_config(), "tables": list(self.tables),
                 "table_lr_scale": self.table_lr_scale, "lazy_tables": list(self.lazy_tables)}
 
-
-def _is_sparse(gradient) -> bool:
-    """A table lookup's gradient on TensorFlow: the rows it read and their values."""
-    return type(gradient).__name__ == "IndexedSlices"
