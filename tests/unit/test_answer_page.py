@@ -370,21 +370,32 @@ def test_the_simplest_candidate_within_one_standard_error_of_the_best_is_chosen(
     assert "within one standard error" in next(line for line in text.splitlines() if line.startswith("| 100 |"))
 
 
-def test_at_all_the_seeds_share_one_val_split_so_their_count_does_not_narrow_the_band():
-    # At all every seed selects on the same 400 val reviews: the standard error is that of one
-    # score, sqrt(0.73 * 0.27 / 400) = 0.022, so 0.71 is within it (counting 3 seeds, 0.013,
-    # it would not be) and 0.70 is not.
-    spec = {("learned", "meanpool", "all"): (0.73, 0.63), ("w2v_frozen", "meanpool", "all"): (0.71, 0.66),
-            ("w2v_frozen", "linear", "all"): (0.70, 0.68)}
-    cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3), reference=0.65, reference_val={"all": 0.60})
-    _counted(cells, baselines, 400, WEIGHTS)
+def test_sizes_that_select_on_a_holdout_or_the_val_split_take_the_best_not_the_simplest():
+    # The same scores at 100 (cross-validated: each seed selected on all 100 labels) and at
+    # all (selected on 400 val reviews): the one-standard-error rule steps back to the linear
+    # head at 100 only; at all the page takes the first on validation.
+    spec = {**ONE_SE, **{(s, a, "all"): v for (s, a, _), v in ONE_SE.items()}}
+    cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3), reference=0.65,
+                                              reference_val={100: 0.70, "all": 0.70})
+    _counted(cells, baselines, 100, WEIGHTS)
+    at_all = cells["train_size"] == "all"
+    cells.loc[at_all, "selection_examples"] = 400
+    for b in baselines:
+        b["selection_examples"] = 400 if b["train_size"] == "all" else 100
     out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
-    chosen = out["selection"][0]
-    assert chosen["rule"]["se"] == pytest.approx((0.73 * 0.27 / 400) ** 0.5)
-    assert (chosen["strategy"], chosen["architecture"]) == ("w2v_frozen", "meanpool")
+    small, full = out["selection"]
+    assert (small["strategy"], small["architecture"], small["rule"]["kind"]) == ("w2v_frozen", "linear", "one_se")
+    assert (full["strategy"], full["architecture"], full["rule"]["kind"]) == ("learned", "meanpool", "best")
+    assert full["rule"]["se"] is None and full["rule"]["within"] is None
+    text = page.markdown(out, "x.png")
+    method = next(line for line in text.splitlines() if line.startswith("Selection, the one rule"))
+    assert "cross-validated over its own N labels (100)" in method
+    assert "at the larger sizes, which select on a holdout or the val split, the best score" in method
+    row_all = next(line for line in text.splitlines() if "(all) |" in line and line.startswith("| "))
+    assert "first on validation" in row_all and "within one standard error" not in row_all
 
 
 def test_a_train_report_without_the_counts_selects_the_plain_best(answer):
-    assert all(s["rule"]["se"] == 0 for s in answer["selection"])
+    assert all(s["rule"]["kind"] == "best" and s["rule"]["se"] is None for s in answer["selection"])
     assert [(s["strategy"], s["architecture"]) for s in answer["selection"]] == \
         [("w2v_frozen", "meanpool"), ("w2v_frozen", "meanpool"), ("learned", "meanpool")]

@@ -2,10 +2,11 @@
 
 The page's decision (:func:`choose`): at a train size, among every (strategy,
 architecture) run at that size and the TF-IDF reference (:data:`REFERENCE`, scored
-the same way by the train stage) where it was run, the simplest candidate whose mean
-``best_val_accuracy`` over its seeds is within one standard error of the best one's
-(the one-standard-error rule). That score never reads the test split, so the
-selected candidate's test score is not optimistic. The best of a group (the best
+the same way by the train stage) where it was run, the best mean
+``best_val_accuracy`` over its seeds; where every candidate was cross-validated over
+its N labels (below ``train.cv_below``), the simplest one within one standard error
+of the best (the one-standard-error rule). That score never reads the test split,
+so the selected candidate's test score is not optimistic. The best of a group (the best
 `learned` config, the best network, a strategy's line in the figure) is
 :func:`select`'s plain argmax. When the reference is chosen, the page says to use
 it, and its row compares it with the best network.
@@ -22,6 +23,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from embedlab.answer.page import BEST, ONE_SE
 from embedlab.config import ALL_TRAIN
 from embedlab.predictions import sizes_of, still_improving
 from embedlab.stats import paired_bootstrap
@@ -146,30 +148,49 @@ def select(configs: list[dict], strategy: str | None = None) -> dict | None:
 # noise cannot tell from the best, the simplest: the fewest parameters fitted to the
 # labels (``params_trainable``: the linear head over frozen vectors fits a weight per
 # dimension, TF-IDF one per feature, a trained table one per word and dimension).
-def standard_error(config: dict, size) -> float:
-    """Of a candidate's mean selection accuracy: binomial over the rows one seed selected
-    on (``selection_examples``), the seeds' draws counted as independent below ``all`` (at
-    ``all`` every seed selects on the same val split). 0 where a train report predates the
-    count: the rule is then the plain best."""
+#
+# Only where every candidate was cross-validated over its own N labels (below
+# ``train.cv_below``): there each candidate's tuning trials and the page's choice among
+# a dozen or more candidates all read the same few hundred labels: the regime where
+# issue 31 measured the winner's curse, and the one the rule was adopted for. From cv_below
+# on, the selection rows are a holdout the fit never saw or the val split, and the
+# page takes the first on them (issue 31's "first on validation or cross-validation"):
+# across model families a count of weights is a crude order of capacity (an
+# L2-penalised TF-IDF model fits one per feature, so its count grows with the
+# vocabulary), and with many labels it would hold the reference back most exactly
+# where sparse linear models are strongest.
+
+
+def cross_validated(config: dict) -> bool:
+    """Whether a candidate's selection score is out of fold over all of its N labels
+    (below ``train.cv_below``): it selected on as many reviews as it was fitted on."""
     rows = config.get("selection_examples")
-    if not rows:
-        return 0.0
-    p, k = config["best_val_accuracy"], 1 if size == ALL_TRAIN else max(1, len(config["seeds"] or [1]))
-    return float(np.sqrt(p * (1 - p) / (rows * k)))
+    return bool(rows) and rows == config["train_examples"]
+
+
+def standard_error(config: dict) -> float:
+    """Of a cross-validated candidate's mean selection accuracy: binomial over the N
+    reviews each seed selected on (``selection_examples``), the seeds' subsets counted as
+    independent draws."""
+    p, k = config["best_val_accuracy"], max(1, len(config["seeds"] or [1]))
+    return float(np.sqrt(p * (1 - p) / (config["selection_examples"] * k)))
 
 
 def choose(candidates: list[dict], size) -> tuple[dict, dict]:
     """The page's decision at ``size`` (the module doc): the chosen candidate, and the rule's
-    numbers (the best, its standard error, how many were within it)."""
+    numbers (its kind, the best, and for the one-standard-error rule its standard error
+    and how many were within it)."""
     best = select(candidates)
-    se = standard_error(best, size)
+    rule = {"best": _side(best), "best_val_accuracy": best["best_val_accuracy"],
+            "selection_examples": best.get("selection_examples"), "candidates": len(candidates)}
+    if not all(cross_validated(c) for c in candidates):
+        return best, {"kind": BEST, **rule, "se": None, "within": None}
+    se = standard_error(best)
     band = [c for c in candidates if c["best_val_accuracy"] >= best["best_val_accuracy"] - se]
     chosen = min(band, key=lambda c: (c.get("params_trainable") or np.inf, -c["best_val_accuracy"],
                                       -np.nan_to_num(c["best_val_roc_auc"] or 0.0),
                                       c["strategy"], c["architecture"] or ""))
-    return chosen, {"best": _side(best), "best_val_accuracy": best["best_val_accuracy"], "se": se,
-                    "selection_examples": best.get("selection_examples"), "within": len(band),
-                    "candidates": len(candidates)}
+    return chosen, {"kind": ONE_SE, **rule, "se": se, "within": len(band)}
 
 
 def regimes(selection: list[dict]) -> list[dict]:

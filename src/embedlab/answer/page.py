@@ -10,6 +10,9 @@ once each, so no line repeats.
 from __future__ import annotations
 
 REFERENCE_NAME = "TF-IDF + logistic regression"
+# The rule a decision row used (answer.json: selection[].rule.kind, which decide.choose
+# writes): the one-standard-error rule, or the best score.
+ONE_SE, BEST = "one_se", "best"
 
 
 # ------------------------------------------------------------------ formatting
@@ -113,9 +116,8 @@ def _why(answer: dict, regime: dict, rows: list[dict]) -> str:
 
 def _below_best(row: dict) -> bool:
     """Whether the one-standard-error rule chose a simpler candidate than the best."""
-    rule = row.get("rule")
     side = {"strategy": row["strategy"], **({"architecture": row["architecture"]} if row["architecture"] else {})}
-    return bool(rule) and rule["best"] != side
+    return _one_se(row) and row["rule"]["best"] != side
 
 
 def _seconds(row: dict) -> str:
@@ -174,17 +176,28 @@ def _majority_rule(answer: dict) -> str:
             f"({answer['data']['test_majority']:.3f}) says so.")
 
 
+def _one_se(row: dict) -> bool:
+    """Whether a row chose by the one-standard-error rule (a page from before the rule's
+    ``kind`` used it at every size it has a rule for)."""
+    return bool(row.get("rule")) and row["rule"].get("kind", ONE_SE) == ONE_SE
+
+
 def _rule(answer: dict) -> str:
-    """The selection rule in words: the one-standard-error rule, or the plain best on a
-    page from before it."""
+    """The selection rule in words: the one-standard-error rule where the candidates were
+    cross-validated, the best score elsewhere (and everywhere on a page from before the rule)."""
     n = len(answer["seeds"])
-    if not any(s.get("rule") for s in answer["selection"]):
+    one_se = [s for s in answer["selection"] if _one_se(s)]
+    if not one_se:
         return (f"the strategy / architecture with the best mean validation accuracy over its seeds "
                 f"({n} here) {_pool(answer)}")
-    return (f"{_pool(answer)}, each scored by its mean validation accuracy over its seeds ({n} here): of "
-            "those within one standard error of the best score (binomial, over the reviews each seed "
+    text = ("of those within one standard error of the best score (binomial, over the reviews each seed "
             "selected on), the one with the fewest weights fitted to the labels (the one-standard-error "
             "rule: at a few hundred labels the best score is mostly the luckiest)")
+    if len(one_se) < len(answer["selection"]):
+        sizes = ", ".join(_n(s["train_size"], s["train_examples"]) for s in one_se)
+        text = (f"where every candidate was cross-validated over its own N labels ({sizes}), {text}; "
+                "at the larger sizes, which select on a holdout or the val split, the best score")
+    return f"{_pool(answer)}, each scored by its mean validation accuracy over its seeds ({n} here): {text}"
 
 
 def _method(answer: dict) -> str:
