@@ -7,13 +7,16 @@ shares with an earlier one are reused from MLflow, not retrained. Writes
 benchmarks/results/curves_<dataset>.json: the answer stage's reports/answer.json of
 the preset's answer pass (`figures.answer`, the decision page), one row per cell and
 per TF-IDF reference, each pass's reports/curve.json and params, the commit and wall
-times; `python -m docgen` writes docs/answer.md and the README's answer from it with
+times, and at the end issue 31's held-out reference on the page's own rows
+(`benchmarks.peers.averaged_vectors`: averaged frozen vectors + logistic regression,
+C by cross-validation over the same N labels); `python -m docgen` writes docs/answer.md and the README's answer from it with
 the stage's own page code (`embedlab.answer.page`).
 
     python -m benchmarks.curves --dataset amazon      # the embedded Amazon reviews
     python -m benchmarks.curves --dataset imdb        # embedded:imdb-50k
     python -m benchmarks.curves --dataset amazon --quick   # a smoke run: tiny grid, scratch results
     python -m benchmarks.curves --dataset imdb --estimate  # its wall time, from a slice, before running it
+    python -m benchmarks.curves --dataset amazon --page-only  # after a change to the page's code
 
 The scratch project lives in benchmarks/.cache/curves-<dataset> (git-ignored) and is
 kept: running the command again after a crash resumes (finished cells are reused)
@@ -261,6 +264,9 @@ def main() -> None:
     ap.add_argument("--estimate", action="store_true", help="time a slice and estimate the curve's wall time")
     ap.add_argument("--estimate-sizes", help="with --estimate: the sizes to time (e.g. 100,1000,3000); "
                     "the others are scaled from them")
+    ap.add_argument("--page-only", action="store_true", help="a finished curve's page anew: each pass's whole "
+                    "grid in one `dvc repro` (finished cells are reused, so only what changed since, e.g. "
+                    "the answer stage's code, runs) and the yardstick; the results keep the curve's command")
     ap.add_argument("--plot", action="store_true", help="only redraw docs/img/curves_<dataset>.png "
                     "from benchmarks/results/curves_<dataset>.json")
     args = ap.parse_args()
@@ -289,6 +295,9 @@ def main() -> None:
         copy_pipeline(project, preset["overrides"])
     (work / "commit.txt").write_text(commit())   # the code the scratch project copied
     command = "python -m benchmarks.curves " + " ".join(sys.argv[1:])
+    if args.page_only:   # the page is the curve's: its command and the seconds its passes took
+        before = json.loads((ROOT / "benchmarks" / "results" / f"curves_{args.dataset}.json").read_text())
+        command, took = before["command"], {q["name"]: q["seconds"] for q in before["figures"]["passes"]}
     if args.estimate:
         return estimate(project, preset, log, args.dataset, command, quick=args.quick,
                         timed_sizes=args.estimate_sizes.split(",") if args.estimate_sizes else None)
@@ -309,12 +318,31 @@ def main() -> None:
         write(results, project, command, args)
 
     for p in preset["passes"]:
-        if not p.incremental:
+        if args.page_only and p.incremental:
+            run_pass(project, p, p.train_sizes, log)
+            record(p, p.train_sizes, took[p.name],
+                   {"sizes_run": p.train_sizes, "sizes_not_run": [], "stopped": "every size run"})
+        elif not p.incremental:
             record(p, p.train_sizes, run_pass(project, p, p.train_sizes, log))
         else:
             t0 = time.perf_counter()
             outcome = grow(project, p, log, lambda q, sizes, spent: record(q, sizes, spent))
             record(p, outcome["sizes_run"], time.perf_counter() - t0, outcome)
+    results["yardstick"] = yardstick(project, results)
+    write(results, project, command, args)
+
+
+def yardstick(project: Path, results: dict) -> list[dict]:
+    """Issue 31's held-out reference (``benchmarks.peers.averaged_vectors``) on the answer
+    pass's sizes and seeds, for each vectors table the project trained: what a simple,
+    well-tuned model on the same frozen vectors and the same N labels scores."""
+    from benchmarks.peers import averaged_vectors
+    from embedlab.config import load_params
+
+    answer = next(p for p in results["passes"] if p["name"] == results["answer_pass"])
+    params = load_params(project / "params.yaml")
+    trained = [v for v in params.embeddings.variants if Layout(project).matrix(v).exists()]
+    return averaged_vectors(project, trained, answer["train_sizes"], answer["seeds"], params.train.cv_folds)
 
 
 def kind(cell, params) -> str:
@@ -420,7 +448,8 @@ def peers_at_all(project: Path, answer: dict, dataset: str) -> dict | None:
     from embedlab.config import ALL_TRAIN
 
     chosen = next((s for s in answer["selection"] if s["train_size"] == ALL_TRAIN), None)
-    if chosen is not None and chosen["architecture"] is None:   # TF-IDF chosen: its best network
+    reference_chosen = chosen is not None and chosen["architecture"] is None
+    if reference_chosen:   # TF-IDF chosen: the page's best network stands in
         chosen = chosen["network"]
     if chosen is None or not (ROOT / "benchmarks" / "results" / f"peers_{dataset}.npz").exists():
         return None
@@ -430,7 +459,7 @@ def peers_at_all(project: Path, answer: dict, dataset: str) -> dict | None:
              (chosen["strategy"], chosen["architecture"], ALL_TRAIN)]
     preds = [np.load(lay.cell_dir(c["slug"]) / "predictions.npz") for c in sorted(cells, key=lambda c: c["seed"])]
     network = {"strategy": chosen["strategy"], "architecture": chosen["architecture"],
-               "seeds": [c["seed"] for c in cells]}
+               "seeds": [c["seed"] for c in cells], "reference_chosen": reference_chosen}
     return versus(dataset, preds[0]["y_test"], np.stack([p["test_prob"] for p in preds]), network)
 
 
@@ -446,7 +475,8 @@ def write(results: dict, project: Path, command: str, args) -> None:
                    "peers": answer_pass.get("peers")} if answer_pass else {}),
                "wall_seconds": round(sum(r["seconds"] for r in runs), 1), "repro_runs": runs,
                "passes": results["passes"],
-               "rows": list(results["cells"].values()), "tfidf": list(results["references"].values())}
+               "rows": list(results["cells"].values()), "tfidf": list(results["references"].values()),
+               "yardstick": results.get("yardstick")}
     if args.quick:
         out = CACHE / f"curves-{args.dataset}-quick" / "curves.json"
         out.write_text(json.dumps({"command": command, "figures": figures}, indent=2, default=str))

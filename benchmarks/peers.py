@@ -13,6 +13,11 @@ against the networks (``embedlab.stats``).
     python -m benchmarks.peers --dataset imdb
     python -m benchmarks.peers --dataset amazon --versus .   # the project's champion against them
 
+``averaged_vectors`` (called by ``benchmarks.curves`` at the end of a curve) is the
+small-N peer: each vectors table a curve trained, averaged over each review's words,
+with logistic regression whose C is chosen by cross-validation over the cells' own N
+labels, on the page's rows and seeds.
+
 ``--versus PROJECT`` scores a finished project's best network chosen on validation
 (its evaluate stage's choice over the cells at N = all) against the stored peers,
 paired over the same test reviews (``versus``, also called by ``benchmarks.curves``),
@@ -127,6 +132,46 @@ def peers(folder: Path) -> dict:
         return runs
     return {"fasttext_unigram": lambda f: fasttext_peer(f, 1),
             "fasttext_bigram": lambda f: fasttext_peer(f, 2), **runs}
+
+
+def averaged_vectors(project: Path, variants: list[str], sizes: list, seeds: list[int],
+                     folds: int) -> list[dict]:
+    """Issue 31's held-out reference on a curve's own rows, at every size: a vectors table
+    the project trained (each of ``variants``), averaged over each review's words
+    (``linear.masked_means``, the linear head's features), and logistic regression with
+    C chosen by stratified ``folds``-fold cross-validation over the same N labels (the
+    cells' subsets and folds; at `all`, the train split) from the TF-IDF reference's
+    grid, refit on all N; scored on the test split. A yardstick beside the page, never a
+    candidate of it: one row per (variant, size), test accuracy over the seeds."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    from embedlab.config import ALL_TRAIN
+    from embedlab.layout import Layout
+    from embedlab.splits import cv_split, labeled_subset, read_split
+    from embedlab.train.baseline import C_GRID
+    from embedlab.train.linear import masked_means
+
+    lay = Layout(project)
+    (x_tr, y_tr), (x_te, y_te) = read_split(lay.split("train")), read_split(lay.split("test"))
+    out = []
+    for variant in variants:
+        table = np.load(lay.matrix(variant))
+        f_tr, f_te = masked_means(x_tr, [table]), masked_means(x_te, [table])
+        for size in sizes:
+            accs, cs = [], []
+            for seed in ([0] if size == ALL_TRAIN else seeds):
+                rows = np.arange(len(y_tr)) if size == ALL_TRAIN else labeled_subset(y_tr, size, seed)
+                cv = [(np.searchsorted(rows, a), np.searchsorted(rows, b)) for a, b in cv_split(y_tr, rows, folds, seed)]
+                search = GridSearchCV(LogisticRegression(max_iter=5000), {"C": list(C_GRID)}, cv=cv,
+                                      scoring="accuracy").fit(f_tr[rows], y_tr[rows])
+                accs.append(float((search.predict(f_te) == y_te).mean()))
+                cs.append(float(search.best_params_["C"]))
+            out.append({"variant": variant, "train_size": size, "runs": len(accs), "C": cs,
+                        "train_examples": len(y_tr) if size == ALL_TRAIN else int(size),
+                        "test_accuracy": float(np.mean(accs)),
+                        "test_accuracy_sd": float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0})
+    return out
 
 
 def digest(prob: np.ndarray) -> str:

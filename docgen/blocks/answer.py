@@ -236,12 +236,44 @@ def peers(res: dict) -> str:
     n = v["network"]
     rows = [f"| {PEER_NAMES.get(r['peer'], r['peer'])} | {100 * r['peer_accuracy']:.1f} % | "
             f"{100 * r['diff']:+.1f} [{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}] |" for r in v["rows"]]
-    return "\n".join([para(f"With every label (N = all), the selected `{n['strategy']}` / {n['architecture']} "
+    who = (f"the page's best network, `{n['strategy']}` / {n['architecture']} (its choice is "
+           f"{page.REFERENCE_NAME})" if n.get("reference_chosen")
+           else f"the selected `{n['strategy']}` / {n['architecture']}")
+    return "\n".join([para(f"With every label (N = all), {who} "
                             f"({100 * v['network_accuracy']:.1f} %, mean of {v['seeds']} seed{'s' * (v['seeds'] > 1)}) against what a "
                             f"practitioner would pick instead, fitted on the same split "
                             f"(`python -m benchmarks.peers`), paired over the same {v['test_size']:,} test "
                             "reviews and the seeds:"), "",
                        "| peer | its test accuracy | network − peer, points [95 % CI] |", "|---|---:|---|", *rows])
+
+
+def yardstick(res: dict) -> str:
+    """The page's choice at each size against issue 31's held-out reference on the same
+    rows (``benchmarks.peers.averaged_vectors``): the simple, well-tuned model a choice
+    must stand beside."""
+    rows, answer = figures(res).get("yardstick"), decided(res)
+    if not rows or answer is None:
+        return para("The page against averaged vectors + logistic regression on the same rows comes with "
+                    f"this dataset's next curve run (`python -m benchmarks.curves --dataset "
+                    f"{figures(res)['dataset']}`).")
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    at = {(r["variant"], str(r["train_size"])): r for r in rows}
+    lines = [para("Each vectors table this curve trained, frozen, averaged over each review's words, and "
+                  "logistic regression with C chosen by cross-validation over the same N labels and folds "
+                  "(at N = all, over the train split), refit on all N: issue 31's held-out reference, on the "
+                  "page's own rows and seeds. A yardstick, not a candidate: the page never reads it. Test "
+                  "accuracy, mean ± sd over the seeds."), "",
+             "| labeled reviews | the page's choice | its test accuracy | "
+             + " | ".join(f"averaged `{v}` + LR" for v in variants) + " |",
+             "|---|---|---:|" + "---:|" * len(variants)]
+    for s in answer["selection"]:
+        cells = [at.get((v, str(s["train_size"]))) for v in variants]
+        lines.append(f"| {s['train_examples']:,}{' (all)' if s['train_size'] == 'all' else ''} | "
+                     f"{page.config_name(s)} | {s['test_accuracy']:.3f} | "
+                     + " | ".join("–" if c is None else f"{c['test_accuracy']:.3f}"
+                                  + (f" ± {c['test_accuracy_sd']:.3f}" if c["runs"] > 1 else "") for c in cells)
+                     + " |")
+    return "\n".join(lines)
 
 
 def _verdict(lo: float, hi: float) -> str:
@@ -290,5 +322,6 @@ for _dataset, _parts in BLOCKS_PER_DATASET.items():
         block(f"answer-{_dataset}-{_part}", f"benchmarks/results/curves_{_dataset}.json")(PARTS[_part])
 for _dataset in BLOCKS_PER_DATASET:
     block(f"answer-{_dataset}-peers", f"benchmarks/results/curves_{_dataset}.json")(peers)
+    block(f"answer-{_dataset}-yardstick", f"benchmarks/results/curves_{_dataset}.json")(yardstick)
     block(f"answer-{_dataset}-tuning", f"benchmarks/results/curves_{_dataset}.json",
           f"benchmarks/results/curves_{_dataset}_untuned.json")(tuning_changed)

@@ -101,3 +101,15 @@ def test_a_decision_table_of_a_curve_cut_short_names_the_sizes_it_has_not_run():
         "\n".join(answer.decision_tables(small, small))
     every = results({(s, a, size): v for (s, a, _), v in SPEC.items() for size in (100, 300, 1000, 3000, "all")})
     assert not any("so far" in line for line in answer.decision_tables(every, every))
+
+
+def test_the_peers_name_the_best_network_as_a_stand_in_where_the_page_chose_tfidf():
+    row = {"peer": "fasttext_bigram", "peer_accuracy": 0.79, "diff": -0.01, "ci_low": -0.04, "ci_high": 0.02}
+    peers = {"network": {"strategy": "learned", "architecture": "linear", "seeds": [1, 2, 3]},
+             "network_accuracy": 0.78, "seeds": 3, "test_size": 497, "rows": [row]}
+    chose_network = " ".join(answer.peers({"figures": {"peers": peers}}).split())
+    assert "the selected `learned` / linear (78.0 %" in chose_network
+    stand_in = " ".join(answer.peers({"figures": {"peers": {**peers, "network": {
+        **peers["network"], "reference_chosen": True}}}}).split())
+    assert "the page's best network, `learned` / linear (its choice is TF-IDF + logistic regression)" in stand_in
+    assert "the selected" not in stand_in
