@@ -236,11 +236,11 @@ def peers(res: dict) -> str:
     n = v["network"]
     rows = [f"| {PEER_NAMES.get(r['peer'], r['peer'])} | {100 * r['peer_accuracy']:.1f} % | "
             f"{100 * r['diff']:+.1f} [{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}] |" for r in v["rows"]]
-    who = (f"the page's best network, `{n['strategy']}` / {n['architecture']} (its choice is "
-           f"{page.REFERENCE_NAME})" if n.get("reference_chosen")
-           else f"the selected `{n['strategy']}` / {n['architecture']}")
-    return "\n".join([para(f"With every label (N = all), {who} "
-                            f"({100 * v['network_accuracy']:.1f} %, mean of {v['seeds']} seed{'s' * (v['seeds'] > 1)}) against what a "
+    who = "the page's best network" if n.get("reference_chosen") else "the selected"
+    chose = f"; the page itself chose {page.REFERENCE_NAME}" if n.get("reference_chosen") else ""
+    return "\n".join([para(f"With every label (N = all), {who} `{n['strategy']}` / {n['architecture']} "
+                            f"({100 * v['network_accuracy']:.1f} %, mean of {v['seeds']} seed{'s' * (v['seeds'] > 1)}"
+                            f"{chose}) against what a "
                             f"practitioner would pick instead, fitted on the same split "
                             f"(`python -m benchmarks.peers`), paired over the same {v['test_size']:,} test "
                             "reviews and the seeds:"), "",
