@@ -9,8 +9,9 @@ the preset's answer pass (`figures.answer`, the decision page), one row per cell
 per TF-IDF reference, each pass's reports/curve.json and params, the commit and wall
 times, and at the end issue 31's held-out reference on the page's own rows
 (`benchmarks.peers.averaged_vectors`: averaged frozen vectors + logistic regression,
-C by cross-validation over the same N labels); `python -m docgen` writes docs/answer.md and the README's answer from it with
-the stage's own page code (`embedlab.answer.page`).
+C by cross-validation over the same N labels); `python -m docgen` writes
+docs/answer.md and the README's answer from it with the stage's own page code
+(`embedlab.answer.page`).
 
     python -m benchmarks.curves --dataset amazon      # the embedded Amazon reviews
     python -m benchmarks.curves --dataset imdb        # embedded:imdb-50k
