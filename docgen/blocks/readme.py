@@ -40,7 +40,8 @@ def answer_user_csv(res: dict) -> str:
     """The command's measured time on a user's CSV, and what it decided there."""
     f = res["figures"]
     picks = "; ".join(f"N = {s['train_examples']:,}: {page.config_name(s)}" for s in f["selection"])
-    return para(f"Measured: on {f['csv']['reviews']:,} IMDB reviews exported as a plain CSV, "
+    short = f" (each cut to its first {f['csv']['max_words']} words)" if f["csv"].get("max_words") else ""
+    return para(f"Measured: on {f['csv']['reviews']:,} IMDB reviews{short} exported as a plain CSV, "
                 f"`{f['command']}` took {f['wall_seconds'] / 60:.0f} minutes on a "
                 f"{res['machine']['cores']}-core machine, every stage included ({f['cells']} cells, "
                 f"{f['tune_trials']} trials each; `{res['command'].strip()}`). It chose {picks}.")
