@@ -176,8 +176,8 @@ def standard_error(config: dict) -> float:
     return float(np.sqrt(p * (1 - p) / (config["selection_examples"] * k)))
 
 
-def choose(candidates: list[dict], size) -> tuple[dict, dict]:
-    """The page's decision at ``size`` (the module doc): the chosen candidate, and the rule's
+def choose(candidates: list[dict]) -> tuple[dict, dict]:
+    """The page's decision among one size's ``candidates`` (the module doc): the chosen candidate, and the rule's
     numbers (its kind, the best, and for the one-standard-error rule its standard error
     and how many were within it)."""
     best = select(candidates)
@@ -380,7 +380,7 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
     selection = []
     for s in sizes:
         network, learned = select(configs[s]), select(configs[s], LEARNED)
-        chosen, rule = choose([*configs[s], *filter(None, [candidates[s]])], s)
+        chosen, rule = choose([*configs[s], *filter(None, [candidates[s]])])
         against, added = _decision(chosen, learned, network, candidates[s], family, correct, ref_probs, y, s,
                                    n_boot)
         family += added
