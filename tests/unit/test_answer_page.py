@@ -370,29 +370,40 @@ def test_the_simplest_candidate_within_one_standard_error_of_the_best_is_chosen(
     assert "within one standard error" in next(line for line in text.splitlines() if line.startswith("| 100 |"))
 
 
-def test_sizes_that_select_on_a_holdout_or_the_val_split_take_the_best_not_the_simplest():
-    # The same scores at 100 (cross-validated: each seed selected on all 100 labels) and at
-    # all (selected on 400 val reviews): the one-standard-error rule steps back to the linear
-    # head at 100 only; at all the page takes the first on validation.
+def _one_se_at_100_and_all(cv_below: int) -> dict:
+    """The same scores at 100 (cross-validated: each seed selected on all 100 labels) and at
+    all (3,000 labeled reviews, every seed selecting on the same 400 val reviews)."""
     spec = {**ONE_SE, **{(s, a, "all"): v for (s, a, _), v in ONE_SE.items()}}
     cells, correct, y, baselines, ref = _grid(spec, seeds=(1, 2, 3), reference=0.65,
                                               reference_val={100: 0.70, "all": 0.70})
     _counted(cells, baselines, 100, WEIGHTS)
-    at_all = cells["train_size"] == "all"
-    cells.loc[at_all, "selection_examples"] = 400
+    cells.loc[cells["train_size"] == "all", "selection_examples"] = 400
     for b in baselines:
         b["selection_examples"] = 400 if b["train_size"] == "all" else 100
-    out = json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200)))
-    small, full = out["selection"]
+    return json.loads(json.dumps(decide.analyse(cells, correct, y, baselines, ref, n_boot=200, cv_below=cv_below)))
+
+
+def test_with_labels_above_cv_below_the_page_takes_the_best_not_the_simplest():
+    small, full = _one_se_at_100_and_all(cv_below=2000)["selection"]
     assert (small["strategy"], small["architecture"], small["rule"]["kind"]) == ("w2v_frozen", "linear", "one_se")
     assert (full["strategy"], full["architecture"], full["rule"]["kind"]) == ("learned", "meanpool", "best")
     assert full["rule"]["se"] is None and full["rule"]["within"] is None
-    text = page.markdown(out, "x.png")
+    text = page.markdown(_one_se_at_100_and_all(cv_below=2000), "x.png")
     method = next(line for line in text.splitlines() if line.startswith("Selection, the one rule"))
-    assert "cross-validated over its own N labels (100)" in method
-    assert "at the larger sizes, which select on a holdout or the val split, the best score" in method
+    assert "where labels are few (100), of those within one standard error" in method
+    assert "with more labels, the best score" in method
     row_all = next(line for line in text.splitlines() if "(all) |" in line and line.startswith("| "))
     assert "first on validation" in row_all and "within one standard error" not in row_all
+
+
+def test_all_of_a_small_split_has_few_labels_and_its_seeds_share_one_val_split():
+    # cv_below 5,000: the split's 3,000 labels are few. At all every seed selects on the same
+    # 400 val reviews: the standard error is one score's, sqrt(0.73 * 0.27 / 400) = 0.022, so
+    # the linear head's 0.71 (101 weights) is within it (counting 3 seeds, 0.013, it would not
+    # be, and the frozen meanpool's 0.72 would be chosen).
+    full = _one_se_at_100_and_all(cv_below=5000)["selection"][1]
+    assert full["rule"]["kind"] == "one_se" and full["rule"]["se"] == pytest.approx((0.73 * 0.27 / 400) ** 0.5)
+    assert (full["strategy"], full["architecture"]) == ("w2v_frozen", "linear")
 
 
 def test_a_train_report_without_the_counts_selects_the_plain_best(answer):

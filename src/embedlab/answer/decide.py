@@ -3,9 +3,9 @@
 The page's decision (:func:`choose`): at a train size, among every (strategy,
 architecture) run at that size and the TF-IDF reference (:data:`REFERENCE`, scored
 the same way by the train stage) where it was run, the best mean
-``best_val_accuracy`` over its seeds; where every candidate was cross-validated over
-its N labels (below ``train.cv_below``), the simplest one within one standard error
-of the best (the one-standard-error rule). That score never reads the test split,
+``best_val_accuracy`` over its seeds; where labels are few (fewer labeled reviews than
+``train.cv_below``, `all` of a small split included), the simplest one within one
+standard error of the best (the one-standard-error rule). That score never reads the test split,
 so the selected candidate's test score is not optimistic. The best of a group (the best
 `learned` config, the best network, a strategy's line in the figure) is
 :func:`select`'s plain argmax. When the reference is chosen, the page says to use
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.answer.page import BEST, ONE_SE
-from embedlab.config import ALL_TRAIN
+from embedlab.config import ALL_TRAIN, TrainParams
 from embedlab.predictions import sizes_of, still_improving
 from embedlab.stats import paired_bootstrap
 from embedlab.strategies import LEARNED
@@ -149,43 +149,38 @@ def select(configs: list[dict], strategy: str | None = None) -> dict | None:
 # labels (``params_trainable``: the linear head over frozen vectors fits a weight per
 # dimension, TF-IDF one per feature, a trained table one per word and dimension).
 #
-# Only where every candidate was cross-validated over its own N labels (below
-# ``train.cv_below``): there each candidate's tuning trials and the page's choice among
-# a dozen or more candidates all read the same few hundred labels: the regime where
-# issue 31 measured the winner's curse, and the one the rule was adopted for. From cv_below
-# on, the selection rows are a holdout the fit never saw or the val split, and the
-# page takes the first on them (issue 31's "first on validation or cross-validation"):
+# Only where labels are few (fewer labeled reviews than ``train.cv_below``: the cells'
+# cross-validated sizes, and `all` of a small split, whose val split is smaller still):
+# there each candidate's tuning trials and the page's choice among a dozen or more
+# candidates all read the same few hundred labels: the regime where issue 31 measured
+# the winner's curse, and the one the rule was adopted for. From cv_below labels on,
+# the page takes the first on its selection rows (issue 31's "first on validation or
+# cross-validation"):
 # across model families a count of weights is a crude order of capacity (an
 # L2-penalised TF-IDF model fits one per feature, so its count grows with the
 # vocabulary), and with many labels it would hold the reference back most exactly
 # where sparse linear models are strongest.
 
 
-def cross_validated(config: dict) -> bool:
-    """Whether a candidate's selection score is out of fold over all of its N labels
-    (below ``train.cv_below``): it selected on as many reviews as it was fitted on."""
-    rows = config.get("selection_examples")
-    return bool(rows) and rows == config["train_examples"]
-
-
-def standard_error(config: dict) -> float:
-    """Of a cross-validated candidate's mean selection accuracy: binomial over the N
-    reviews each seed selected on (``selection_examples``), the seeds' subsets counted as
-    independent draws."""
-    p, k = config["best_val_accuracy"], max(1, len(config["seeds"] or [1]))
+def standard_error(config: dict, size) -> float:
+    """Of a candidate's mean selection accuracy: binomial over the reviews each seed
+    selected on (``selection_examples``), the seeds' subsets counted as independent draws
+    below ``all`` (at ``all`` every seed selects on the same val split)."""
+    p, k = config["best_val_accuracy"], 1 if size == ALL_TRAIN else max(1, len(config["seeds"] or [1]))
     return float(np.sqrt(p * (1 - p) / (config["selection_examples"] * k)))
 
 
-def choose(candidates: list[dict]) -> tuple[dict, dict]:
-    """The page's decision among one size's ``candidates`` (the module doc): the chosen candidate, and the rule's
-    numbers (its kind, the best, and for the one-standard-error rule its standard error
-    and how many were within it)."""
+def choose(candidates: list[dict], size, few_labels: bool) -> tuple[dict, dict]:
+    """The page's decision among one size's ``candidates`` (the module doc): the chosen
+    candidate, and the rule's numbers (its kind, the best, and for the one-standard-error
+    rule its standard error and how many were within it). ``few_labels``: the size has
+    fewer labeled reviews than ``train.cv_below``."""
     best = select(candidates)
     rule = {"best": _side(best), "best_val_accuracy": best["best_val_accuracy"],
             "selection_examples": best.get("selection_examples"), "candidates": len(candidates)}
-    if not all(cross_validated(c) for c in candidates):
+    if not few_labels or not all(c.get("selection_examples") for c in candidates):
         return best, {"kind": BEST, **rule, "se": None, "within": None}
-    se = standard_error(best)
+    se = standard_error(best, size)
     band = [c for c in candidates if c["best_val_accuracy"] >= best["best_val_accuracy"] - se]
     chosen = min(band, key=lambda c: (c.get("params_trainable") or np.inf, -c["best_val_accuracy"],
                                       -np.nan_to_num(c["best_val_roc_auc"] or 0.0),
@@ -370,8 +365,9 @@ def data_facts(data_report: dict | None, embeddings_report: dict | None, y: np.n
 
 def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[dict], ref_probs: dict,
             data_report: dict | None = None, embeddings_report: dict | None = None,
-            alpha: float = 0.05, n_boot: int = 4000) -> dict:
-    """The contents of ``reports/answer.json``."""
+            alpha: float = 0.05, n_boot: int = 4000, cv_below: int = TrainParams().cv_below) -> dict:
+    """The contents of ``reports/answer.json``; ``cv_below``: ``train.cv_below``, below which
+    labels are few (the one-standard-error rule)."""
     sizes = sizes_of(cells)
     configs = {s: configs_at(cells, s) for s in sizes}
     family: list[dict] = [c for s in sizes for c in versus_learned(configs[s], correct, s, n_boot)]
@@ -380,7 +376,7 @@ def analyse(cells: pd.DataFrame, correct: dict, y: np.ndarray, baselines: list[d
     selection = []
     for s in sizes:
         network, learned = select(configs[s]), select(configs[s], LEARNED)
-        chosen, rule = choose([*configs[s], *filter(None, [candidates[s]])])
+        chosen, rule = choose([*configs[s], *filter(None, [candidates[s]])], s, labeled_at(cells, s) < cv_below)
         against, added = _decision(chosen, learned, network, candidates[s], family, correct, ref_probs, y, s,
                                    n_boot)
         family += added

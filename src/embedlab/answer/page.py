@@ -183,8 +183,8 @@ def _one_se(row: dict) -> bool:
 
 
 def _rule(answer: dict) -> str:
-    """The selection rule in words: the one-standard-error rule where the candidates were
-    cross-validated, the best score elsewhere (and everywhere on a page from before the rule)."""
+    """The selection rule in words: the one-standard-error rule where labels are few, the
+    best score elsewhere (and everywhere on a page from before the rule)."""
     n = len(answer["seeds"])
     one_se = [s for s in answer["selection"] if _one_se(s)]
     if not one_se:
@@ -195,8 +195,7 @@ def _rule(answer: dict) -> str:
             "rule: at a few hundred labels the best score is mostly the luckiest)")
     if len(one_se) < len(answer["selection"]):
         sizes = ", ".join(_n(s["train_size"], s["train_examples"]) for s in one_se)
-        text = (f"where every candidate was cross-validated over its own N labels ({sizes}), {text}; "
-                "at the larger sizes, which select on a holdout or the val split, the best score")
+        text = f"where labels are few ({sizes}), {text}; with more labels, the best score"
     return f"{_pool(answer)}, each scored by its mean validation accuracy over its seeds ({n} here): {text}"
 
 

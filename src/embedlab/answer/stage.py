@@ -16,7 +16,7 @@ import pandas as pd
 
 from embedlab import fileio, plots, tracking
 from embedlab.answer import decide, page
-from embedlab.config import AnswerParams
+from embedlab.config import DEFAULT_PARAMS, AnswerParams, load_train
 from embedlab.layout import Layout
 from embedlab.predictions import load_cell_outputs, load_reference_outputs, load_train_report
 
@@ -53,7 +53,9 @@ def analyse(params: AnswerParams, layout: Layout = Layout(), timings: bool = Fal
     return decide.analyse(cells, outputs.correct, outputs.y_test, baselines,
                           load_reference_outputs(baselines, layout.models),
                           _optional_json(layout.data_report), _optional_json(layout.embeddings_report),
-                          alpha=params.alpha, n_boot=params.n_boot)
+                          alpha=params.alpha, n_boot=params.n_boot,
+                          # The selection rule's "few labels": the train section's threshold.
+                          cv_below=load_train(layout.root / DEFAULT_PARAMS).train.cv_below)
 
 
 def write(answer: dict, layout: Layout = Layout()) -> str:
