@@ -195,3 +195,16 @@ def test_bad_input_through_dvc_repro_is_one_message(built, case, breaks, stage, 
         subprocess.run(["git", "clean", "-fdq", "-e", "mlruns", "-e", ".prefect"], cwd=root,
                        check=True, capture_output=True)
         run(root, env, "dvc", "checkout")
+
+
+def test_a_stage_outside_the_projects_environment_is_one_message():
+    """A stage's command is `python -m flows.<stage>`, the first python on PATH: run
+    without the venv active (`.venv/bin/dvc exp run`), that python lacks embedlab.
+    `-S` makes this python one without its site-packages, as such a python is."""
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-S", "-m", "flows.prepare"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1
+    text = assert_one_message(out, r"cannot import embedlab, prefect: it is not the project's environment")
+    assert "source .venv/bin/activate" in text
