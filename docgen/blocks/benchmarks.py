@@ -197,9 +197,9 @@ def _answer_time(f):
 
 def _estimate(f):
     """A curve preset's wall time estimated from a slice (benchmarks.curves --estimate)."""
-    timed = sorted({r["train_size"] for r in f["rows"] if "scaled" not in r["source"]}, key=str)
+    timed = sorted({r["train_size"] for r in f["rows"] if "by its labeled rows" not in r["source"]}, key=str)
     return (f"{f['estimated_hours']:.1f} h on {f['workers']} workers (one trial per kind timed at "
-            f"{', '.join(map(str, timed))}; the other sizes scaled by labeled rows, an upper bound; "
+            f"{', '.join(map(str, timed))}; the other sizes read from a timed one by labeled rows, an upper bound; "
             f"pruning not counted); a forecast, so not marked met: the run's own time is the measure"), None
 
 

@@ -80,3 +80,17 @@ def test_the_estimate_scales_an_untimed_size_from_the_timed_size_below_it():
     assert scaled(measured, 3000, rows) == (3000, 30.0)
     assert scaled(measured, "all", rows) == (3000, 400.0)       # 30 s x 40,000 / 3,000 rows
     assert scaled(measured, 100, rows) == (1000, 10.0)          # no timed size below: the smallest, unscaled
+
+
+def test_the_estimate_reads_a_size_from_a_timed_size_of_its_own_regime():
+    """A holdout size is not read from a cross-validated one (k fits a trial) where a
+    holdout size was timed: 3,000 from 'all' (no more), not 300 x 10."""
+    from benchmarks.curves import scaled
+
+    rows = {100: 100, 300: 300, 1000: 1000, 3000: 3000, "all": 20_000}.__getitem__
+    cv = lambda size: size != "all" and rows(size) < 2000   # noqa: E731
+    measured = {300: 50.0, "all": 80.0}
+    assert scaled(measured, 3000, rows, cv) == ("all", 80.0)
+    assert scaled(measured, 1000, rows, cv) == (300, 50.0 * (1000 / 300))
+    assert scaled(measured, 100, rows, cv) == (300, 50.0)
+    assert scaled(measured, 3000, rows) == (300, 500.0)          # without regimes, as before
