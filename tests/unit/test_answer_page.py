@@ -308,6 +308,10 @@ def test_the_reference_is_chosen_at_all_and_the_readme_still_names_the_best_netw
     best = blocks.best_at_all({"figures": {"answer": out}})
     assert (best["a"], best["architecture"]) == ("learned", "meanpool")
     assert best["diff"] == pytest.approx(0.90 - 0.93) and best["accuracy_b"] == pytest.approx(0.93)
+    # The README and the anchors name it as the best network, not as the page's selection.
+    res = {"figures": {"answer": out, "data": {"train": 3000, "test": 400}}}
+    assert "the page itself chose TF-IDF + logistic regression" in blocks.anchors(res)
+    assert blocks._which(best) == "the page's best network"
 
 
 def test_a_choice_at_or_below_the_majority_rate_says_so():
