@@ -395,9 +395,9 @@ class AnswerParams(Strict):
     # seconds; cross-validated at small sizes, a tuned meanpool cell took about 85 s on
     # the Amazon reviews at N = 100 and a cnn one about 175 s. A trainable table is the
     # dear cell (Adam steps every row each batch): fine-tuning is asked once, of GloVe;
-    # `w2v_finetuned` (CBOW's) was the dearest strategy of the 10,000-review run (31 % of
-    # its cell time, answer_user_csv.json at 2ad66be) and no committed page chose it. The
-    # stage answers for whatever grid ran.
+    # `w2v_finetuned` (CBOW's) was the dearest strategy of the 10,000-review run
+    # (answer_user_csv.json at 2ad66be; 31 % of its cell-seconds, read from that run's
+    # MLflow store) and no committed page chose it. The stage answers for whatever grid ran.
     strategies: list[str] = ["learned", "w2v_frozen", "w2v_frozen@skipgram", "w2v_frozen@glove6b",
                              "w2v_finetuned@glove6b"]
     architectures: list[str] = ["linear"]
